@@ -1,0 +1,90 @@
+/**
+ * The catalogue of coded errors (style.md: one catalogue, codes never reused).
+ * Each code has an exit code for the CLI and says whether retrying the same work may succeed.
+ * Retired codes stay listed with `retired: true` so that they are never given a new meaning.
+ */
+export interface ErrorSpec {
+  /** CLI exit code: 1 = the job or command failed, 2 = usage error (contract.md). */
+  exit: 1 | 2;
+  retryable: boolean;
+  /** One-line description for docs/errors. */
+  doc: string;
+  retired?: boolean;
+}
+
+export const ERROR_CODES = {
+  MR_ERR_USAGE: { exit: 2, retryable: false, doc: 'A flag or argument is missing or malformed.' },
+  MR_ERR_UNKNOWN_JOB: { exit: 2, retryable: false, doc: 'JOB is neither a built-in job name nor a path to a module.' },
+  MR_ERR_JOB_MODULE: { exit: 1, retryable: false, doc: 'A job module could not be bundled or loaded, or exports no valid job.' },
+  MR_ERR_INPUT_NOT_FOUND: { exit: 1, retryable: false, doc: 'An input path does not exist.' },
+  MR_ERR_INPUT_EMPTY: { exit: 1, retryable: false, doc: 'The inputs name no readable file.' },
+  MR_ERR_OUTPUT_EXISTS: { exit: 1, retryable: false, doc: 'The output already holds part files or _SUCCESS and --overwrite was not given.' },
+  MR_ERR_BAD_URI: { exit: 2, retryable: false, doc: 'A URI has an unsupported scheme or form.' },
+  MR_ERR_UNSUPPORTED: { exit: 1, retryable: false, doc: 'The operation is not supported for this location yet.' },
+  MR_ERR_NO_CORE_WORKERS: { exit: 1, retryable: true, doc: 'The job needs shuffle storage but no core worker is alive.' },
+  MR_ERR_JOB_NOT_FOUND: { exit: 1, retryable: false, doc: 'No job with that id is known to the master.' },
+  MR_ERR_JOB_FAILED: { exit: 1, retryable: false, doc: 'The job ended in state FAILED.' },
+  MR_ERR_UNAUTHENTICATED: { exit: 1, retryable: false, doc: 'The cluster token is missing or wrong.' },
+  MR_ERR_UNREACHABLE: { exit: 1, retryable: true, doc: 'The master or a worker could not be reached.' },
+  MR_ERR_TIMEOUT: { exit: 1, retryable: true, doc: 'A bounded wait ran out.' },
+  MR_ERR_CHECKSUM: { exit: 1, retryable: true, doc: 'Data failed its CRC32C check in transfer or on disk.' },
+  MR_ERR_SHUFFLE: { exit: 1, retryable: true, doc: 'Map output could not be stored on or fetched from a core worker.' },
+  MR_ERR_USER_CODE: { exit: 1, retryable: true, doc: 'User job code threw.' },
+  MR_ERR_ATTEMPT_KILLED: { exit: 1, retryable: true, doc: 'An attempt was killed (worker lost, drained or a faster copy won).' },
+  MR_ERR_INTERNAL: { exit: 1, retryable: false, doc: 'A bug: an invariant did not hold.' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code);
+}
+
+const MARK = Symbol.for('mr.MrError');
+
+/**
+ * An error with a code from the catalogue. It survives crossing a thread or process boundary as
+ * `{ code, message }` (toWire/fromWire), since `instanceof` does not work across realms.
+ */
+export class MrError extends Error {
+  readonly code: ErrorCode;
+  readonly [MARK] = true;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'MrError';
+    this.code = code;
+  }
+
+  get exitCode(): 1 | 2 {
+    return ERROR_CODES[this.code].exit;
+  }
+
+  get retryable(): boolean {
+    return ERROR_CODES[this.code].retryable;
+  }
+
+  static is(e: unknown): e is MrError {
+    return typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[MARK] === true;
+  }
+
+  toWire(): WireError {
+    return { code: this.code, message: this.message };
+  }
+
+  static fromWire(w: WireError): MrError {
+    return new MrError(isErrorCode(w.code) ? w.code : 'MR_ERR_INTERNAL', w.message);
+  }
+}
+
+export interface WireError {
+  code: string;
+  message: string;
+}
+
+/** Any thrown value as a coded error; non-MrErrors keep their message under `fallback`. */
+export function toMrError(e: unknown, fallback: ErrorCode = 'MR_ERR_INTERNAL'): MrError {
+  if (MrError.is(e)) return e;
+  if (e instanceof Error) return new MrError(fallback, e.message, { cause: e });
+  return new MrError(fallback, String(e));
+}

@@ -1,0 +1,14 @@
+export * from './errors.js';
+export * from './clock.js';
+export * from './log.js';
+export * from './uri.js';
+export * from './config/units.js';
+export * from './records/order.js';
+export * from './records/codec.js';
+export * from './job/define.js';
+export * from './rpc/auth.js';
+export * from './rpc/status.js';
+export * from './rpc/chunks.js';
+export * from './rpc/clients.js';
+export * from './rpc/server.js';
+export * as wire from './gen/mr/v1/cluster.js';

@@ -1,0 +1,33 @@
+import * as grpc from '@grpc/grpc-js';
+import { MasterClient, ShuffleClient } from '../gen/mr/v1/cluster.js';
+import { tokenInterceptor } from './auth.js';
+
+/** Big enough for 1 MiB chunks plus framing; submit carries bundled modules. */
+const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+export const channelOptions: grpc.ChannelOptions = {
+  'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+  'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+  'grpc.keepalive_time_ms': 10_000,
+  'grpc.keepalive_timeout_ms': 5_000,
+  'grpc.keepalive_permit_without_calls': 1,
+};
+
+export function masterClient(address: string, token: string): MasterClient {
+  return new MasterClient(address, grpc.credentials.createInsecure(), { ...channelOptions, interceptors: [tokenInterceptor(token)] });
+}
+
+export function shuffleClient(address: string, token: string): ShuffleClient {
+  return new ShuffleClient(address, grpc.credentials.createInsecure(), { ...channelOptions, interceptors: [tokenInterceptor(token)] });
+}
+
+/** Unary call as a promise with a deadline. */
+export function unary<Req, Res>(
+  fn: (req: Req, md: grpc.Metadata, opts: Partial<grpc.CallOptions>, cb: (e: grpc.ServiceError | null, r: Res) => void) => unknown,
+  req: Req,
+  timeoutMs = 30_000,
+): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    fn(req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (e, r) => (e ? reject(e) : resolve(r)));
+  });
+}

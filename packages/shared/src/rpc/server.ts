@@ -1,0 +1,43 @@
+import * as grpc from '@grpc/grpc-js';
+import { hasValidToken } from './auth.js';
+import { channelOptions } from './clients.js';
+
+export function createServer(): grpc.Server {
+  return new grpc.Server({
+    'grpc.max_receive_message_length': channelOptions['grpc.max_receive_message_length'],
+    'grpc.max_send_message_length': channelOptions['grpc.max_send_message_length'],
+    'grpc.keepalive_permit_without_calls': 1,
+    'grpc.http2.min_ping_interval_without_data_ms': 5_000,
+  });
+}
+
+type AnyCall = { metadata: grpc.Metadata; getPeer(): string };
+
+/**
+ * Wraps every handler of a service so that a call without the right cluster token is answered
+ * UNAUTHENTICATED before the handler runs; `onReject` is told (the master logs why).
+ */
+export function requireToken<T extends grpc.UntypedServiceImplementation>(
+  impl: T,
+  token: string,
+  onReject: (method: string, peer: string) => void,
+): T {
+  const out: grpc.UntypedServiceImplementation = {};
+  for (const [method, handler] of Object.entries(impl)) {
+    out[method] = (call: AnyCall, callback?: grpc.sendUnaryData<unknown>) => {
+      if (hasValidToken(call.metadata, token)) return (handler as (c: AnyCall, cb?: unknown) => void)(call, callback);
+      onReject(method, call.getPeer());
+      const err = { code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong cluster token (MR_CLUSTER_TOKEN)' };
+      if (callback) callback(err, null);
+      else (call as unknown as NodeJS.EventEmitter).emit('error', err);
+    };
+  }
+  return out as T;
+}
+
+/** Binds to host:port (0 = a free port) and resolves with the port. */
+export function listen(server: grpc.Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p)));
+  });
+}

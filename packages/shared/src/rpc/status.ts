@@ -1,0 +1,44 @@
+import * as grpc from '@grpc/grpc-js';
+import { isErrorCode, MrError, toMrError, type ErrorCode } from '../errors.js';
+
+const CODE_KEY = 'x-mr-error-code';
+
+const GRPC_STATUS: Partial<Record<ErrorCode, grpc.status>> = {
+  MR_ERR_USAGE: grpc.status.INVALID_ARGUMENT,
+  MR_ERR_UNKNOWN_JOB: grpc.status.INVALID_ARGUMENT,
+  MR_ERR_BAD_URI: grpc.status.INVALID_ARGUMENT,
+  MR_ERR_JOB_MODULE: grpc.status.INVALID_ARGUMENT,
+  MR_ERR_INPUT_NOT_FOUND: grpc.status.NOT_FOUND,
+  MR_ERR_JOB_NOT_FOUND: grpc.status.NOT_FOUND,
+  MR_ERR_INPUT_EMPTY: grpc.status.FAILED_PRECONDITION,
+  MR_ERR_OUTPUT_EXISTS: grpc.status.ALREADY_EXISTS,
+  MR_ERR_NO_CORE_WORKERS: grpc.status.FAILED_PRECONDITION,
+  MR_ERR_UNSUPPORTED: grpc.status.UNIMPLEMENTED,
+  MR_ERR_UNAUTHENTICATED: grpc.status.UNAUTHENTICATED,
+  MR_ERR_CHECKSUM: grpc.status.DATA_LOSS,
+};
+
+/** A coded error as a gRPC error: status code, message, and the MR code in trailing metadata. */
+export function toServiceError(e: unknown): Partial<grpc.StatusObject> {
+  const err = toMrError(e);
+  const metadata = new grpc.Metadata();
+  metadata.set(CODE_KEY, err.code);
+  return { code: GRPC_STATUS[err.code] ?? grpc.status.INTERNAL, details: err.message, metadata };
+}
+
+/** A gRPC client error as a coded error with a one-line message naming what failed. */
+export function fromServiceError(e: unknown, peer: string): MrError {
+  const se = e as Partial<grpc.ServiceError>;
+  if (typeof se?.code !== 'number') return toMrError(e);
+  const code = se.metadata?.get(CODE_KEY)[0];
+  if (isErrorCode(code)) return new MrError(code, se.details ?? String(se.message));
+  switch (se.code) {
+    case grpc.status.UNAVAILABLE:
+    case grpc.status.DEADLINE_EXCEEDED:
+      return new MrError('MR_ERR_UNREACHABLE', `cannot reach ${peer}: ${se.details || 'connection failed'}`);
+    case grpc.status.UNAUTHENTICATED:
+      return new MrError('MR_ERR_UNAUTHENTICATED', `${peer} refused the cluster token: ${se.details}`);
+    default:
+      return new MrError('MR_ERR_INTERNAL', `${peer}: ${se.details || se.message}`);
+  }
+}

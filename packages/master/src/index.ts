@@ -1,0 +1,2 @@
+export * from "./machine/index.js";
+export * from "./views.js";

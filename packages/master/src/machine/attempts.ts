@@ -1,0 +1,149 @@
+import { endJob } from './jobs.js';
+import { schedule } from './schedule.js';
+import { addCounter, aliveCores, assert, getJob, releaseSlot, taskOf } from './state.js';
+import type { Action, Attempt, Job, MasterEvent, MasterState, Task } from './types.js';
+
+type Ev<K extends MasterEvent['kind']> = Extract<MasterEvent, { kind: K }>;
+
+/** The temporary directory a reduce attempt writes its part into, under the job's output. */
+export function attemptOutputDir(output: string, attemptId: string): string {
+  return `${output.replace(/\/+$/, '')}/_temporary/${attemptId}`;
+}
+
+export function onAttemptSucceeded(s: MasterState, e: Ev<'AttemptSucceeded'>): Action[] {
+  const a = s.attempts.get(e.attemptId);
+  if (!a || a.state !== 'RUNNING') return []; // late report of a killed attempt: already cleaned up
+  const job = getJob(s, a.jobId);
+  const task = taskOf(job, a.taskId);
+  const actions: Action[] = [];
+  finishAttempt(s, a, 'SUCCEEDED', e.nowMs);
+  if (task.state === 'SUCCEEDED' || job.state !== 'RUNNING') {
+    // Lost a race (or the job is over): discard, never commit twice.
+    discardOutput(job, a, actions);
+    return actions;
+  }
+  task.state = 'SUCCEEDED';
+  task.winner = a.id;
+  for (const [name, n] of Object.entries(e.counters)) addCounter(job.counters, name, n);
+  // Other copies of this task (speculative backups) are no longer needed.
+  for (const other of task.attempts) {
+    if (other !== a.id && s.attempts.get(other)?.state === 'RUNNING') killAttempt(s, other, `task ${task.id} done by ${a.id}`, e.nowMs, actions);
+  }
+  if (task.kind === 'map') {
+    assert(a.shuffleTarget, `map attempt ${a.id} without shuffle target`);
+    task.outputNode = a.shuffleTarget;
+  } else {
+    actions.push({ kind: 'CommitTask', jobId: job.id, attemptId: a.id, partition: task.index, output: job.spec.output });
+    if (job.reduces.every((t) => t.state === 'SUCCEEDED')) {
+      job.state = 'COMMITTING';
+      actions.push({ kind: 'CommitJob', jobId: job.id, output: job.spec.output, numReducers: job.spec.numReducers });
+    }
+  }
+  actions.push(...schedule(s, e.nowMs));
+  return actions;
+}
+
+export function onAttemptFailed(s: MasterState, e: Ev<'AttemptFailed'>): Action[] {
+  const a = s.attempts.get(e.attemptId);
+  if (!a || a.state !== 'RUNNING') return [];
+  const job = getJob(s, a.jobId);
+  const task = taskOf(job, a.taskId);
+  const actions: Action[] = [];
+  finishAttempt(s, a, 'FAILED', e.nowMs);
+  a.error = e.error;
+  discardOutput(job, a, actions);
+  addCounter(job.counters, 'failedAttempts', 1);
+  if (task.state === 'SUCCEEDED' || job.state !== 'RUNNING') return actions;
+  task.failures++;
+  task.lastError = e.error;
+  if (!task.failedOn.includes(a.nodeId)) task.failedOn.push(a.nodeId);
+  if (task.failures >= job.spec.maxAttempts) {
+    failJob(s, job, `task ${task.id} failed ${task.failures} times; last error: ${e.error}`, e.nowMs, actions);
+    return actions;
+  }
+  if (!hasRunningAttempt(s, task)) task.state = 'PENDING';
+  actions.push(...schedule(s, e.nowMs));
+  return actions;
+}
+
+/**
+ * Ends a running attempt as KILLED: lost with its worker or no longer needed. It does not count
+ * toward --max-attempts, but a task that loses too many (e.g. a record that kills its worker) fails.
+ */
+export function killAttempt(
+  s: MasterState,
+  attemptId: string,
+  reason: string,
+  nowMs: number,
+  actions: Action[],
+  opts = { notifyWorker: true },
+): void {
+  const a = s.attempts.get(attemptId);
+  assert(a && a.state === 'RUNNING', `kill of attempt ${attemptId} that is not running`);
+  const job = getJob(s, a.jobId);
+  const task = taskOf(job, a.taskId);
+  finishAttempt(s, a, 'KILLED', nowMs);
+  a.error = reason;
+  if (opts.notifyWorker) actions.push({ kind: 'KillAttempt', nodeId: a.nodeId, attemptId, reason });
+  discardOutput(job, a, actions);
+  addCounter(job.counters, 'killedAttempts', 1);
+  if (task.state === 'SUCCEEDED' || job.state !== 'RUNNING') return;
+  task.killed++;
+  if (task.killed >= s.config.maxKilledAttempts) {
+    failJob(s, job, `task ${task.id} was killed ${task.killed} times; last: ${reason}`, nowMs, actions);
+    return;
+  }
+  if (!hasRunningAttempt(s, task)) task.state = 'PENDING';
+}
+
+/**
+ * A core worker's stored map outputs are gone: those maps run again (completedMapsReexecuted),
+ * and running reduces, which were told where the old outputs were, are killed to start over.
+ */
+export function onMapOutputLost(s: MasterState, nodeId: string, nowMs: number, actions: Action[]): void {
+  for (const jobId of s.jobOrder) {
+    const job = getJob(s, jobId);
+    if (job.state !== 'RUNNING') continue;
+    const lost = job.maps.filter((t) => t.state === 'SUCCEEDED' && t.outputNode === nodeId);
+    if (lost.length === 0) continue;
+    for (const t of lost) {
+      t.state = 'PENDING';
+      t.winner = undefined;
+      t.outputNode = undefined;
+      addCounter(job.counters, 'completedMapsReexecuted', 1);
+    }
+    for (const r of job.reduces) {
+      for (const id of r.attempts) {
+        if (s.attempts.get(id)?.state === 'RUNNING') killAttempt(s, id, `map output on ${nodeId} lost`, nowMs, actions);
+      }
+    }
+    if (aliveCores(s).length === 0) {
+      failJob(s, job, 'no core worker is alive to hold shuffle data (start a worker with --role core)', nowMs, actions);
+    }
+  }
+}
+
+export function failJob(s: MasterState, job: Job, error: string, nowMs: number, actions: Action[]): void {
+  job.error = error;
+  for (const t of [...job.maps, ...job.reduces]) {
+    for (const id of t.attempts) if (s.attempts.get(id)?.state === 'RUNNING') killAttempt(s, id, 'job failed', nowMs, actions);
+  }
+  endJob(s, job, 'FAILED', nowMs, actions);
+}
+
+function finishAttempt(s: MasterState, a: Attempt, state: Attempt['state'], nowMs: number): void {
+  a.state = state;
+  a.finishedMs = nowMs;
+  releaseSlot(s, a);
+}
+
+function hasRunningAttempt(s: MasterState, task: Task): boolean {
+  return task.attempts.some((id) => s.attempts.get(id)?.state === 'RUNNING');
+}
+
+/** Reduce attempts write under the output's temporary dir; a discarded one is removed there. */
+function discardOutput(job: Job, a: Attempt, actions: Action[]): void {
+  if (a.kind === 'reduce') {
+    actions.push({ kind: 'AbortAttempt', jobId: job.id, attemptId: a.id, output: attemptOutputDir(job.spec.output, a.id) });
+  }
+}

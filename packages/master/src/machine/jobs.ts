@@ -1,0 +1,71 @@
+import { schedule } from './schedule.js';
+import { assert, getJob, taskId } from './state.js';
+import { FINAL_JOB_STATES, type Action, type Job, type JobState, type MasterEvent, type MasterState, type Task } from './types.js';
+
+type Ev<K extends MasterEvent['kind']> = Extract<MasterEvent, { kind: K }>;
+
+function newTask(kind: 'map' | 'reduce', index: number): Task {
+  return { id: taskId(kind, index), kind, index, state: 'PENDING', attempts: [], failures: 0, killed: 0, failedOn: [] };
+}
+
+/** The driver has validated the spec and cut the splits (I/O); here the job's tasks are laid out. */
+export function onJobSubmitted(s: MasterState, e: Ev<'JobSubmitted'>): Action[] {
+  assert(!s.jobs.has(e.jobId), `job ${e.jobId} submitted twice`);
+  assert(e.spec.numReducers >= 1, 'numReducers >= 1');
+  const job: Job = {
+    id: e.jobId,
+    spec: e.spec,
+    state: 'RUNNING',
+    maps: e.splits.map((split, i) => ({ ...newTask('map', i), split })),
+    reduces: Array.from({ length: e.spec.numReducers }, (_, i) => newTask('reduce', i)),
+    counters: {
+      mapTasks: e.splits.length,
+      reduceTasks: e.spec.numReducers,
+      mapAttempts: 0,
+      reduceAttempts: 0,
+      completedMapsReexecuted: 0,
+      killedAttempts: 0,
+      failedAttempts: 0,
+      inputBytes: 0,
+      inputRecords: 0,
+      outputRecords: 0,
+      badRecords: 0,
+    },
+    submittedMs: e.nowMs,
+  };
+  s.jobs.set(job.id, job);
+  s.jobOrder.push(job.id);
+  return schedule(s, e.nowMs);
+}
+
+export function onJobCommitted(s: MasterState, e: Ev<'JobCommitted'>): Action[] {
+  const job = getJob(s, e.jobId);
+  if (job.state !== 'COMMITTING') return [];
+  const actions: Action[] = [];
+  endJob(s, job, 'SUCCEEDED', e.nowMs, actions);
+  return actions;
+}
+
+export function onJobCommitFailed(s: MasterState, e: Ev<'JobCommitFailed'>): Action[] {
+  const job = getJob(s, e.jobId);
+  if (job.state !== 'COMMITTING' && job.state !== 'RUNNING') return [];
+  const actions: Action[] = [];
+  job.error = `commit failed: ${e.error}`;
+  endJob(s, job, 'FAILED', e.nowMs, actions);
+  return actions;
+}
+
+/** Final state: clean up temporary output (unless committed) and shuffle data on core workers. */
+export function endJob(s: MasterState, job: Job, state: JobState, nowMs: number, actions: Action[]): void {
+  assert(!FINAL_JOB_STATES.has(job.state), `job ${job.id} ends twice`);
+  job.state = state;
+  job.finishedMs = nowMs;
+  if (state !== 'SUCCEEDED') actions.push({ kind: 'AbortJob', jobId: job.id, output: job.spec.output });
+  const holders = new Set<string>();
+  for (const t of job.maps) for (const id of t.attempts) {
+    const target = s.attempts.get(id)?.shuffleTarget;
+    if (target) holders.add(target);
+  }
+  if (holders.size > 0) actions.push({ kind: 'DropShuffle', jobId: job.id, nodeIds: [...holders].sort() });
+  actions.push({ kind: 'JobFinished', jobId: job.id, state, ...(job.error ? { error: job.error } : {}) });
+}

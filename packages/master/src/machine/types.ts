@@ -1,0 +1,159 @@
+/**
+ * The master's state, events and actions. Everything here is plain data: the machine (step.ts)
+ * never touches time, sockets or disk; drivers feed it events and carry out its actions in order.
+ */
+export type Role = 'core' | 'task';
+export type NodeState = 'ALIVE' | 'DEAD' | 'DECOMMISSIONING';
+export type TaskKind = 'map' | 'reduce';
+export type TaskState = 'PENDING' | 'RUNNING' | 'SUCCEEDED';
+export type AttemptState = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'KILLED';
+export type JobState = 'RUNNING' | 'COMMITTING' | 'SUCCEEDED' | 'FAILED' | 'KILLED';
+
+export interface JobRef {
+  builtin?: string;
+  moduleHash?: string;
+}
+
+export interface Split {
+  uri: string;
+  start: number;
+  length: number;
+}
+
+export interface JobSpec {
+  name: string;
+  job: JobRef;
+  params: Record<string, string>;
+  inputs: string[];
+  output: string;
+  numReducers: number;
+  sortBufferBytes: number;
+  maxAttempts: number;
+}
+
+export interface NodeInfo {
+  id: string;
+  role: Role;
+  address: string;
+  slots: number;
+  state: NodeState;
+  lastHeartbeatMs: number;
+  /** Attempt ids the master has running on this node. */
+  running: string[];
+}
+
+export interface Task {
+  id: string;
+  kind: TaskKind;
+  index: number;
+  state: TaskState;
+  split?: Split;
+  attempts: string[];
+  failures: number;
+  killed: number;
+  /** Nodes where an attempt of this task failed: avoided while others are free. */
+  failedOn: string[];
+  lastError?: string;
+  /** The attempt whose output counts: for maps, stored on `outputNode` (a core worker). */
+  winner?: string;
+  outputNode?: string;
+}
+
+export interface Attempt {
+  id: string;
+  jobId: string;
+  taskId: string;
+  kind: TaskKind;
+  number: number;
+  nodeId: string;
+  state: AttemptState;
+  startedMs: number;
+  finishedMs?: number;
+  /** Map attempts: the core worker that stores the output. */
+  shuffleTarget?: string;
+  error?: string;
+}
+
+export interface Job {
+  id: string;
+  spec: JobSpec;
+  state: JobState;
+  maps: Task[];
+  reduces: Task[];
+  counters: Record<string, number>;
+  submittedMs: number;
+  finishedMs?: number;
+  error?: string;
+}
+
+export interface MachineConfig {
+  heartbeatTimeoutMs: number;
+  /** KILLED attempts (lost with their worker) a task may have before the job fails. */
+  maxKilledAttempts: number;
+}
+
+export interface MasterState {
+  config: MachineConfig;
+  nodes: Map<string, NodeInfo>;
+  jobs: Map<string, Job>;
+  /** Submission order: the scheduler serves jobs FIFO. */
+  jobOrder: string[];
+  attempts: Map<string, Attempt>;
+  /** Round-robin cursor for choosing shuffle targets among core workers. */
+  shuffleCursor: number;
+}
+
+export type MasterEvent =
+  | { kind: 'NodeRegistered'; nodeId: string; role: Role; address: string; slots: number; nowMs: number }
+  | { kind: 'Heartbeat'; nodeId: string; running: string[]; nowMs: number }
+  | { kind: 'NodeDisconnected'; nodeId: string; nowMs: number }
+  | { kind: 'Tick'; nowMs: number }
+  | { kind: 'JobSubmitted'; jobId: string; spec: JobSpec; splits: Split[]; nowMs: number }
+  | { kind: 'AttemptSucceeded'; attemptId: string; counters: Record<string, number>; nowMs: number }
+  | { kind: 'AttemptFailed'; attemptId: string; error: string; nowMs: number }
+  | { kind: 'JobCommitted'; jobId: string; nowMs: number }
+  | { kind: 'JobCommitFailed'; jobId: string; error: string; nowMs: number };
+
+export interface MapOutputLocation {
+  mapIndex: number;
+  attemptId: string;
+  nodeId: string;
+  address: string;
+}
+
+/** What a worker needs to run one attempt. */
+export interface AttemptSpec {
+  attemptId: string;
+  jobId: string;
+  taskId: string;
+  kind: TaskKind;
+  attempt: number;
+  job: JobRef;
+  params: Record<string, string>;
+  numReducers: number;
+  sortBufferBytes: number;
+  mapIndex?: number;
+  split?: Split;
+  shuffleTarget?: { nodeId: string; address: string };
+  partition?: number;
+  mapOutputs?: MapOutputLocation[];
+  output?: string;
+  attemptOutput?: string;
+}
+
+export type Action =
+  | { kind: 'StartAttempt'; nodeId: string; spec: AttemptSpec }
+  | { kind: 'KillAttempt'; nodeId: string; attemptId: string; reason: string }
+  /** Promote a reduce attempt's output: the first finished attempt per task, once. */
+  | { kind: 'CommitTask'; jobId: string; attemptId: string; partition: number; output: string }
+  /** Remove a discarded attempt's temporary output. */
+  | { kind: 'AbortAttempt'; jobId: string; attemptId: string; output: string }
+  /** Move committed parts to their final paths, then write _SUCCESS; answers JobCommitted. */
+  | { kind: 'CommitJob'; jobId: string; output: string; numReducers: number }
+  /** Remove everything the job wrote under its output's temporary dir. */
+  | { kind: 'AbortJob'; jobId: string; output: string }
+  /** Tell core workers to delete the job's shuffle data. */
+  | { kind: 'DropShuffle'; jobId: string; nodeIds: string[] }
+  | { kind: 'JobFinished'; jobId: string; state: JobState; error?: string };
+
+export const FINAL_JOB_STATES: ReadonlySet<JobState> = new Set(['SUCCEEDED', 'FAILED', 'KILLED']);

@@ -91,6 +91,9 @@ export class RecordReader {
   private end = 0;
   private eof: boolean;
 
+  private filePos = 0;
+  private fileEnd = Infinity;
+
   private constructor(
     private readonly fd: number | undefined,
     initial: Buffer,
@@ -105,9 +108,12 @@ export class RecordReader {
     return new RecordReader(undefined, buf, source);
   }
 
-  static fromFile(path: string): RecordReader {
-    const r = new RecordReader(openSync(path, 'r'), Buffer.allocUnsafe(FLUSH_BYTES), path);
+  /** Reads `length` bytes of records from `start` (default: the whole file). */
+  static fromFile(path: string, start = 0, length = Infinity): RecordReader {
+    const r = new RecordReader(openSync(path, 'r'), Buffer.allocUnsafe(Math.min(FLUSH_BYTES, Math.max(64, length))), path);
     r.end = 0;
+    r.filePos = start;
+    r.fileEnd = start + length;
     return r;
   }
 
@@ -176,7 +182,9 @@ export class RecordReader {
     this.pos = 0;
     this.end = have;
     while (this.end < n) {
-      const got = readSync(this.fd, this.buf, this.end, this.buf.length - this.end, null);
+      const want = Math.min(this.buf.length - this.end, this.fileEnd - this.filePos);
+      const got = want > 0 ? readSync(this.fd, this.buf, this.end, want, this.filePos) : 0;
+      this.filePos += got;
       if (got === 0) {
         closeSync(this.fd);
         this.eof = true;

@@ -323,13 +323,16 @@ export interface Chunk {
   crc32c: number;
 }
 
-/** Served by every worker; shuffle storage only on core workers. */
+/**
+ * Served by every worker; shuffle storage only on core workers.
+ * A map attempt's output is one file: its sorted partitions back to back.
+ */
 export interface ShufflePut {
-  /** first message names the segment; the rest carry data */
+  /** the first message names the output and its partition sizes; every message may carry data */
   jobId: string;
   mapIndex: number;
   attemptId: string;
-  partition: number;
+  partitionBytes: number[];
   chunk: Chunk | undefined;
 }
 
@@ -3324,7 +3327,7 @@ export const Chunk: MessageFns<Chunk> = {
 };
 
 function createBaseShufflePut(): ShufflePut {
-  return { jobId: "", mapIndex: 0, attemptId: "", partition: 0, chunk: undefined };
+  return { jobId: "", mapIndex: 0, attemptId: "", partitionBytes: [], chunk: undefined };
 }
 
 export const ShufflePut: MessageFns<ShufflePut> = {
@@ -3338,8 +3341,12 @@ export const ShufflePut: MessageFns<ShufflePut> = {
     if (message.attemptId !== "") {
       writer.uint32(26).string(message.attemptId);
     }
-    if (message.partition !== 0) {
-      writer.uint32(32).int32(message.partition);
+    if (message.partitionBytes.length !== 0) {
+      writer.uint32(34).fork();
+      for (const v of message.partitionBytes) {
+        writer.int64(v);
+      }
+      writer.join();
     }
     if (message.chunk !== undefined) {
       Chunk.encode(message.chunk, writer.uint32(42).fork()).join();
@@ -3385,12 +3392,22 @@ export const ShufflePut: MessageFns<ShufflePut> = {
             continue;
           }
           case 4: {
-            if (tag !== 32) {
-              break;
+            if (tag === 32) {
+              message.partitionBytes.push(longToNumber(reader.int64()));
+
+              continue;
             }
 
-            message.partition = reader.int32();
-            continue;
+            if (tag === 34) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.partitionBytes.push(longToNumber(reader.int64()));
+              }
+
+              continue;
+            }
+
+            break;
           }
           case 5: {
             if (tag !== 42) {
@@ -3429,7 +3446,11 @@ export const ShufflePut: MessageFns<ShufflePut> = {
         : isSet(object.attempt_id)
         ? globalThis.String(object.attempt_id)
         : "",
-      partition: isSet(object.partition) ? globalThis.Number(object.partition) : 0,
+      partitionBytes: globalThis.Array.isArray(object?.partitionBytes)
+        ? object.partitionBytes.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.partition_bytes)
+        ? object.partition_bytes.map((e: any) => globalThis.Number(e))
+        : [],
       chunk: isSet(object.chunk) ? Chunk.fromJSON(object.chunk) : undefined,
     };
   },
@@ -3445,8 +3466,8 @@ export const ShufflePut: MessageFns<ShufflePut> = {
     if (message.attemptId !== "") {
       obj.attemptId = message.attemptId;
     }
-    if (message.partition !== 0) {
-      obj.partition = Math.round(message.partition);
+    if (message.partitionBytes?.length) {
+      obj.partitionBytes = message.partitionBytes.map((e) => Math.round(e));
     }
     if (message.chunk !== undefined) {
       obj.chunk = Chunk.toJSON(message.chunk);
@@ -3462,7 +3483,7 @@ export const ShufflePut: MessageFns<ShufflePut> = {
     message.jobId = object.jobId ?? "";
     message.mapIndex = object.mapIndex ?? 0;
     message.attemptId = object.attemptId ?? "";
-    message.partition = object.partition ?? 0;
+    message.partitionBytes = object.partitionBytes?.map((e) => e) || [];
     message.chunk = (object.chunk !== undefined && object.chunk !== null) ? Chunk.fromPartial(object.chunk) : undefined;
     return message;
   },
@@ -3874,7 +3895,7 @@ export const MasterClient = makeGenericClientConstructor(MasterService, "mr.v1.M
 
 export type ShuffleService = typeof ShuffleService;
 export const ShuffleService = {
-  /** A map attempt streams each of its sorted partitions to a core worker. */
+  /** A map attempt streams its output to a core worker, which keeps it only once complete. */
   put: {
     path: "/mr.v1.Shuffle/Put" as const,
     requestStream: true as const,
@@ -3907,7 +3928,7 @@ export const ShuffleService = {
 } as const;
 
 export interface ShuffleServer extends UntypedServiceImplementation {
-  /** A map attempt streams each of its sorted partitions to a core worker. */
+  /** A map attempt streams its output to a core worker, which keeps it only once complete. */
   put: handleClientStreamingCall<ShufflePut, ShufflePutResult>;
   /** A reduce attempt streams one map's partition from a core worker. */
   fetch: handleServerStreamingCall<ShuffleFetch, Chunk>;
@@ -3916,7 +3937,7 @@ export interface ShuffleServer extends UntypedServiceImplementation {
 }
 
 export interface ShuffleClient extends Client {
-  /** A map attempt streams each of its sorted partitions to a core worker. */
+  /** A map attempt streams its output to a core worker, which keeps it only once complete. */
   put(callback: (error: ServiceError | null, response: ShufflePutResult) => void): ClientWritableStream<ShufflePut>;
   put(
     metadata: Metadata,

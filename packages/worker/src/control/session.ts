@@ -1,0 +1,112 @@
+import * as grpc from '@grpc/grpc-js';
+import { MrError, wire, type Logger } from '@mr/shared';
+import type { AttemptReport, Executor } from './executor.js';
+
+export interface SessionOptions {
+  client: wire.MasterClient;
+  masterAddress: string;
+  register: wire.Register;
+  executor: Executor;
+  log: Logger;
+  /** Called once when the master refuses this worker for good (wrong token). */
+  onFatal(e: MrError): void;
+}
+
+const BACKOFF_MIN_MS = 250;
+const BACKOFF_MAX_MS = 5_000;
+
+/**
+ * The worker's half of the long-lived Session stream: Register, then heartbeats and attempt results
+ * up, Assign and Kill down. A lost master is a logged, bounded-backoff retry, never a crash;
+ * attempt results made while disconnected are queued and sent after reconnecting.
+ */
+export class MasterSession {
+  private call: grpc.ClientDuplexStream<wire.WorkerMessage, wire.MasterMessage> | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private reconnect: NodeJS.Timeout | undefined;
+  private backoffMs = BACKOFF_MIN_MS;
+  private readonly unsent: wire.AttemptStatus[] = [];
+  private closed = false;
+  private registered = false;
+
+  constructor(private readonly o: SessionOptions) {}
+
+  start(): void {
+    this.connect();
+  }
+
+  report(r: AttemptReport): void {
+    const status: wire.AttemptStatus = {
+      attemptId: r.attemptId,
+      outcome: r.ok ? wire.AttemptOutcome.ATTEMPT_OUTCOME_SUCCEEDED : wire.AttemptOutcome.ATTEMPT_OUTCOME_FAILED,
+      error: r.error ?? '',
+      counters: r.counters,
+      partitionBytes: r.partitionBytes,
+    };
+    if (this.call && this.registered) this.call.write({ msg: { $case: 'attemptStatus', value: status } });
+    else this.unsent.push(status);
+  }
+
+  close(): void {
+    this.closed = true;
+    clearInterval(this.heartbeat);
+    clearTimeout(this.reconnect);
+    this.call?.end();
+    this.call = undefined;
+  }
+
+  private connect(): void {
+    if (this.closed) return;
+    const call = this.o.client.session();
+    this.call = call;
+    this.registered = false;
+    call.write({ msg: { $case: 'register', value: this.o.register } });
+    call.on('data', (m: wire.MasterMessage) => this.onMessage(m));
+    call.on('error', (e: grpc.ServiceError) => this.onLost(call, e));
+    call.on('end', () => this.onLost(call, undefined));
+  }
+
+  private onMessage(m: wire.MasterMessage): void {
+    const msg = m.msg;
+    if (!msg) return;
+    switch (msg.$case) {
+      case 'registered': {
+        this.registered = true;
+        this.backoffMs = BACKOFF_MIN_MS;
+        this.o.log.info({ master: this.o.masterAddress, nodeId: msg.value.nodeId }, 'registered with master');
+        clearInterval(this.heartbeat);
+        const every = msg.value.heartbeatIntervalMs || 1_000;
+        this.heartbeat = setInterval(() => this.sendHeartbeat(), every);
+        this.sendHeartbeat();
+        for (const s of this.unsent.splice(0)) this.call?.write({ msg: { $case: 'attemptStatus', value: s } });
+        return;
+      }
+      case 'assign':
+        if (msg.value.spec) this.o.executor.start(msg.value.spec);
+        return;
+      case 'kill':
+        this.o.executor.kill(msg.value.attemptId, msg.value.reason);
+        return;
+    }
+  }
+
+  private sendHeartbeat(): void {
+    this.call?.write({ msg: { $case: 'heartbeat', value: { runningAttempts: this.o.executor.runningIds() } } });
+  }
+
+  private onLost(call: grpc.ClientDuplexStream<wire.WorkerMessage, wire.MasterMessage>, e: grpc.ServiceError | undefined): void {
+    if (call !== this.call) return;
+    this.call = undefined;
+    this.registered = false;
+    clearInterval(this.heartbeat);
+    if (this.closed) return;
+    if (e?.code === grpc.status.UNAUTHENTICATED) {
+      this.closed = true;
+      this.o.onFatal(new MrError('MR_ERR_UNAUTHENTICATED', `master ${this.o.masterAddress} refused this worker: wrong cluster token (check MR_CLUSTER_TOKEN)`));
+      return;
+    }
+    this.o.log.warn({ master: this.o.masterAddress, err: e?.details ?? 'stream ended', retryInMs: this.backoffMs }, 'lost the master; reconnecting');
+    this.reconnect = setTimeout(() => this.connect(), this.backoffMs);
+    this.backoffMs = Math.min(this.backoffMs * 2, BACKOFF_MAX_MS);
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * Piscina thread entry: runs one attempt's CPU work on local files. Network I/O (shuffle push and
+ * fetch) stays on the main thread. Errors never cross as exceptions: they come back as
+ * `{ code, message }` and the executor rebuilds the MrError (style.md: errors across threads).
+ */
+import { toMrError, type WireError } from '@mr/shared';
+import { loadJob } from '../task/load-job.js';
+import { runMap, type MapResult } from '../task/map.js';
+import { runReduce } from '../task/reduce.js';
+import type { SplitRange } from '../task/lines.js';
+import type { SegmentRange } from '../shuffle/store.js';
+
+interface Common {
+  job: { builtin?: string; modulePath?: string };
+  params: Record<string, string>;
+  taskId: string;
+  attempt: number;
+}
+
+export type ThreadInput =
+  | (Common & { kind: 'map'; split: SplitRange & { uri: string }; numReducers: number; sortBufferBytes: number; workDir: string })
+  | (Common & { kind: 'reduce'; segments: SegmentRange[]; outputFile: string });
+
+export type ThreadOutput =
+  | { ok: true; map?: MapResult; counters: Record<string, number> }
+  | { ok: false; error: WireError };
+
+export default async function runAttempt(input: ThreadInput): Promise<ThreadOutput> {
+  try {
+    const job = await loadJob(input.job);
+    if (input.kind === 'map') {
+      const map = await runMap({ ...input, job });
+      return { ok: true, map, counters: map.counters };
+    }
+    return { ok: true, ...runReduce({ ...input, job }) };
+  } catch (e) {
+    return { ok: false, error: toMrError(e, 'MR_ERR_USER_CODE').toWire() };
+  }
+}

@@ -1,0 +1,1 @@
+export { startWorker, type WorkerConfig, type RunningWorker } from "./main.js";

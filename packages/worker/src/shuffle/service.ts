@@ -1,0 +1,69 @@
+import type * as grpc from '@grpc/grpc-js';
+import { checkChunk, makeChunk, MrError, toServiceError, wire, type Logger } from '@mr/shared';
+import type { ShuffleStore } from './store.js';
+
+/** gRPC Shuffle service over a core worker's ShuffleStore. */
+export function shuffleService(store: ShuffleStore | undefined, log: Logger): wire.ShuffleServer {
+  const noStore = () => new MrError('MR_ERR_SHUFFLE', 'this is a task worker: it stores no shuffle data');
+  return {
+    put(call: grpc.ServerReadableStream<wire.ShufflePut, wire.ShufflePutResult>, cb: grpc.sendUnaryData<wire.ShufflePutResult>) {
+      if (!store) return cb(toServiceError(noStore()), null);
+      let out: ReturnType<ShuffleStore['create']> | undefined;
+      let written = 0;
+      let failed = false;
+      const fail = (e: unknown) => {
+        if (failed) return;
+        failed = true;
+        void out?.abort();
+        call.destroy();
+        cb(toServiceError(e), null);
+      };
+      call.on('data', (m: wire.ShufflePut) => {
+        if (failed) return;
+        try {
+          out ??= store.create(m.jobId, m.attemptId, m.partitionBytes);
+          if (m.chunk && m.chunk.data.length > 0) {
+            const data = checkChunk(m.chunk, `map output ${m.attemptId}`);
+            written += data.length;
+            if (!out.stream.write(data)) {
+              call.pause();
+              out.stream.once('drain', () => call.resume());
+            }
+          }
+        } catch (e) {
+          fail(e);
+        }
+      });
+      call.on('error', fail);
+      call.on('end', () => {
+        if (failed) return;
+        if (!out) return fail(new MrError('MR_ERR_SHUFFLE', 'empty map output stream'));
+        out.commit(written).then(() => cb(null, { bytes: written }), fail);
+      });
+    },
+
+    fetch(call: grpc.ServerWritableStream<wire.ShuffleFetch, wire.Chunk>) {
+      if (!store) return call.emit('error', toServiceError(noStore()));
+      const { jobId, attemptId, partition } = call.request;
+      void (async () => {
+        const range = await store.segment(jobId, attemptId, partition);
+        if (range.length === 0) return call.end();
+        const src = store.read(range);
+        call.on('cancelled', () => src.destroy());
+        // the store reads in CHUNK_BYTES pieces: each becomes one checksummed message
+        for await (const piece of src as AsyncIterable<Buffer>) {
+          if (!call.write(makeChunk(piece))) await new Promise((r) => call.once('drain', r));
+        }
+        call.end();
+      })().catch((e: unknown) => {
+        log.warn({ jobId, attemptId, partition, err: (e as Error).message }, 'shuffle fetch failed');
+        call.emit('error', toServiceError(e));
+      });
+    },
+
+    drop(call: grpc.ServerUnaryCall<wire.ShuffleDrop, wire.Empty>, cb: grpc.sendUnaryData<wire.Empty>) {
+      if (!store) return cb(null, {});
+      store.drop(call.request.jobId).then(() => cb(null, {}), (e: unknown) => cb(toServiceError(e), null));
+    },
+  };
+}

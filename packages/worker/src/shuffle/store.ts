@@ -1,0 +1,100 @@
+import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
+import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CHUNK_BYTES, MrError } from '@mr/shared';
+
+const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+function safeId(id: string, what: string): string {
+  if (!SAFE_ID.test(id) || id.includes('..')) throw new MrError('MR_ERR_SHUFFLE', `bad ${what} '${id}'`);
+  return id;
+}
+
+export interface SegmentRange {
+  file: string;
+  start: number;
+  length: number;
+}
+
+/**
+ * Map outputs held by a core worker (design.md: map output lives on core workers). One file per
+ * map attempt, partitions back to back, with an index of partition sizes. A file becomes visible
+ * (renamed into place) only when complete, so a half-received output is never served.
+ */
+export class ShuffleStore {
+  constructor(private readonly root: string) {}
+
+  private paths(jobId: string, attemptId: string) {
+    const dir = join(this.root, safeId(jobId, 'job id'));
+    const base = join(dir, safeId(attemptId, 'attempt id'));
+    return { dir, data: `${base}.out`, index: `${base}.idx` };
+  }
+
+  /** Opens a new output for writing; `commit` makes it visible, `abort` removes it. */
+  create(jobId: string, attemptId: string, partitionBytes: number[]) {
+    const p = this.paths(jobId, attemptId);
+    mkdirSync(p.dir, { recursive: true });
+    const tmp = `${p.data}.tmp-${process.pid}-${Date.now()}`;
+    const out = createWriteStream(tmp);
+    const expected = partitionBytes.reduce((a, b) => a + b, 0);
+    return {
+      stream: out,
+      commit: async (written: number) => {
+        await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+        if (written !== expected) {
+          await rm(tmp, { force: true });
+          throw new MrError('MR_ERR_SHUFFLE', `map output ${attemptId}: got ${written} bytes, expected ${expected}`);
+        }
+        await writeFile(p.index, JSON.stringify(partitionBytes));
+        await rename(tmp, p.data);
+      },
+      abort: async () => {
+        out.destroy();
+        await rm(tmp, { force: true });
+      },
+    };
+  }
+
+  /** Takes a map output written on this machine (the map ran on this core worker). */
+  async adopt(jobId: string, attemptId: string, file: string, partitionBytes: number[]): Promise<void> {
+    const p = this.paths(jobId, attemptId);
+    await mkdir(p.dir, { recursive: true });
+    const size = (await stat(file)).size;
+    const expected = partitionBytes.reduce((a, b) => a + b, 0);
+    if (size !== expected) throw new MrError('MR_ERR_SHUFFLE', `map output ${attemptId}: ${size} bytes on disk, expected ${expected}`);
+    const tmp = `${p.data}.tmp-${process.pid}-${Date.now()}`;
+    try {
+      await rename(file, tmp);
+    } catch {
+      await copyFile(file, tmp); // work dir on another file system
+    }
+    await writeFile(p.index, JSON.stringify(partitionBytes));
+    await rename(tmp, p.data);
+  }
+
+  /** Where one partition of a stored map output is. */
+  async segment(jobId: string, attemptId: string, partition: number): Promise<SegmentRange> {
+    const p = this.paths(jobId, attemptId);
+    let sizes: number[];
+    try {
+      sizes = JSON.parse(await readFile(p.index, 'utf8')) as number[];
+      await stat(p.data);
+    } catch {
+      throw new MrError('MR_ERR_SHUFFLE', `map output ${attemptId} of ${jobId} is not stored here`);
+    }
+    if (!Number.isInteger(partition) || partition < 0 || partition >= sizes.length) {
+      throw new MrError('MR_ERR_SHUFFLE', `map output ${attemptId} has no partition ${partition}`);
+    }
+    let start = 0;
+    for (let i = 0; i < partition; i++) start += sizes[i]!;
+    return { file: p.data, start, length: sizes[partition]! };
+  }
+
+  read(range: SegmentRange) {
+    return createReadStream(range.file, { start: range.start, end: range.start + range.length - 1, highWaterMark: CHUNK_BYTES });
+  }
+
+  async drop(jobId: string): Promise<void> {
+    await rm(join(this.root, safeId(jobId, 'job id')), { recursive: true, force: true });
+  }
+}

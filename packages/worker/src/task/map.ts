@@ -1,0 +1,60 @@
+import { join } from 'node:path';
+import { defaultPartition, MrError, type JobDefinition } from '@mr/shared';
+import { Counters, makeContext } from './context.js';
+import { readSplitLines, type SplitRange } from './lines.js';
+import { SortBuffer } from './sort-buffer.js';
+
+export interface MapTask {
+  job: JobDefinition;
+  params: Record<string, string>;
+  taskId: string;
+  attempt: number;
+  split: SplitRange & { uri: string };
+  numReducers: number;
+  sortBufferBytes: number;
+  /** A fresh directory for this attempt's spills and output. */
+  workDir: string;
+}
+
+export interface MapResult {
+  outputFile: string;
+  partitionBytes: number[];
+  counters: Record<string, number>;
+}
+
+/** read split -> map -> partition -> sort buffer (combine, spill) -> one sorted output file. */
+export async function runMap(t: MapTask): Promise<MapResult> {
+  const counters = new Counters();
+  const ctx = makeContext(t.params, t.taskId, t.attempt, counters);
+  const R = t.numReducers;
+  const buffer = new SortBuffer(R, t.job.combine?.bind(t.job), t.sortBufferBytes, t.workDir);
+  const partition = t.job.partition ? checkedPartitioner(t.job, R) : defaultPartition;
+  const emit = (key: string, value: unknown) => {
+    if (typeof key !== 'string') throw new MrError('MR_ERR_USER_CODE', `emit: key must be a string, got ${typeof key}`);
+    buffer.add(partition(key, R), key, value);
+  };
+  const stats = await readSplitLines(t.split, (line, offset) => {
+    try {
+      t.job.map(line, emit, ctx);
+    } catch (e) {
+      throw new MrError('MR_ERR_USER_CODE', `map threw on ${t.split.uri} at byte ${offset}: ${(e as Error)?.message ?? e}`, { cause: e });
+    }
+  });
+  const outputFile = join(t.workDir, 'map.out');
+  const partitionBytes = buffer.finish(outputFile);
+  counters.add('inputRecords', stats.lines);
+  counters.add('inputBytes', stats.bytes);
+  counters.add('mapOutputRecords', buffer.records);
+  counters.add('spilledRuns', buffer.spills);
+  return { outputFile, partitionBytes, counters: counters.values };
+}
+
+function checkedPartitioner(job: JobDefinition, R: number): (key: string, R: number) => number {
+  return (key) => {
+    const p = job.partition!(key, R);
+    if (!Number.isInteger(p) || p < 0 || p >= R) {
+      throw new MrError('MR_ERR_USER_CODE', `partition('${key}', ${R}) returned ${p}; it must be an integer in [0, ${R})`);
+    }
+    return p;
+  };
+}

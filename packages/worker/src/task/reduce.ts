@@ -1,0 +1,56 @@
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { formatValue, MrError, RecordReader, type JobDefinition } from '@mr/shared';
+import { Counters, makeContext } from './context.js';
+import { GroupedMerge } from './merge.js';
+
+export interface ReduceTask {
+  job: JobDefinition;
+  params: Record<string, string>;
+  taskId: string;
+  attempt: number;
+  /** Local files, each one map's sorted segment for this partition. */
+  segments: { file: string; start: number; length: number }[];
+  /** Where the attempt writes its part (a temporary path; the master commits it). */
+  outputFile: string;
+}
+
+const FLUSH_BYTES = 1 << 20;
+
+/** merge sorted segments -> reduce per key -> `key<TAB>value` lines. */
+export function runReduce(t: ReduceTask): { counters: Record<string, number> } {
+  const counters = new Counters();
+  const ctx = makeContext(t.params, t.taskId, t.attempt, counters);
+  const merge = new GroupedMerge(t.segments.map((s) => RecordReader.fromFile(s.file, s.start, s.length)));
+  mkdirSync(dirname(t.outputFile), { recursive: true });
+  const fd = openSync(t.outputFile, 'w');
+  let out = '';
+  let records = 0;
+  let groups = 0;
+  const emit = (key: string, value: unknown) => {
+    if (typeof key !== 'string') throw new MrError('MR_ERR_USER_CODE', `emit: key must be a string, got ${typeof key}`);
+    out += key + '\t' + formatValue(value) + '\n';
+    records++;
+    if (out.length >= FLUSH_BYTES) {
+      writeSync(fd, out);
+      out = '';
+    }
+  };
+  try {
+    while (merge.nextKey()) {
+      groups++;
+      const key = merge.key;
+      try {
+        t.job.reduce(key, merge.values(), emit, ctx);
+      } catch (e) {
+        throw new MrError('MR_ERR_USER_CODE', `reduce threw on key '${key.slice(0, 100)}': ${(e as Error)?.message ?? e}`, { cause: e });
+      }
+    }
+    if (out.length > 0) writeSync(fd, out);
+  } finally {
+    closeSync(fd);
+  }
+  counters.add('reduceInputGroups', groups);
+  counters.add('outputRecords', records);
+  return { counters: counters.values };
+}

@@ -1,2 +1,5 @@
-export * from "./machine/index.js";
-export * from "./views.js";
+export * from './machine/index.js';
+export * from './views.js';
+export { startMaster, MASTER_INFO_FILE, type MasterConfig, type RunningMaster } from './main.js';
+export { isHiddenName, cutSplits, listInputFiles } from './splits/local.js';
+export { checkLocations } from './submit.js';

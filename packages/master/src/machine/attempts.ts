@@ -33,7 +33,10 @@ export function onAttemptSucceeded(s: MasterState, e: Ev<'AttemptSucceeded'>): A
     assert(a.shuffleTarget, `map attempt ${a.id} without shuffle target`);
     task.outputNode = a.shuffleTarget;
   } else {
-    actions.push({ kind: 'CommitTask', jobId: job.id, attemptId: a.id, partition: task.index, output: job.spec.output });
+    actions.push({
+      kind: 'CommitTask', jobId: job.id, attemptId: a.id, partition: task.index,
+      output: job.spec.output, attemptOutput: attemptOutputDir(job.spec.output, a.id),
+    });
     if (job.reduces.every((t) => t.state === 'SUCCEEDED')) {
       job.state = 'COMMITTING';
       actions.push({ kind: 'CommitJob', jobId: job.id, output: job.spec.output, numReducers: job.spec.numReducers });

@@ -145,7 +145,7 @@ export type Action =
   | { kind: 'StartAttempt'; nodeId: string; spec: AttemptSpec }
   | { kind: 'KillAttempt'; nodeId: string; attemptId: string; reason: string }
   /** Promote a reduce attempt's output: the first finished attempt per task, once. */
-  | { kind: 'CommitTask'; jobId: string; attemptId: string; partition: number; output: string }
+  | { kind: 'CommitTask'; jobId: string; attemptId: string; partition: number; output: string; attemptOutput: string }
   /** Remove a discarded attempt's temporary output. */
   | { kind: 'AbortAttempt'; jobId: string; attemptId: string; output: string }
   /** Move committed parts to their final paths, then write _SUCCESS; answers JobCommitted. */

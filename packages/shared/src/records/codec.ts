@@ -123,11 +123,9 @@ export class RecordReader {
   }
 
   next(): boolean {
-    if (this.end - this.pos < 16 + 9 && !this.fill(16 + 9)) {
-      if (this.pos === this.end) return false;
-    }
+    if (this.pos >= this.end && !this.fill(1)) return false;
     const keyLen = this.varint();
-    this.need(keyLen + 1 + 9);
+    this.need(keyLen + 1);
     const b = this.buf;
     this.key = b.toString('utf8', this.pos, this.pos + keyLen);
     this.pos += keyLen;
@@ -149,7 +147,6 @@ export class RecordReader {
   }
 
   private varint(): number {
-    this.need(1);
     let n = 0;
     let shift = 0;
     for (;;) {

@@ -1,0 +1,69 @@
+import { availableParallelism } from 'node:os';
+import { Command, Option } from 'commander';
+import { startMaster } from '@mr/master';
+import { createLogger, defaultMasterDataDir, MrError, requireClusterToken, type Logger } from '@mr/shared';
+import { startWorker } from '@mr/worker';
+import { durationFlag, intFlag } from '../options.js';
+
+function daemonLogger(name: string, verbose: boolean | undefined): Logger {
+  return createLogger({ name, level: verbose ? 'debug' : 'info' });
+}
+
+/** Runs until SIGTERM/SIGINT, then closes cleanly. */
+function untilSignal(close: () => Promise<void>, log: Logger, done?: Promise<void>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const stop = (signal: string) => {
+      log.info({ signal }, 'stopping');
+      close().then(resolve, reject);
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+    done?.then(resolve, reject);
+  });
+}
+
+export function masterCommand(): Command {
+  return new Command('master')
+    .description('run the master: scheduler, job state, status page')
+    .option('--port <P>', 'gRPC port (0 = any free port)', intFlag('--port', 0, 65_535), 7070)
+    .option('--http-port <P>', 'status page port (0 = any free port)', intFlag('--http-port', 0, 65_535), 8088)
+    .option('--data <DIR>', 'state directory (cluster token, job modules)', defaultMasterDataDir())
+    .option('--bind <HOST>', 'address to listen on', '127.0.0.1')
+    .option('--advertise <HOST>', 'address to tell others (default: the bind host)')
+    .addOption(new Option('--heartbeat-timeout <DURATION>', 'a worker is DEAD after this long without a heartbeat').argParser(durationFlag('--heartbeat-timeout')).default(5_000, '5s'))
+    .addOption(new Option('--heartbeat-interval <DURATION>', 'how often workers send heartbeats').argParser(durationFlag('--heartbeat-interval')).default(1_000, '1s'))
+    .option('--verbose', 'debug logs')
+    .action(async (o: { port: number; httpPort: number; data: string; bind: string; advertise?: string; heartbeatTimeout: number; heartbeatInterval: number; verbose?: boolean }) => {
+      const log = daemonLogger('master', o.verbose);
+      const m = await startMaster({
+        bind: o.bind, ...(o.advertise ? { advertise: o.advertise } : {}), port: o.port, httpPort: o.httpPort, dataDir: o.data,
+        heartbeatIntervalMs: o.heartbeatInterval, heartbeatTimeoutMs: o.heartbeatTimeout, log,
+      });
+      await untilSignal(m.close, log);
+    });
+}
+
+export function workerCommand(): Command {
+  return new Command('worker')
+    .description('run a worker: core (runs tasks and stores shuffle data) or task (runs tasks only)')
+    .requiredOption('--master <HOST:PORT>', 'the master')
+    .addOption(new Option('--role <ROLE>', 'core or task').choices(['core', 'task']).makeOptionMandatory())
+    .option('--slots <N>', 'attempts run at once (threads)', intFlag('--slots', 1, 256), availableParallelism())
+    .option('--data <DIR>', 'data directory (default: a temporary one, removed on exit)')
+    .option('--id <NAME>', 'node id (default: generated, stable per --data)')
+    .option('--port <P>', 'port of this worker\'s gRPC server (0 = any free port)', intFlag('--port', 0, 65_535), 0)
+    .option('--bind <HOST>', 'address to listen on', '127.0.0.1')
+    .option('--advertise <HOST>', 'address to tell others (default: the bind host)')
+    .option('--verbose', 'debug logs')
+    .action(async (o: { master: string; role: 'core' | 'task'; slots: number; data?: string; id?: string; port: number; bind: string; advertise?: string; verbose?: boolean }) => {
+      if (o.id !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(o.id)) {
+        throw new MrError('MR_ERR_USAGE', `--id '${o.id}': use letters, digits, '.', '_' and '-'`);
+      }
+      const log = daemonLogger('worker', o.verbose);
+      const w = await startWorker({
+        master: o.master, role: o.role, slots: o.slots, ...(o.data ? { dataDir: o.data } : {}), ...(o.id ? { id: o.id } : {}),
+        bind: o.bind, ...(o.advertise ? { advertise: o.advertise } : {}), port: o.port, token: requireClusterToken(), log,
+      });
+      await untilSignal(w.close, log, w.done);
+    });
+}

@@ -1,0 +1,66 @@
+import { Option, type Command } from 'commander';
+import { MrError, wire } from '@mr/shared';
+import { resolveJob } from '../job-ref.js';
+import { collectList, collectParam, intFlag, sizeFlag } from '../options.js';
+import { statusLine } from '../render/status.js';
+
+export interface JobOptions {
+  input: string[];
+  output: string;
+  reducers: number;
+  param: Record<string, string>;
+  json?: boolean;
+  splitSize?: number;
+  sortBufferMb?: number;
+  maxAttempts?: number;
+  overwrite?: boolean;
+}
+
+/** The flags `run` and `submit` share (contract.md "Commands" and "Job tuning flags"). */
+export function addJobOptions(cmd: Command): Command {
+  return cmd
+    .argument('<JOB>', 'built-in job name (wordcount, grep) or path to a .js/.ts job module')
+    .requiredOption('--input <URI[,URI..]>', 'input files or directories (repeatable)', collectList)
+    .requiredOption('--output <URI>', 'output directory: part-NNNNN files and _SUCCESS')
+    .option('--reducers <N>', 'number of reduce tasks (= part files)', intFlag('--reducers', 1, 10_000), 1)
+    .option('--param <k=v>', 'job parameter (repeatable)', collectParam, {})
+    .option('--json', 'print the final status JSON on stdout')
+    .option('--overwrite', 'replace an output that already holds a result')
+    .addOption(new Option('--split-size <SIZE>', 'bytes per map split (k/m/g)').argParser(sizeFlag('--split-size')))
+    .addOption(new Option('--sort-buffer-mb <MB>', 'map-side sort buffer before spilling to disk').argParser(intFlag('--sort-buffer-mb', 1, 65_536)).default(64))
+    .addOption(new Option('--max-attempts <N>', 'failed attempts per task before the job fails').argParser(intFlag('--max-attempts', 1, 100)).default(4));
+}
+
+export async function submitRequest(job: string, o: JobOptions): Promise<wire.SubmitRequest> {
+  const r = await resolveJob(job, o.param);
+  if (o.input.length === 0) throw new MrError('MR_ERR_USAGE', '--input names no location');
+  return {
+    name: r.name,
+    job: { builtin: r.builtin ?? '', moduleHash: r.moduleHash ?? '' },
+    moduleSource: r.moduleSource ?? Buffer.alloc(0),
+    inputs: o.input,
+    output: o.output,
+    numReducers: o.reducers,
+    paramsJson: JSON.stringify(r.params),
+    overwrite: o.overwrite === true,
+    splitSize: o.splitSize ?? 0,
+    sortBufferBytes: (o.sortBufferMb ?? 64) * 1024 * 1024,
+    maxAttempts: o.maxAttempts ?? 4,
+  };
+}
+
+/** Live progress on a TTY (one rewritten line on stderr); nothing otherwise, so logs stay clean. */
+export function progressPrinter(enabled: boolean): { update(s: wire.JobStatus): void; done(): void } {
+  const tty = enabled && process.stderr.isTTY === true;
+  let shown = false;
+  return {
+    update(s) {
+      if (!tty) return;
+      process.stderr.write(`\r\x1b[K${statusLine(s)}`);
+      shown = true;
+    },
+    done() {
+      if (shown) process.stderr.write('\r\x1b[K');
+    },
+  };
+}

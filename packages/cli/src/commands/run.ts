@@ -1,0 +1,39 @@
+import { availableParallelism } from 'node:os';
+import { Command } from 'commander';
+import { checkLocations } from '@mr/master';
+import { startLocalCluster } from '../cluster/local.js';
+import { intFlag } from '../options.js';
+import { addJobOptions, progressPrinter, submitRequest, type JobOptions } from './job-options.js';
+import { reportFinal } from './submit.js';
+import type { Io } from '../io.js';
+
+export function runCommand(io: Io): Command {
+  return addJobOptions(new Command('run').description('run a job on an embedded cluster on this machine (separate processes)'))
+    .option('--core <N>', 'core workers (run tasks, store shuffle data)', intFlag('--core', 0, 64), 1)
+    .option('--task <N>', 'task workers (run tasks only)', intFlag('--task', 0, 64), 1)
+    .option('--slots <N>', 'slots per worker (default: CPUs / workers, at least 1)', intFlag('--slots', 1, 256))
+    .option('--verbose', 'show the cluster\'s logs on stderr')
+    .action(async (job: string, o: JobOptions & { core: number; task: number; slots?: number; verbose?: boolean }) => {
+      // resolve the job and check flags before starting any process
+      const req = await submitRequest(job, o);
+      await checkLocations(req.inputs, req.output, req.overwrite);
+      const workers = Math.max(1, o.core + o.task);
+      const slots = o.slots ?? Math.max(1, Math.floor(availableParallelism() / workers));
+      const cluster = await startLocalCluster({ core: o.core, task: o.task, slots, verbose: o.verbose === true });
+      let ok = false;
+      const onSignal = () => void cluster.stop(false).finally(() => process.exit(130));
+      process.once('SIGINT', onSignal);
+      try {
+        const submitted = await cluster.api.submit(req);
+        const progress = progressPrinter(!o.json);
+        const final = await cluster.api.waitJob(submitted.id, progress.update);
+        progress.done();
+        ok = final.state === 'SUCCEEDED';
+        reportFinal(io, final, o.json === true, o.output);
+      } finally {
+        process.off('SIGINT', onSignal);
+        await cluster.stop(!ok && !o.verbose);
+        if (!ok && !o.verbose) io.err(`mr: cluster logs kept in ${cluster.logsDir}`);
+      }
+    });
+}

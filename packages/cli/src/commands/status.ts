@@ -1,0 +1,32 @@
+import { Command } from 'commander';
+import { MasterApi } from '../master-client.js';
+import { masterAddress } from '../options.js';
+import { statusJson } from '../render/status.js';
+import { table } from '../render/table.js';
+import type { Io } from '../io.js';
+
+export function statusCommand(io: Io): Command {
+  return new Command('status')
+    .description('show one job, or list all jobs')
+    .argument('[JOB_ID]', 'the job (default: all jobs)')
+    .option('--master <HOST:PORT>', 'the master (default: MR_MASTER, or the local master)')
+    .option('--json', 'print JSON on stdout')
+    .action(async (jobId: string | undefined, o: { master?: string; json?: boolean }) => {
+      const api = new MasterApi(masterAddress(o.master));
+      try {
+        if (jobId) {
+          const s = await api.getJob(jobId);
+          io.out(o.json ? JSON.stringify(statusJson(s)) : JSON.stringify(statusJson(s), null, 2));
+          return;
+        }
+        const { jobs } = await api.listJobs();
+        if (o.json) return io.out(JSON.stringify(jobs.map(statusJson)));
+        io.out(table(
+          ['ID', 'JOB', 'STATE', 'MAPS', 'REDUCES', 'ELAPSED', 'ERROR'],
+          jobs.map((j) => [j.id, j.name, j.state, `${j.mapsDone}/${j.mapsTotal}`, `${j.reducesDone}/${j.reducesTotal}`, `${(j.elapsedMs / 1000).toFixed(1)}s`, j.error]),
+        ));
+      } finally {
+        api.close();
+      }
+    });
+}

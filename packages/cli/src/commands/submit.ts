@@ -1,0 +1,39 @@
+import { Command } from 'commander';
+import { MrError } from '@mr/shared';
+import { MasterApi } from '../master-client.js';
+import { masterAddress } from '../options.js';
+import { statusJson, summary } from '../render/status.js';
+import { addJobOptions, progressPrinter, submitRequest, type JobOptions } from './job-options.js';
+import type { Io } from '../io.js';
+
+export function submitCommand(io: Io): Command {
+  return addJobOptions(new Command('submit').description('submit a job to a running cluster'))
+    .option('--master <HOST:PORT>', 'the master (default: MR_MASTER, or the local master)')
+    .option('--wait', 'wait for the job to end; exit 1 if it fails')
+    .action(async (job: string, o: JobOptions & { master?: string; wait?: boolean }) => {
+      const api = new MasterApi(masterAddress(o.master));
+      try {
+        const req = await submitRequest(job, o);
+        const submitted = await api.submit(req);
+        if (!o.wait) {
+          io.out(o.json ? JSON.stringify(statusJson(submitted)) : submitted.id);
+          return;
+        }
+        const progress = progressPrinter(!o.json);
+        const final = await api.waitJob(submitted.id, progress.update);
+        progress.done();
+        reportFinal(io, final, o.json === true, o.output);
+      } finally {
+        api.close();
+      }
+    });
+}
+
+/** Prints the end of a job as run/submit --wait do; throws (exit 1) when it did not succeed. */
+export function reportFinal(io: Io, final: import('@mr/shared').wire.JobStatus, json: boolean, output: string): void {
+  if (json) io.out(JSON.stringify(statusJson(final)));
+  else if (final.state === 'SUCCEEDED') io.out(summary(final, output));
+  if (final.state !== 'SUCCEEDED') {
+    throw new MrError('MR_ERR_JOB_FAILED', `job ${final.id} ${final.state}${final.error ? `: ${final.error}` : ''}`);
+  }
+}

@@ -1,0 +1,86 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { builtinJob, checkParams, isBuiltinJob } from '@mr/jobs';
+import { jobShapeProblem, MrError, type JobDefinition } from '@mr/shared';
+
+export interface ResolvedJob {
+  name: string;
+  builtin?: string;
+  /** Bundled ESM source of a user module and its sha256 (workers fetch it by hash). */
+  moduleSource?: Buffer;
+  moduleHash?: string;
+  params: Record<string, string>;
+}
+
+const MODULE_EXT = /\.(m|c)?(js|ts)$/;
+
+/**
+ * JOB is a built-in name or a path to a module (contract.md). A module is bundled with esbuild
+ * (so .ts works and its imports travel with it), loaded once here to check that it exports a job
+ * and that its params are accepted, and shipped to the cluster by content hash.
+ */
+export async function resolveJob(job: string, rawParams: Record<string, string>): Promise<ResolvedJob> {
+  if (isBuiltinJob(job)) {
+    return { name: job, builtin: job, params: checkParams(builtinJob(job), rawParams) };
+  }
+  const looksLikePath = job.includes('/') || job.includes('\\') || MODULE_EXT.test(job);
+  if (!looksLikePath) builtinJob(job); // throws MR_ERR_UNKNOWN_JOB naming the built-ins
+  const path = resolve(job);
+  if (!existsSync(path)) throw new MrError('MR_ERR_JOB_MODULE', `job module not found: ${path}`);
+  const source = await bundle(path);
+  const def = await loadBundle(source, path);
+  return {
+    name: def.name,
+    moduleSource: source,
+    moduleHash: createHash('sha256').update(source).digest('hex'),
+    params: checkParams(def, rawParams),
+  };
+}
+
+async function bundle(path: string): Promise<Buffer> {
+  // `defineJob` comes from our shared package: resolve it to this installation's copy
+  const sharedEntry = fileURLToPath(import.meta.resolve('@mr/shared'));
+  try {
+    const out = await build({
+      entryPoints: [path],
+      bundle: true,
+      write: false,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      logLevel: 'silent',
+      alias: { '@mr/shared': sharedEntry, mr: sharedEntry },
+      // packages with native parts cannot be bundled; they must be installed on the workers
+      banner: { js: "import { createRequire as __mrCreateRequire } from 'node:module'; const require = __mrCreateRequire(import.meta.url);" },
+    });
+    return Buffer.from(out.outputFiles[0]!.contents);
+  } catch (e) {
+    const first = (e as { errors?: { text: string; location?: { file: string; line: number } }[] }).errors?.[0];
+    const where = first?.location ? ` (${first.location.file}:${first.location.line})` : '';
+    throw new MrError('MR_ERR_JOB_MODULE', `cannot bundle job module ${path}: ${first?.text ?? (e as Error).message}${where}`);
+  }
+}
+
+async function loadBundle(source: Buffer, path: string): Promise<JobDefinition> {
+  const dir = await mkdtemp(join(tmpdir(), 'mr-job-'));
+  const file = join(dir, 'job.mjs');
+  try {
+    await writeFile(file, source);
+    let mod: { default?: unknown };
+    try {
+      mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    } catch (e) {
+      throw new MrError('MR_ERR_JOB_MODULE', `cannot load job module ${path}: ${(e as Error).message}`);
+    }
+    const problem = jobShapeProblem(mod.default);
+    if (problem) throw new MrError('MR_ERR_JOB_MODULE', `${path}: ${problem} (export default a job: { name, map, reduce })`);
+    return mod.default as JobDefinition;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,50 @@
+import { Command, CommanderError } from 'commander';
+import { MrError, toMrError } from '@mr/shared';
+import { masterCommand, workerCommand } from './commands/daemons.js';
+import { nodesCommand } from './commands/nodes.js';
+import { runCommand } from './commands/run.js';
+import { statusCommand } from './commands/status.js';
+import { submitCommand } from './commands/submit.js';
+import { processIo, type Io } from './io.js';
+
+export function buildProgram(io: Io): Command {
+  const program = new Command('mr')
+    .description('mr: a distributed MapReduce engine for Node.js')
+    .version('0.1.0')
+    .option('--debug', 'print stack traces of errors')
+    .showHelpAfterError(false)
+    .addCommand(runCommand(io))
+    .addCommand(masterCommand())
+    .addCommand(workerCommand())
+    .addCommand(submitCommand(io))
+    .addCommand(statusCommand(io))
+    .addCommand(nodesCommand(io));
+  const quiet = (cmd: Command) => {
+    cmd.exitOverride().configureOutput({
+      writeOut: (s) => io.out(s.trimEnd()),
+      writeErr: () => {}, // errors are printed once, by main(), as one line
+    });
+    cmd.commands.forEach(quiet);
+  };
+  quiet(program);
+  return program;
+}
+
+/** Runs the CLI; returns the exit code (contract.md: 0 ok, 1 failed, 2 usage). Never throws. */
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  const debug = argv.includes('--debug');
+  try {
+    await buildProgram(io).parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.exitCode === 0) return 0; // --help, --version
+      io.err(`mr: ${e.message.replace(/^error: /, '')}`);
+      return 2;
+    }
+    const err = MrError.is(e) ? e : toMrError(e);
+    io.err(`mr: ${err.message.split('\n')[0]}`);
+    if (debug) io.err(String((e as Error).stack ?? e));
+    return err.exitCode;
+  }
+}

@@ -1,0 +1,91 @@
+import { systemClock, toMrError, type Clock, type Logger } from '@mr/shared';
+import { initialState } from '../machine/state.js';
+import { step } from '../machine/step.js';
+import type { Action, MachineConfig, MasterEvent, MasterState } from '../machine/types.js';
+
+/** Where the driver's actions go: the worker sessions and the output file system. Tests pass fakes. */
+export interface Effects {
+  startAttempt(a: Extract<Action, { kind: 'StartAttempt' }>): void;
+  killAttempt(a: Extract<Action, { kind: 'KillAttempt' }>): void;
+  commitTask(a: Extract<Action, { kind: 'CommitTask' }>): Promise<void>;
+  commitJob(a: Extract<Action, { kind: 'CommitJob' }>): Promise<void>;
+  abortAttempt(a: Extract<Action, { kind: 'AbortAttempt' }>): Promise<void>;
+  abortJob(a: Extract<Action, { kind: 'AbortJob' }>): Promise<void>;
+  dropShuffle(a: Extract<Action, { kind: 'DropShuffle' }>): void;
+  jobFinished(a: Extract<Action, { kind: 'JobFinished' }>): void;
+}
+
+/**
+ * The only code around the machine that touches time and I/O (style.md: raft's Ready loop).
+ * Events are processed one at a time, in arrival order: step, then each action in order. An
+ * action's result that the machine must know (a job commit) comes back as a new event.
+ */
+export class Driver {
+  readonly state: MasterState;
+  private tail: Promise<void> = Promise.resolve();
+  private ticker: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly effects: Effects,
+    private readonly log: Logger,
+    config: Partial<MachineConfig> = {},
+    readonly clock: Clock = systemClock,
+  ) {
+    this.state = initialState(config);
+  }
+
+  /** Queues an event; resolves once it and its actions have been carried out. */
+  dispatch(e: MasterEvent): Promise<void> {
+    const run = this.tail.then(() => this.process(e));
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  startTicking(everyMs: number): void {
+    this.ticker = setInterval(() => void this.dispatch({ kind: 'Tick', nowMs: this.clock.nowMs() }), everyMs);
+    this.ticker.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.ticker);
+    await this.tail;
+  }
+
+  private async process(e: MasterEvent): Promise<void> {
+    const { actions } = step(this.state, e);
+    for (const a of actions) {
+      try {
+        await this.execute(a);
+      } catch (err) {
+        const error = toMrError(err).message;
+        this.log.error({ action: a.kind, err: error }, 'action failed');
+        if (a.kind === 'CommitTask' || a.kind === 'CommitJob') {
+          void this.dispatch({ kind: 'JobCommitFailed', jobId: a.jobId, error, nowMs: this.clock.nowMs() });
+        }
+      }
+    }
+  }
+
+  private async execute(a: Action): Promise<void> {
+    switch (a.kind) {
+      case 'StartAttempt':
+        return this.effects.startAttempt(a);
+      case 'KillAttempt':
+        return this.effects.killAttempt(a);
+      case 'CommitTask':
+        return this.effects.commitTask(a);
+      case 'CommitJob':
+        await this.effects.commitJob(a);
+        void this.dispatch({ kind: 'JobCommitted', jobId: a.jobId, nowMs: this.clock.nowMs() });
+        return;
+      case 'AbortAttempt':
+        return this.effects.abortAttempt(a);
+      case 'AbortJob':
+        return this.effects.abortJob(a);
+      case 'DropShuffle':
+        return this.effects.dropShuffle(a);
+      case 'JobFinished':
+        return this.effects.jobFinished(a);
+    }
+  }
+}

@@ -1,0 +1,133 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { join } from 'node:path';
+import {
+  createServer, listen, loadOrCreateMasterToken, requireToken, shuffleClient, systemClock, unary, wire, type Clock, type Logger,
+} from '@mr/shared';
+import { Driver } from './driver/loop.js';
+import { abortAttempt, abortJob, commitJob, commitTask } from './driver/output.js';
+import { createStatusHandler } from './http/status.js';
+import { masterService } from './rpc/service.js';
+import { Sessions } from './rpc/sessions.js';
+import { listJobs, listNodes } from './views.js';
+
+export interface MasterConfig {
+  bind: string;
+  advertise?: string;
+  port: number;
+  httpPort: number;
+  dataDir: string;
+  heartbeatIntervalMs: number;
+  heartbeatTimeoutMs: number;
+  log: Logger;
+  clock?: Clock;
+}
+
+export interface RunningMaster {
+  address: string;
+  httpAddress: string;
+  close(): Promise<void>;
+}
+
+/** What `mr run` and local CLI commands read to find a master started with this data dir. */
+export const MASTER_INFO_FILE = 'master.json';
+
+export async function startMaster(cfg: MasterConfig): Promise<RunningMaster> {
+  const log = cfg.log;
+  const clock = cfg.clock ?? systemClock;
+  mkdirSync(cfg.dataDir, { recursive: true });
+  const token = loadOrCreateMasterToken(cfg.dataDir);
+  const sessions = new Sessions();
+  const shuffleAddress = (nodeId: string) => driver.state.nodes.get(nodeId)?.address;
+
+  const driver: Driver = new Driver(
+    {
+      startAttempt: (a) => void sessions.send(a.nodeId, { msg: { $case: 'assign', value: { spec: toWireSpec(a.spec) } } }),
+      killAttempt: (a) => void sessions.send(a.nodeId, { msg: { $case: 'kill', value: { attemptId: a.attemptId, reason: a.reason } } }),
+      commitTask: (a) => commitTask(a.output, a.attemptOutput, a.partition),
+      commitJob: (a) => commitJob(a.output, a.numReducers),
+      abortAttempt: (a) => abortAttempt(a.output),
+      abortJob: (a) => abortJob(a.output),
+      dropShuffle: (a) => {
+        for (const nodeId of a.nodeIds) {
+          const address = shuffleAddress(nodeId);
+          if (!address) continue;
+          const c = shuffleClient(address, token);
+          unary(c.drop.bind(c), { jobId: a.jobId }, 10_000)
+            .catch((e: unknown) => log.warn({ nodeId, jobId: a.jobId, err: (e as Error).message }, 'could not drop shuffle data'))
+            .finally(() => c.close());
+        }
+      },
+      jobFinished: (a) => log.info({ jobId: a.jobId, state: a.state, error: a.error }, 'job finished'),
+    },
+    log,
+    { heartbeatTimeoutMs: cfg.heartbeatTimeoutMs },
+    clock,
+  );
+
+  let seq = 0;
+  const newJobId = () => {
+    const t = new Date(clock.nowMs()).toISOString().replace(/[-:T]/g, '').slice(0, 14);
+    return `job-${t}-${String(++seq).padStart(4, '0')}`;
+  };
+
+  const server = createServer();
+  server.addService(
+    wire.MasterService,
+    requireToken(
+      masterService({ driver, sessions, modulesDir: join(cfg.dataDir, 'modules'), heartbeatIntervalMs: cfg.heartbeatIntervalMs, newJobId, log }),
+      token,
+      (method, peer) => log.warn({ method, peer }, 'rejected call: missing or wrong cluster token'),
+    ),
+  );
+  const port = await listen(server, cfg.bind, cfg.port);
+  const host = cfg.advertise ?? cfg.bind;
+  const address = `${host}:${port}`;
+
+  const http = createHttpServer(createStatusHandler({ jobs: () => listJobs(driver.state, clock.nowMs()), nodes: () => listNodes(driver.state) }));
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(cfg.httpPort, cfg.bind, () => resolve());
+  });
+  const httpPort = (http.address() as { port: number }).port;
+  const httpAddress = `${host}:${httpPort}`;
+  driver.startTicking(Math.max(100, Math.min(500, cfg.heartbeatTimeoutMs / 4)));
+
+  const infoFile = join(cfg.dataDir, MASTER_INFO_FILE);
+  writeFileSync(infoFile, JSON.stringify({ pid: process.pid, address, httpAddress }) + '\n');
+  log.info({ address, http: `http://${httpAddress}/`, dataDir: cfg.dataDir }, 'master started');
+
+  return {
+    address,
+    httpAddress,
+    close: async () => {
+      rmSync(infoFile, { force: true });
+      await driver.stop();
+      sessions.closeAll();
+      server.forceShutdown();
+      await new Promise<void>((r) => http.close(() => r()));
+      http.closeAllConnections();
+    },
+  };
+}
+
+function toWireSpec(s: import('./machine/types.js').AttemptSpec): wire.AttemptSpec {
+  return {
+    attemptId: s.attemptId,
+    jobId: s.jobId,
+    taskId: s.taskId,
+    kind: s.kind === 'map' ? wire.TaskKind.TASK_KIND_MAP : wire.TaskKind.TASK_KIND_REDUCE,
+    attempt: s.attempt,
+    job: { builtin: s.job.builtin ?? '', moduleHash: s.job.moduleHash ?? '' },
+    paramsJson: JSON.stringify(s.params),
+    numReducers: s.numReducers,
+    mapIndex: s.mapIndex ?? 0,
+    split: s.split,
+    shuffleTarget: s.shuffleTarget,
+    sortBufferBytes: s.sortBufferBytes,
+    partition: s.partition ?? 0,
+    mapOutputs: (s.mapOutputs ?? []).map((m) => ({ mapIndex: m.mapIndex, attemptId: m.attemptId, node: { nodeId: m.nodeId, address: m.address } })),
+    outputUri: s.output ?? '',
+    attemptOutputUri: s.attemptOutput ?? '',
+  };
+}

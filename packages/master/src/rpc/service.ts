@@ -1,0 +1,117 @@
+import { createReadStream } from 'node:fs';
+import { join } from 'node:path';
+import type * as grpc from '@grpc/grpc-js';
+import { CHUNK_BYTES, makeChunk, MrError, toServiceError, wire, type Logger } from '@mr/shared';
+import type { Driver } from '../driver/loop.js';
+import { aliveCores } from '../machine/state.js';
+import { prepareJob } from '../submit.js';
+import { jobView, listJobs, listNodes, type JobView } from '../views.js';
+import type { Sessions } from './sessions.js';
+
+export interface MasterServiceDeps {
+  driver: Driver;
+  sessions: Sessions;
+  modulesDir: string;
+  heartbeatIntervalMs: number;
+  newJobId(): string;
+  log: Logger;
+}
+
+export function toWireJob(v: JobView): wire.JobStatus {
+  return {
+    id: v.id, name: v.name, state: v.state, error: v.error ?? '', counters: v.counters,
+    startedAt: v.startedAt, finishedAt: v.finishedAt ?? '', elapsedMs: v.elapsedMs,
+    mapsDone: v.progress.mapsDone, mapsTotal: v.progress.mapsTotal,
+    reducesDone: v.progress.reducesDone, reducesTotal: v.progress.reducesTotal,
+  };
+}
+
+/** The Master gRPC service: messages in become machine events; nothing here decides. */
+export function masterService(d: MasterServiceDeps): wire.MasterServer {
+  const now = () => d.driver.clock.nowMs();
+  const unary = <Req, Res>(fn: (req: Req) => Promise<Res> | Res) =>
+    (call: grpc.ServerUnaryCall<Req, Res>, cb: grpc.sendUnaryData<Res>) => {
+      Promise.resolve()
+        .then(() => fn(call.request))
+        .then((r) => cb(null, r), (e: unknown) => cb(toServiceError(e), null));
+    };
+
+  return {
+    session(call: grpc.ServerDuplexStream<wire.WorkerMessage, wire.MasterMessage>) {
+      let nodeId: string | undefined;
+      const peer = call.getPeer();
+      call.on('data', (m: wire.WorkerMessage) => {
+        const msg = m.msg;
+        if (!msg) return;
+        if (msg.$case === 'register') {
+          const r = msg.value;
+          const role = r.role === wire.Role.ROLE_CORE ? 'core' : r.role === wire.Role.ROLE_TASK ? 'task' : undefined;
+          if (!r.nodeId || !role || !(r.slots >= 1) || !r.address) {
+            d.log.warn({ peer, nodeId: r.nodeId }, 'refused a malformed Register');
+            call.emit('error', toServiceError(new MrError('MR_ERR_USAGE', 'Register needs node id, role, address and slots >= 1')));
+            return;
+          }
+          nodeId = r.nodeId;
+          d.sessions.set(nodeId, call);
+          call.write({ msg: { $case: 'registered', value: { nodeId, heartbeatIntervalMs: d.heartbeatIntervalMs } } });
+          d.log.info({ nodeId, role, address: r.address, slots: r.slots }, 'worker registered');
+          void d.driver.dispatch({ kind: 'NodeRegistered', nodeId, role, address: r.address, slots: r.slots, nowMs: now() });
+          return;
+        }
+        if (!nodeId) return; // nothing counts before Register
+        if (msg.$case === 'heartbeat') {
+          void d.driver.dispatch({ kind: 'Heartbeat', nodeId, running: msg.value.runningAttempts, nowMs: now() });
+        } else {
+          const s = msg.value;
+          void d.driver.dispatch(
+            s.outcome === wire.AttemptOutcome.ATTEMPT_OUTCOME_SUCCEEDED
+              ? { kind: 'AttemptSucceeded', attemptId: s.attemptId, counters: s.counters, nowMs: now() }
+              : { kind: 'AttemptFailed', attemptId: s.attemptId, error: s.error || 'attempt failed', nowMs: now() },
+          );
+        }
+      });
+      const lost = () => {
+        if (nodeId && d.sessions.remove(nodeId, call)) {
+          d.log.warn({ nodeId }, 'worker session closed');
+          void d.driver.dispatch({ kind: 'NodeDisconnected', nodeId, nowMs: now() });
+        }
+      };
+      call.on('end', () => {
+        lost();
+        call.end();
+      });
+      call.on('error', lost);
+      call.on('cancelled', lost);
+    },
+
+    submit: unary(async (req: wire.SubmitRequest) => {
+      const { spec, splits } = await prepareJob(req, d.modulesDir);
+      if (aliveCores(d.driver.state).length === 0) {
+        throw new MrError('MR_ERR_NO_CORE_WORKERS', 'no core worker is alive: a job needs one to hold its shuffle data (start `mr worker --role core`)');
+      }
+      const jobId = d.newJobId();
+      await d.driver.dispatch({ kind: 'JobSubmitted', jobId, spec, splits, nowMs: now() });
+      d.log.info({ jobId, job: spec.name, maps: splits.length, reducers: spec.numReducers }, 'job submitted');
+      return toWireJob(jobView(d.driver.state.jobs.get(jobId)!, now()));
+    }),
+
+    getJob: unary((req: wire.JobQuery) => {
+      const job = d.driver.state.jobs.get(req.jobId);
+      if (!job) throw new MrError('MR_ERR_JOB_NOT_FOUND', `no job ${req.jobId}`);
+      return toWireJob(jobView(job, now()));
+    }),
+
+    listJobs: unary(() => ({ jobs: listJobs(d.driver.state, now()).map(toWireJob) })),
+
+    listNodes: unary(() => ({ nodes: listNodes(d.driver.state) })),
+
+    getModule(call: grpc.ServerWritableStream<wire.ModuleRequest, wire.Chunk>) {
+      const hash = call.request.hash;
+      if (!/^[a-f0-9]{64}$/.test(hash)) return call.emit('error', toServiceError(new MrError('MR_ERR_JOB_MODULE', 'bad module hash')));
+      const src = createReadStream(join(d.modulesDir, `${hash}.mjs`), { highWaterMark: CHUNK_BYTES });
+      src.on('data', (b) => call.write(makeChunk(b as Buffer)));
+      src.on('end', () => call.end());
+      src.on('error', () => call.emit('error', toServiceError(new MrError('MR_ERR_JOB_MODULE', `no job module ${hash.slice(0, 12)} on the master`))));
+    },
+  };
+}

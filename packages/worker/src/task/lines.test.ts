@@ -1,0 +1,84 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { readSplitLines } from './lines.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'lines-'));
+let n = 0;
+function file(content: string | Buffer, ext = '.txt'): string {
+  const p = join(dir, `f${n++}${ext}`);
+  writeFileSync(p, content);
+  return p;
+}
+
+/** Reads a file as splits of `size` bytes (as the master cuts them) and returns all lines in order. */
+async function readAllSplits(path: string, total: number, size: number): Promise<string[]> {
+  const lines: string[] = [];
+  for (let start = 0; start < Math.max(total, 1); start += size) {
+    await readSplitLines({ path, start, length: Math.min(size, total - start) }, (l) => lines.push(l));
+  }
+  return lines;
+}
+
+/** The reference: what a plain reader of the whole file sees. */
+function expected(text: string): string[] {
+  if (text === '') return [];
+  const parts = text.split('\n');
+  if (parts[parts.length - 1] === '') parts.pop();
+  return parts.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+}
+
+describe('split reader: every line read exactly once, whatever the cut (design.md step 1)', () => {
+  const cases: Record<string, string> = {
+    'plain lines': 'alpha\nbeta\ngamma\ndelta\n',
+    'no final newline': 'alpha\nbeta\ngamma',
+    'CRLF line ends': 'one\r\ntwo\r\nthree\r\n',
+    'multibyte characters everywhere': 'Zürich — 東京\nnaïve café 😀😀\nß\n€uro\n',
+    'empty lines': '\n\nx\n\n\ny\n',
+    'a single newline': '\n',
+    'one long line': 'x'.repeat(5000) + '\n' + 'short\n',
+  };
+  for (const [name, text] of Object.entries(cases)) {
+    it(`${name}: split sizes from 1 byte to the whole file`, async () => {
+      const bytes = Buffer.byteLength(text);
+      const path = file(text);
+      // every size for short texts; around the interesting cuts for the long line
+      const sizes = bytes <= 100 ? Array.from({ length: bytes + 1 }, (_, i) => i + 1) : [1, 2, 3, 7, 64, 4999, 5000, 5001, 5002, bytes, bytes + 1];
+      for (const size of sizes) {
+        expect(await readAllSplits(path, bytes, size), `split size ${size}`).toEqual(expected(text));
+      }
+    });
+  }
+
+  it('an empty file gives no lines', async () => {
+    const path = file('');
+    expect(await readAllSplits(path, 0, 10)).toEqual([]);
+  });
+
+  it('chunk-sized inputs: lines across the 1 MiB read chunks and across splits', async () => {
+    const lines = Array.from({ length: 60_000 }, (_, i) => `line ${i} ${'é'.repeat(i % 17)} ${'z'.repeat(i % 101)}`);
+    const text = lines.join('\r\n') + '\r\n';
+    const path = file(text);
+    const bytes = Buffer.byteLength(text);
+    expect(await readAllSplits(path, bytes, 1 << 20)).toEqual(lines);
+    expect(await readAllSplits(path, bytes, 777_777)).toEqual(lines);
+  });
+
+  it('reports the byte offset where each line starts', async () => {
+    const path = file('ab\ncd\nef\n');
+    const seen: [string, number][] = [];
+    await readSplitLines({ path, start: 2, length: 5 }, (l, off) => seen.push([l, off]));
+    expect(seen).toEqual([['cd', 3], ['ef', 6]]);
+  });
+
+  it('a .gz file is read whole and decompressed', async () => {
+    const text = 'first\nsecond\nthird';
+    const path = file(gzipSync(text), '.gz');
+    const lines: string[] = [];
+    const stats = await readSplitLines({ path, start: 0, length: 1 }, (l) => lines.push(l));
+    expect(lines).toEqual(['first', 'second', 'third']);
+    expect(stats.lines).toBe(3);
+  });
+});

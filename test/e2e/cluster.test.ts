@@ -1,0 +1,108 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import wordcount from '../../packages/jobs/src/wordcount.js';
+import { MasterClient } from '../../packages/shared/src/gen/mr/v1/cluster.js';
+import { runOracle } from '../oracle.js';
+import { filesUnder, readOutput } from './helpers/output.js';
+import { exited, GUTENBERG, mr, readJsonFile, reapAll, startMr, tempDir, waitFor } from './helpers/procs.js';
+
+interface NodeJson { id: string; role: string; address: string; state: string; slots: number; runningTasks: number; lastHeartbeatMs: number }
+
+describe('a cluster of separate processes: mr master, mr worker --role core|task (issue 2 acceptance)', () => {
+  const dir = tempDir('mr-cluster-');
+  const token = 'test-token-' + process.pid;
+  const env = { MR_CLUSTER_TOKEN: token };
+  const masterLog = join(dir, 'master.log');
+  let master = '';
+  const HEARTBEAT_TIMEOUT_MS = 2_000;
+
+  beforeAll(async () => {
+    startMr(['master', '--port', '0', '--http-port', '0', '--data', join(dir, 'master'), '--heartbeat-timeout', `${HEARTBEAT_TIMEOUT_MS}ms`], { env, log: masterLog });
+    master = (await waitFor('master.json', 20_000, () => readJsonFile<{ address: string }>(join(dir, 'master', 'master.json'))))!.address;
+    startMr(['worker', '--master', master, '--role', 'core', '--slots', '2', '--data', join(dir, 'core'), '--id', 'core-1'], { env, log: join(dir, 'core.log') });
+    startMr(['worker', '--master', master, '--role', 'task', '--slots', '2', '--id', 'task-1'], { env, log: join(dir, 'task.log') });
+    await waitFor('two ALIVE workers', 20_000, async () => {
+      const r = await mr(['nodes', '--master', master, '--json'], { env });
+      const nodes = JSON.parse(r.stdout) as NodeJson[];
+      return nodes.filter((n) => n.state === 'ALIVE').length === 2 ? true : undefined;
+    });
+  });
+  afterAll(reapAll);
+
+  it('mr nodes --json lists both workers with the contract fields', async () => {
+    const r = await mr(['nodes', '--master', master, '--json'], { env });
+    expect(r.code).toBe(0);
+    const nodes = JSON.parse(r.stdout) as NodeJson[];
+    expect(nodes.map((n) => [n.id, n.role, n.state, n.slots])).toEqual([['core-1', 'core', 'ALIVE', 2], ['task-1', 'task', 'ALIVE', 2]]);
+    for (const n of nodes) {
+      expect(Object.keys(n).sort()).toEqual(['address', 'id', 'lastHeartbeatMs', 'role', 'runningTasks', 'slots', 'state']);
+      expect(n.address).toMatch(/^127\.0\.0\.1:\d+$/);
+    }
+  });
+
+  it('submit --wait --json runs wordcount to SUCCEEDED with the oracle output; status answers for the job', async () => {
+    const out = join(dir, 'wc');
+    const r = await mr(['submit', '--master', master, 'wordcount', '--input', GUTENBERG, '--output', out, '--reducers', '3', '--wait', '--json'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout) as { id: string; state: string };
+    expect(s.state).toBe('SUCCEEDED');
+    expect(readOutput(out)).toEqual(runOracle(wordcount, filesUnder(GUTENBERG), 3));
+    const st = await mr(['status', '--master', master, s.id, '--json'], { env });
+    expect(JSON.parse(st.stdout)).toMatchObject({ id: s.id, state: 'SUCCEEDED' });
+  });
+
+  it('submit without --wait prints the new job at once; the status page lists it', async () => {
+    const out = join(dir, 'wc-nowait');
+    const r = await mr(['submit', '--master', master, 'wordcount', '--input', join(GUTENBERG, 'pg-grimm.txt'), '--output', out, '--json'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout) as { id: string; state: string };
+    expect(['RUNNING', 'PENDING', 'SUCCEEDED']).toContain(s.state);
+    const info = readJsonFile<{ httpAddress: string }>(join(dir, 'master', 'master.json'))!;
+    const page = await fetch(`http://${info.httpAddress}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain(s.id);
+    await waitFor('the job to finish', 30_000, async () => {
+      const st = JSON.parse((await mr(['status', '--master', master, s.id, '--json'], { env })).stdout) as { state: string };
+      return st.state === 'SUCCEEDED' ? true : undefined;
+    });
+  });
+
+  it('a call without the cluster token is rejected with UNAUTHENTICATED, and the master logs why', async () => {
+    const client = new MasterClient(master, grpc.credentials.createInsecure());
+    const err = await new Promise<grpc.ServiceError>((resolve) => client.listNodes({}, (e) => resolve(e!)));
+    client.close();
+    expect(err.code).toBe(grpc.status.UNAUTHENTICATED);
+    const r = await mr(['nodes', '--master', master], { env: { MR_CLUSTER_TOKEN: 'wrong' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^mr: .*cluster token/);
+    expect(readFileSync(masterLog, 'utf8')).toMatch(/rejected call: missing or wrong cluster token/);
+  });
+
+  it('a worker started with a wrong token is refused: one-line error, exit 1, the master logs why', async () => {
+    const log = join(dir, 'bad-worker.log');
+    const w = startMr(['worker', '--master', master, '--role', 'task', '--id', 'intruder'], { env: { MR_CLUSTER_TOKEN: 'not-the-token' }, log });
+    expect(await exited(w, 20_000)).toBe(1);
+    const stderr = readFileSync(log, 'utf8').trim().split('\n');
+    expect(stderr[stderr.length - 1]).toMatch(/^mr: master .* refused this worker: wrong cluster token/);
+    expect(readFileSync(masterLog, 'utf8')).toMatch(/"method":"session".*rejected call: missing or wrong cluster token/);
+    const nodes = JSON.parse((await mr(['nodes', '--master', master, '--json'], { env })).stdout) as NodeJson[];
+    expect(nodes.map((n) => n.id)).not.toContain('intruder');
+  });
+
+  it('kill -9 of the task worker: mr nodes shows it DEAD within the heartbeat timeout', async () => {
+    const nodes = JSON.parse((await mr(['nodes', '--master', master, '--json'], { env })).stdout) as NodeJson[];
+    expect(nodes.find((n) => n.id === 'task-1')?.state).toBe('ALIVE');
+    const pid = Number(readFileSync(join(dir, 'task.log'), 'utf8').match(/"pid":(\d+).*"msg":"worker started"/)?.[1]);
+    expect(pid).toBeGreaterThan(0);
+    const killedAt = Date.now();
+    process.kill(pid, 'SIGKILL');
+    await waitFor('task-1 DEAD', HEARTBEAT_TIMEOUT_MS + 2_000, async () => {
+      const list = JSON.parse((await mr(['nodes', '--master', master, '--json'], { env })).stdout) as NodeJson[];
+      return list.find((n) => n.id === 'task-1')?.state === 'DEAD' ? true : undefined;
+    });
+    expect(Date.now() - killedAt).toBeLessThan(HEARTBEAT_TIMEOUT_MS + 2_000);
+  });
+});

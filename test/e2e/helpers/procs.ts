@@ -1,0 +1,109 @@
+/**
+ * Real processes for end-to-end tests: the built `mr` CLI, bounded waits, and cleanup by PID
+ * (every process started here is killed in afterAll, whatever the test did).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, openSync, closeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
+export const MR_BIN = join(ROOT, 'packages/cli/bin/mr.js');
+export const GUTENBERG = resolve(ROOT, '../shared/data/gutenberg');
+
+const started = new Set<ChildProcess>();
+
+export interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `mr ARGS` to completion (bounded); never throws on a non-zero exit. */
+export function mr(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {}): Promise<Result> {
+  return new Promise((resolvePromise, reject) => {
+    const proc = spawn(process.execPath, [MR_BIN, ...args], {
+      env: { ...process.env, ...opts.env },
+      cwd: opts.cwd ?? ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    started.add(proc);
+    let stdout = '';
+    let stderr = '';
+    proc.stdout!.on('data', (d) => (stdout += d));
+    proc.stderr!.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`mr ${args.join(' ')} did not finish within ${opts.timeoutMs ?? 120_000} ms\n${stderr}`));
+    }, opts.timeoutMs ?? 120_000);
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      started.delete(proc);
+      resolvePromise({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Starts a long-running `mr` process (master, worker) with its stderr in a log file. */
+export function startMr(args: string[], opts: { env?: NodeJS.ProcessEnv; log: string }): ChildProcess {
+  const fd = openSync(opts.log, 'a');
+  const proc = spawn(process.execPath, [MR_BIN, ...args], { env: { ...process.env, ...opts.env }, cwd: ROOT, stdio: ['ignore', 'ignore', fd] });
+  closeSync(fd);
+  started.add(proc);
+  proc.on('exit', () => started.delete(proc));
+  return proc;
+}
+
+export function exited(proc: ChildProcess, timeoutMs = 15_000): Promise<number | null> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve(proc.exitCode);
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`process ${proc.pid} did not exit within ${timeoutMs} ms`)), timeoutMs);
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      resolvePromise(code);
+    });
+  });
+}
+
+/** Kills every process these helpers started (SIGKILL by PID). For afterAll/afterEach. */
+export async function reapAll(): Promise<void> {
+  const procs = [...started];
+  for (const p of procs) if (p.pid && p.exitCode === null && p.signalCode === null) {
+    try {
+      process.kill(p.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  await Promise.all(procs.map((p) => exited(p).catch(() => undefined)));
+  started.clear();
+}
+
+export function tempDir(prefix = 'mr-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Polls `probe` until it returns a value other than undefined, or fails after timeoutMs. */
+export async function waitFor<T>(what: string, timeoutMs: number, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (e) {
+      lastError = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export function readJsonFile<T>(path: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import wordcount from '../../packages/jobs/src/wordcount.js';
+import { fnv1a32 } from '../../packages/shared/src/index.js';
+import { runOracle } from '../oracle.js';
+import { filesUnder, partLines, readOutput, straightforwardWordCount } from './helpers/output.js';
+import { GUTENBERG, mr, reapAll, tempDir } from './helpers/procs.js';
+
+afterAll(reapAll);
+
+describe('mr run: embedded cluster of separate processes (issue 2 acceptance)', () => {
+  const books = filesUnder(GUTENBERG);
+
+  it('wordcount on the Gutenberg books, 3 reducers: parts + _SUCCESS, sorted, partitioned, counts exact', async () => {
+    const out = join(tempDir(), 'wc');
+    const r = await mr(['run', 'wordcount', '--input', GUTENBERG, '--output', out, '--reducers', '3']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/SUCCEEDED/);
+    const files = readOutput(out);
+    expect([...files.keys()]).toEqual(['_SUCCESS', 'part-00000', 'part-00001', 'part-00002']);
+    expect(files.get('_SUCCESS')).toBe('');
+
+    const expected = straightforwardWordCount(books);
+    const seen = new Map<string, number>();
+    for (let p = 0; p < 3; p++) {
+      const lines = partLines(files.get(`part-0000${p}`)!);
+      const keys = lines.map(([k]) => k);
+      // within a part, keys sorted by UTF-8 bytes
+      expect(keys).toEqual([...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))));
+      for (const [k, v] of lines) {
+        expect(seen.has(k), `key ${k} in two parts`).toBe(false);
+        expect(fnv1a32(k) % 3, `key ${k} in the wrong part`).toBe(p);
+        seen.set(k, Number(v));
+      }
+    }
+    expect(seen.size).toBe(expected.size);
+    for (const [w, n] of expected) expect(seen.get(w), w).toBe(n);
+    // and byte-identical to the sequential oracle
+    expect(files).toEqual(runOracle(wordcount, books, 3));
+  });
+
+  it('--json prints exactly one status document on stdout with the contract fields', async () => {
+    const out = join(tempDir(), 'wc');
+    const r = await mr(['run', 'wordcount', '--input', join(GUTENBERG, 'pg-metamorphosis.txt'), '--output', out, '--json', '--split-size', '32k']);
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout) as Record<string, unknown> & { counters: Record<string, number> };
+    expect(Object.keys(s)).toEqual(['id', 'name', 'state', 'counters', 'startedAt', 'finishedAt', 'elapsedMs']);
+    expect(s).toMatchObject({ name: 'wordcount', state: 'SUCCEEDED' });
+    expect(s.id).toMatch(/^job-/);
+    expect(s.counters).toMatchObject({ mapTasks: 5, reduceTasks: 1, mapAttempts: 5, reduceAttempts: 1, completedMapsReexecuted: 0, inputBytes: 139054, badRecords: 0 });
+    expect(s.counters.inputRecords).toBeGreaterThan(2000);
+    expect(s.counters.outputRecords).toBe(straightforwardWordCount([join(GUTENBERG, 'pg-metamorphosis.txt')]).size);
+  });
+
+  it('grep with a pattern param: key = matching line, value = occurrences', async () => {
+    const out = join(tempDir(), 'grep');
+    const r = await mr(['run', 'grep', '--input', GUTENBERG, '--output', out, '--param', 'pattern=^CHAPTER [IVX]+\\.?$', '--reducers', '2']);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = [...readOutput(out).entries()].filter(([n]) => n.startsWith('part-')).flatMap(([, c]) => partLines(c));
+    const expected = new Map<string, number>();
+    for (const f of books) for (const l of readFileSync(f, 'utf8').split('\n')) {
+      const line = l.replace(/\r$/, '');
+      if (/^CHAPTER [IVX]+\.?$/u.test(line)) expected.set(line, (expected.get(line) ?? 0) + 1);
+    }
+    expect(expected.size).toBeGreaterThan(5);
+    expect(new Map(lines.map(([k, v]) => [k, Number(v)]))).toEqual(expected);
+  });
+});

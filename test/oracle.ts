@@ -1,0 +1,35 @@
+/**
+ * The sequential oracle (style.md: 6.5840's mrsequential): runs any job in-process with no cluster
+ * and renders the exact bytes the engine must produce: part files with keys in UTF-8 byte order,
+ * keys placed by the job's partitioner or fnv1a32 mod R. End-to-end tests compare against it.
+ */
+import { readFileSync } from 'node:fs';
+import { compareUtf8, defaultPartition, formatValue, type JobDefinition, type JobContext } from '../packages/shared/src/index.js';
+
+export function runOracle(job: JobDefinition, files: string[], numReducers: number, params: Record<string, string> = {}): Map<string, string> {
+  const counters: Record<string, number> = {};
+  const ctx: JobContext = { params, taskId: 'oracle', attempt: 0, counter: (n, k = 1) => void (counters[n] = (counters[n] ?? 0) + k) };
+  const groups = new Map<string, unknown[]>();
+  for (const f of files) {
+    const text = readFileSync(f, 'utf8');
+    const lines = text.split('\n');
+    if (lines[lines.length - 1] === '') lines.pop();
+    for (const raw of lines) {
+      const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+      job.map(line, (k, v) => {
+        let vs = groups.get(k);
+        if (!vs) groups.set(k, (vs = []));
+        vs.push(v);
+      }, ctx);
+    }
+  }
+  const parts: string[][] = Array.from({ length: numReducers }, () => []);
+  for (const key of [...groups.keys()].sort(compareUtf8)) {
+    const p = job.partition ? job.partition(key, numReducers) : defaultPartition(key, numReducers);
+    job.reduce(key, groups.get(key)!, (k, v) => parts[p]!.push(`${k}\t${formatValue(v)}\n`), ctx);
+  }
+  const out = new Map<string, string>();
+  parts.forEach((lines, i) => out.set(`part-${String(i).padStart(5, '0')}`, lines.join('')));
+  out.set('_SUCCESS', '');
+  return out;
+}

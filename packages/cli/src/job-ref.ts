@@ -43,8 +43,8 @@ export async function resolveJob(job: string, rawParams: Record<string, string>)
 }
 
 async function bundle(path: string): Promise<Buffer> {
-  // `defineJob` comes from our shared package: resolve it to this installation's copy
-  const sharedEntry = fileURLToPath(import.meta.resolve('@mr/shared'));
+  // `defineJob` (and MrError) come from this installation's light job entry, not the engine runtime
+  const sharedEntry = fileURLToPath(import.meta.resolve('@mr/shared/job'));
   try {
     const out = await build({
       entryPoints: [path],
@@ -54,7 +54,14 @@ async function bundle(path: string): Promise<Buffer> {
       platform: 'node',
       target: 'node20',
       logLevel: 'silent',
-      alias: { '@mr/shared': sharedEntry, mr: sharedEntry },
+      plugins: [
+        {
+          name: 'mr-job-api',
+          setup(b) {
+            b.onResolve({ filter: /^(@mr\/shared(\/job)?|mr)$/ }, () => ({ path: sharedEntry }));
+          },
+        },
+      ],
       // packages with native parts cannot be bundled; they must be installed on the workers
       banner: { js: "import { createRequire as __mrCreateRequire } from 'node:module'; const require = __mrCreateRequire(import.meta.url);" },
     });

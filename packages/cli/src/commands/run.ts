@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Command } from 'commander';
 import { checkLocations } from '@mr/master';
+import { MrError } from '@mr/shared';
 import { startLocalCluster } from '../cluster/local.js';
 import { intFlag } from '../options.js';
 import { addJobOptions, progressPrinter, submitRequest, type JobOptions } from './job-options.js';
@@ -20,7 +21,7 @@ export function runCommand(io: Io): Command {
       const workers = Math.max(1, o.core + o.task);
       const slots = o.slots ?? Math.max(1, Math.floor(availableParallelism() / workers));
       const cluster = await startLocalCluster({ core: o.core, task: o.task, slots, verbose: o.verbose === true });
-      let ok = false;
+      let keepLogs = false;
       const onSignal = () => void cluster.stop(false).finally(() => process.exit(130));
       process.once('SIGINT', onSignal);
       try {
@@ -28,12 +29,17 @@ export function runCommand(io: Io): Command {
         const progress = progressPrinter(!o.json);
         const final = await cluster.api.waitJob(submitted.id, progress.update);
         progress.done();
-        ok = final.state === 'SUCCEEDED';
-        reportFinal(io, final, o.json === true, o.output);
+        // a failed job's cluster logs are kept, and the one error line says where
+        keepLogs = final.state !== 'SUCCEEDED' && !o.verbose;
+        try {
+          reportFinal(io, final, o.json === true, o.output);
+        } catch (e) {
+          if (keepLogs && MrError.is(e)) throw new MrError(e.code, `${e.message} (cluster logs: ${cluster.logsDir})`);
+          throw e;
+        }
       } finally {
         process.off('SIGINT', onSignal);
-        await cluster.stop(!ok && !o.verbose);
-        if (!ok && !o.verbose) io.err(`mr: cluster logs kept in ${cluster.logsDir}`);
+        await cluster.stop(keepLogs);
       }
     });
 }

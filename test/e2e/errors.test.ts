@@ -1,0 +1,86 @@
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { GUTENBERG, mr, reapAll, tempDir } from './helpers/procs.js';
+
+afterAll(reapAll);
+
+const BOOK = join(GUTENBERG, 'pg-metamorphosis.txt');
+
+/** contract.md: every error is one line on stderr naming what was wrong, never a stack trace. */
+function expectOneLineError(r: { code: number | null; stderr: string; stdout: string }, code: number, pattern: RegExp): void {
+  expect(r.code, r.stderr).toBe(code);
+  const lines = r.stderr.trim().split('\n');
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^mr: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  expect(r.stdout).toBe('');
+}
+
+describe('bad input: one-line error, the contract exit code, nothing written (issue 2 acceptance)', () => {
+  it('a missing input path: exit 1, names the path', async () => {
+    const out = join(tempDir(), 'out');
+    const r = await mr(['run', 'wordcount', '--input', '/no/such/input', '--output', out]);
+    expectOneLineError(r, 1, /input not found: \/no\/such\/input/);
+    expect(() => statSync(out)).toThrow();
+  });
+
+  it('an unknown job: exit 2, names it and the built-ins', async () => {
+    const r = await mr(['run', 'wordcont', '--input', BOOK, '--output', join(tempDir(), 'o')]);
+    expectOneLineError(r, 2, /unknown job 'wordcont'.*wordcount/);
+  });
+
+  it.each([['0'], ['abc'], ['-1'], ['2.5']])('--reducers %s: exit 2, names the flag', async (v) => {
+    const r = await mr(['run', 'wordcount', '--input', BOOK, '--output', join(tempDir(), 'o'), '--reducers', v]);
+    expectOneLineError(r, 2, /--reducers/);
+  });
+
+  it('an unknown flag and a missing required flag: exit 2', async () => {
+    expectOneLineError(await mr(['run', 'wordcount', '--input', BOOK, '--output', 'x', '--bogus']), 2, /unknown option '--bogus'/);
+    expectOneLineError(await mr(['run', 'wordcount', '--input', BOOK]), 2, /--output/);
+    expectOneLineError(await mr(['worker', '--master', '127.0.0.1:1', '--role', 'boss']), 2, /--role.*core, task/);
+  });
+
+  it('grep without its pattern param: exit 2 before anything runs', async () => {
+    expectOneLineError(await mr(['run', 'grep', '--input', BOOK, '--output', join(tempDir(), 'o')]), 2, /grep needs --param pattern=REGEX/);
+    expectOneLineError(await mr(['run', 'grep', '--input', BOOK, '--output', join(tempDir(), 'o'), '--param', 'pattern=(']), 2, /not a valid regular expression/);
+    expectOneLineError(await mr(['run', 'grep', '--input', BOOK, '--output', join(tempDir(), 'o'), '--param', 'oops']), 2, /--param 'oops': expected key=value/);
+  });
+
+  for (const existing of ['part-00000', '_SUCCESS']) {
+    it(`an output that already holds ${existing} is refused (exit 1) and left untouched; --overwrite replaces it`, async () => {
+      const out = join(tempDir(), 'out');
+      mkdirSync(out);
+      writeFileSync(join(out, existing), 'precious\n');
+      const r = await mr(['run', 'wordcount', '--input', BOOK, '--output', out]);
+      expectOneLineError(r, 1, new RegExp(`output ${out} already holds ${existing} \\(use --overwrite`));
+      expect(readdirSync(out)).toEqual([existing]);
+      expect(readFileSync(join(out, existing), 'utf8')).toBe('precious\n');
+
+      const ok = await mr(['run', 'wordcount', '--input', BOOK, '--output', out, '--overwrite', '--reducers', '2']);
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(readdirSync(out).sort()).toEqual(['_SUCCESS', 'part-00000', 'part-00001']);
+      expect(readFileSync(join(out, 'part-00000'), 'utf8')).not.toContain('precious');
+    });
+  }
+
+  it('an input directory with no visible files: exit 1, says so', async () => {
+    const empty = tempDir();
+    writeFileSync(join(empty, '_hidden'), 'x\n');
+    writeFileSync(join(empty, '.dot'), 'x\n');
+    expectOneLineError(await mr(['run', 'wordcount', '--input', empty, '--output', join(tempDir(), 'o')]), 1, /no input files under/);
+  });
+
+  it('an unreachable master: exit 1, names the address', async () => {
+    const r = await mr(['nodes', '--master', '127.0.0.1:1', '--json'], { env: { MR_CLUSTER_TOKEN: 't' } });
+    expectOneLineError(r, 1, /cannot reach master 127\.0\.0\.1:1/);
+  });
+
+  it('mr run --core 0: refused, since shuffle data needs a core worker', async () => {
+    const r = await mr(['run', 'wordcount', '--input', BOOK, '--output', join(tempDir(), 'o'), '--core', '0']);
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines[0]).toMatch(/^mr: no core worker is alive/);
+  });
+});

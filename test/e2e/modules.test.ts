@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runOracle } from '../oracle.js';
+import { readOutput } from './helpers/output.js';
+import { GUTENBERG, mr, reapAll, ROOT, tempDir } from './helpers/procs.js';
+import wordlen from '../fixtures/wordlen.mjs';
+import initials from '../fixtures/initials.js';
+
+afterAll(reapAll);
+
+const FIX = join(ROOT, 'test/fixtures');
+const BOOKS = [join(GUTENBERG, 'pg-metamorphosis.txt'), join(GUTENBERG, 'pg-being_ernest.txt')];
+
+describe('job modules given by path (contract.md "Job modules")', () => {
+  it('a .mjs module by relative path: same bytes as the oracle, its counter in the status', async () => {
+    const out = join(tempDir(), 'o');
+    const r = await mr(['run', relative(ROOT, join(FIX, 'wordlen.mjs')), '--input', BOOKS.join(','), '--output', out, '--reducers', '2', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout) as { name: string; counters: Record<string, number> };
+    expect(s.name).toBe('wordlen');
+    expect(readOutput(out)).toEqual(runOracle(wordlen, BOOKS, 2));
+    expect(s.counters.lines).toBe(s.counters.inputRecords);
+  });
+
+  it('a .ts module with imports, defineJob, params and JSON values, by absolute path', async () => {
+    const out = join(tempDir(), 'o');
+    const r = await mr(['run', join(FIX, 'initials.ts'), '--input', BOOKS[0]!, '--output', out, '--param', 'minLength=4', '--reducers', '3']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readOutput(out)).toEqual(runOracle(initials, [BOOKS[0]!], 3, { minLength: '4' }));
+    expect(readFileSync(join(out, 'part-00000'), 'utf8')).toMatch(/^\S+\t\{"words":\d+,"sample":\[/m);
+  });
+
+  it('module problems are refused at submit with one line: missing file, no reduce, bad params', async () => {
+    const o = join(tempDir(), 'o');
+    const missing = await mr(['run', './nope/job.mjs', '--input', BOOKS[0]!, '--output', o]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^mr: job module not found: .*nope\/job\.mjs\n$/);
+    const broken = await mr(['run', join(FIX, 'no-reduce.mjs'), '--input', BOOKS[0]!, '--output', o]);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(/^mr: .*no-reduce\.mjs: job 'broken' has no reduce function/);
+    const params = await mr(['run', join(FIX, 'initials.ts'), '--input', BOOKS[0]!, '--output', o, '--param', 'minLength=x']);
+    expect(params.code).toBe(2);
+    expect(params.stderr).toMatch(/^mr: initials: bad params: minLength must be a whole number, got 'x'\n$/);
+  });
+
+  it('user code that throws fails the job after 4 attempts, naming the input and byte offset; no output left', async () => {
+    const out = join(tempDir(), 'o');
+    const r = await mr(['run', join(FIX, 'throws.mjs'), '--input', BOOKS[0]!, '--output', out, '--json']);
+    expect(r.code).toBe(1);
+    const s = JSON.parse(r.stdout) as { state: string; error: string; counters: Record<string, number> };
+    expect(s.state).toBe('FAILED');
+    expect(s.error).toMatch(/^task m-00000 failed 4 times; last error: map threw on .*pg-metamorphosis\.txt at byte \d+: cannot handle Gregor$/);
+    expect(s.counters.mapAttempts).toBe(4);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(() => readOutput(out)).toThrow(); // nothing was created at the output
+  });
+});

@@ -1,0 +1,35 @@
+// `npm run demo`: word count over the Gutenberg books on the embedded cluster (one master, one core
+// and one task worker as separate processes), then the top words as a table.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const input = resolve(root, '../shared/data/gutenberg');
+const output = join(root, 'demo-output', 'wordcount');
+const mr = join(root, 'packages/cli/bin/mr.js');
+
+if (!existsSync(input)) {
+  console.error(`demo: the sample books are not at ${input} (expected ../shared/data/gutenberg beside the project)`);
+  process.exit(1);
+}
+const args = ['run', 'wordcount', '--input', input, '--output', output, '--reducers', '3', '--overwrite'];
+console.log(`$ mr ${args.join(' ').replaceAll(root + '/', '')}`);
+const run = spawnSync(process.execPath, [mr, ...args], { stdio: 'inherit' });
+if (run.status !== 0) process.exit(run.status ?? 1);
+
+const counts = [];
+for (const name of readdirSync(output).filter((n) => n.startsWith('part-'))) {
+  for (const line of readFileSync(join(output, name), 'utf8').split('\n')) {
+    const tab = line.lastIndexOf('\t');
+    if (tab > 0) counts.push([line.slice(0, tab), Number(line.slice(tab + 1))]);
+  }
+}
+counts.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+console.log(`\nTop 15 of ${counts.length.toLocaleString('en-US')} distinct words:`);
+const width = Math.max(...counts.slice(0, 15).map(([w]) => w.length));
+for (const [i, [w, n]] of counts.slice(0, 15).entries()) {
+  console.log(`${String(i + 1).padStart(3)}  ${w.padEnd(width)}  ${n.toLocaleString('en-US').padStart(7)}`);
+}
+console.log(`\nOutput: ${output.replace(root + '/', '')}/part-0000{0,1,2} and _SUCCESS`);

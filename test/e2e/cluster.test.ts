@@ -105,4 +105,21 @@ describe('a cluster of separate processes: mr master, mr worker --role core|task
     });
     expect(Date.now() - killedAt).toBeLessThan(HEARTBEAT_TIMEOUT_MS + 2_000);
   });
+
+  it('a worker that stops heartbeating (SIGSTOP, connection still open) is DEAD after the timeout, ALIVE again on SIGCONT', async () => {
+    const log = join(dir, 'frozen.log');
+    const w = startMr(['worker', '--master', master, '--role', 'task', '--id', 'frozen'], { env, log });
+    const state = async () => (JSON.parse((await mr(['nodes', '--master', master, '--json'], { env })).stdout) as NodeJson[]).find((n) => n.id === 'frozen')?.state;
+    await waitFor('frozen ALIVE', 20_000, async () => ((await state()) === 'ALIVE' ? true : undefined));
+    process.kill(w.pid!, 'SIGSTOP');
+    const stoppedAt = Date.now();
+    try {
+      await waitFor('frozen DEAD', HEARTBEAT_TIMEOUT_MS + 3_000, async () => ((await state()) === 'DEAD' ? true : undefined));
+      // not before the timeout: only missed heartbeats made it DEAD
+      expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(HEARTBEAT_TIMEOUT_MS - 1_000);
+    } finally {
+      process.kill(w.pid!, 'SIGCONT');
+    }
+    await waitFor('frozen ALIVE again', 10_000, async () => ((await state()) === 'ALIVE' ? true : undefined));
+  });
 });

@@ -27,6 +27,7 @@ export interface SimOptions {
   failRate?: number;
   /** Probability per second that a given task worker crashes (and restarts 2 s later). */
   crashRatePerSec?: number;
+  speculation?: boolean;
   maxSimMs?: number;
 }
 
@@ -64,7 +65,8 @@ export function simulate(o: SimOptions): SimResult {
     const splits: Split[] = Array.from({ length: j.maps }, (_, k) => ({ uri: `/in/${i}`, start: k * 100, length: 100 }));
     const spec: JobSpec = {
       name: 'sim', job: { builtin: 'wordcount' }, params: {}, inputs: [`/in/${i}`], output: `/out/${i}`,
-      numReducers: j.reducers, sortBufferBytes: 1 << 20, maxAttempts: 4,
+      numReducers: j.reducers, sortBufferBytes: 1 << 20, maxAttempts: 4, maxKilledAttempts: 10,
+      taskTimeoutMs: 30_000, speculation: o.speculation ?? false, skipBadRecords: false,
     };
     push(100 + i, { kind: 'JobSubmitted', jobId: `job-${i}`, spec, splits, nowMs: 0 });
   });
@@ -81,7 +83,7 @@ export function simulate(o: SimOptions): SimResult {
       alive.set(ev.nodeId, true);
       running.set(ev.nodeId, new Set());
       const role = ev.nodeId.startsWith('core') ? 'core' : 'task';
-      apply({ kind: 'NodeRegistered', nodeId: ev.nodeId, role, address: `${ev.nodeId}:1`, slots: o.slots, nowMs });
+      apply({ kind: 'NodeRegistered', nodeId: ev.nodeId, role, address: `${ev.nodeId}:1`, slots: o.slots, running: [], mapOutputs: [], nowMs });
       continue;
     }
     if (ev.kind === 'Tick') {
@@ -94,7 +96,7 @@ export function simulate(o: SimOptions): SimResult {
           push(nowMs + 2_000, { kind: 'Restart', nodeId: id });
           continue;
         }
-        apply({ kind: 'Heartbeat', nodeId: id, running: [...running.get(id)!], nowMs });
+        apply({ kind: 'Heartbeat', nodeId: id, running: [...running.get(id)!], progress: [...running.get(id)!].map((a) => ({ attemptId: a, units: nowMs })), nowMs });
       }
       apply({ kind: 'Tick', nowMs });
       continue;

@@ -37,6 +37,10 @@ export class MasterApi {
     return this.call('listNodes', {}, 10_000);
   }
 
+  drainNode(nodeId: string): Promise<wire.NodeStatus> {
+    return this.call('drainNode', { nodeId });
+  }
+
   /** Polls until the job ends; `onProgress` sees every status. */
   async waitJob(jobId: string, onProgress: (s: wire.JobStatus) => void = () => {}): Promise<wire.JobStatus> {
     let unreachableSince: number | undefined;

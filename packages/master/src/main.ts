@@ -5,6 +5,7 @@ import {
   createServer, listen, loadOrCreateMasterToken, requireToken, shuffleClient, systemClock, unary, wire, type Clock, type Logger,
 } from '@mr/shared';
 import { Driver } from './driver/loop.js';
+import { Journal } from './journal/journal.js';
 import { abortAttempt, abortJob, commitJob, commitTask } from './driver/output.js';
 import { createStatusHandler } from './http/status.js';
 import { masterService } from './rpc/service.js';
@@ -40,10 +41,15 @@ export async function startMaster(cfg: MasterConfig): Promise<RunningMaster> {
   const sessions = new Sessions();
   const shuffleAddress = (nodeId: string) => driver.state.nodes.get(nodeId)?.address;
 
+  const { journal, state, replayed, recovered } = Journal.open(join(cfg.dataDir, 'journal'), { heartbeatTimeoutMs: cfg.heartbeatTimeoutMs });
+  if (recovered) log.info({ jobs: state.jobOrder.length, nodes: state.nodes.size, replayed }, 'recovered state from the journal');
   const driver: Driver = new Driver(
     {
       startAttempt: (a) => void sessions.send(a.nodeId, { msg: { $case: 'assign', value: { spec: toWireSpec(a.spec) } } }),
       killAttempt: (a) => void sessions.send(a.nodeId, { msg: { $case: 'kill', value: { attemptId: a.attemptId, reason: a.reason } } }),
+      sendDrain: (a) => void sessions.send(a.nodeId, { msg: { $case: 'drain', value: { timeoutMs: 0 } } }),
+      handOff: (a) => void sessions.send(a.nodeId, { msg: { $case: 'handOff', value: { jobId: a.jobId, attemptId: a.attemptId, target: a.target } } }),
+      release: (a) => void sessions.send(a.nodeId, { msg: { $case: 'release', value: {} } }),
       commitTask: (a) => commitTask(a.output, a.attemptOutput, a.partition),
       commitJob: (a) => commitJob(a.output, a.numReducers),
       abortAttempt: (a) => abortAttempt(a.output),
@@ -61,11 +67,13 @@ export async function startMaster(cfg: MasterConfig): Promise<RunningMaster> {
       jobFinished: (a) => log.info({ jobId: a.jobId, state: a.state, error: a.error }, 'job finished'),
     },
     log,
-    { heartbeatTimeoutMs: cfg.heartbeatTimeoutMs },
+    state,
+    journal,
     clock,
   );
+  if (recovered) await driver.dispatch({ kind: 'MasterRecovered', nowMs: clock.nowMs() });
 
-  let seq = 0;
+  let seq = state.jobOrder.length;
   const newJobId = () => {
     const t = new Date(clock.nowMs()).toISOString().replace(/[-:T]/g, '').slice(0, 14);
     return `job-${t}-${String(++seq).padStart(4, '0')}`;
@@ -103,6 +111,7 @@ export async function startMaster(cfg: MasterConfig): Promise<RunningMaster> {
     close: async () => {
       rmSync(infoFile, { force: true });
       await driver.stop();
+      journal.close();
       sessions.closeAll();
       server.forceShutdown();
       await new Promise<void>((r) => http.close(() => r()));
@@ -129,5 +138,7 @@ function toWireSpec(s: import('./machine/types.js').AttemptSpec): wire.AttemptSp
     mapOutputs: (s.mapOutputs ?? []).map((m) => ({ mapIndex: m.mapIndex, attemptId: m.attemptId, node: { nodeId: m.nodeId, address: m.address } })),
     outputUri: s.output ?? '',
     attemptOutputUri: s.attemptOutput ?? '',
+    skipOffsets: s.skipOffsets ?? [],
+    skipKeys: s.skipKeys ?? [],
   };
 }

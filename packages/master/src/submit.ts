@@ -11,6 +11,8 @@ export const MAX_REDUCERS = 10_000;
 export const DEFAULT_SPLIT_SIZE = 64 * 1024 * 1024;
 export const DEFAULT_SORT_BUFFER_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_MAX_ATTEMPTS = 4;
+export const DEFAULT_MAX_KILLED_ATTEMPTS = 10;
+export const DEFAULT_TASK_TIMEOUT_MS = 30_000;
 
 /**
  * Checks a submission the way a user needs it checked before anything runs (design.md, step 1):
@@ -42,6 +44,10 @@ export async function prepareJob(req: wire.SubmitRequest, modulesDir: string): P
       numReducers: req.numReducers,
       sortBufferBytes: req.sortBufferBytes > 0 ? req.sortBufferBytes : DEFAULT_SORT_BUFFER_BYTES,
       maxAttempts: req.maxAttempts > 0 ? req.maxAttempts : DEFAULT_MAX_ATTEMPTS,
+      maxKilledAttempts: req.maxKilledAttempts > 0 ? req.maxKilledAttempts : DEFAULT_MAX_KILLED_ATTEMPTS,
+      taskTimeoutMs: req.taskTimeoutMs > 0 ? req.taskTimeoutMs : DEFAULT_TASK_TIMEOUT_MS,
+      speculation: !req.noSpeculation,
+      skipBadRecords: req.skipBadRecords,
     },
     splits,
   };

@@ -23,6 +23,8 @@ export const ERROR_CODES = {
   MR_ERR_UNSUPPORTED: { exit: 1, retryable: false, doc: 'The operation is not supported for this location yet.' },
   MR_ERR_NO_CORE_WORKERS: { exit: 1, retryable: true, doc: 'The job needs shuffle storage but no core worker is alive.' },
   MR_ERR_JOB_NOT_FOUND: { exit: 1, retryable: false, doc: 'No job with that id is known to the master.' },
+  MR_ERR_NODE_NOT_FOUND: { exit: 1, retryable: false, doc: 'No live node with that id is known to the master.' },
+  MR_ERR_JOURNAL: { exit: 1, retryable: false, doc: "The master's journal under --data cannot be read or written." },
   MR_ERR_JOB_FAILED: { exit: 1, retryable: false, doc: 'The job ended in state FAILED.' },
   MR_ERR_UNAUTHENTICATED: { exit: 1, retryable: false, doc: 'The cluster token is missing or wrong.' },
   MR_ERR_UNREACHABLE: { exit: 1, retryable: true, doc: 'The master or a worker could not be reached.' },
@@ -50,10 +52,14 @@ export class MrError extends Error {
   readonly code: ErrorCode;
   readonly [MARK] = true;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  /** For user-code errors: the record it threw on ("offset:N" or "key:K"), for --skip-bad-records. */
+  readonly record?: string;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; record?: string }) {
     super(message, options);
     this.name = 'MrError';
     this.code = code;
+    if (options?.record !== undefined) this.record = options.record;
   }
 
   get exitCode(): 1 | 2 {
@@ -69,17 +75,18 @@ export class MrError extends Error {
   }
 
   toWire(): WireError {
-    return { code: this.code, message: this.message };
+    return { code: this.code, message: this.message, ...(this.record !== undefined ? { record: this.record } : {}) };
   }
 
   static fromWire(w: WireError): MrError {
-    return new MrError(isErrorCode(w.code) ? w.code : 'MR_ERR_INTERNAL', w.message);
+    return new MrError(isErrorCode(w.code) ? w.code : 'MR_ERR_INTERNAL', w.message, w.record !== undefined ? { record: w.record } : {});
   }
 }
 
 export interface WireError {
   code: string;
   message: string;
+  record?: string;
 }
 
 /** Any thrown value as a coded error; non-MrErrors keep their message under `fallback`. */

@@ -25,15 +25,19 @@ export interface WorkerConfig {
   advertise?: string;
   port: number;
   token: string;
+  /** After SIGTERM or a drain order: how long running attempts get before the worker exits anyway. */
+  drainTimeoutMs: number;
   log: Logger;
 }
 
 export interface RunningWorker {
   id: string;
   address: string;
-  /** Resolves when the worker stops for good (close() or a fatal error). */
+  /** Resolves when the worker stops for good (close(), a finished drain, or a fatal error). */
   done: Promise<void>;
   close(): Promise<void>;
+  /** Graceful leave (SIGTERM, a spot interruption notice): see design.md and contract.md "Attempts". */
+  drain(): void;
 }
 
 /** Node id: --id, else stable per --data (kept in DATA/node-id), else random. */
@@ -86,6 +90,7 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
+      clearTimeout(drainTimer);
       session.close();
       executor.killAll('worker stopping');
       await pool.close();
@@ -95,14 +100,63 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
       if (!persistent) await rm(dataDir, { recursive: true, force: true });
       else await rm(scratchDir, { recursive: true, force: true });
     })());
+  // Drain: take no new attempts, finish the running ones, (core) hand map outputs over; leave
+  // when the master releases this worker and nothing runs, or when the drain timeout ends.
+  let draining = false;
+  let released = false;
+  let drainTimer: NodeJS.Timeout | undefined;
+  const leaveIfDone = () => {
+    if (draining && released && executor.runningIds().length === 0) {
+      log.info('drained: leaving');
+      clearTimeout(drainTimer);
+      void close().then(resolveDone, rejectDone);
+    }
+  };
+  const drain = () => {
+    if (draining) return;
+    draining = true;
+    log.info({ running: executor.runningIds().length, timeoutMs: cfg.drainTimeoutMs }, 'draining');
+    session.sendDraining();
+    drainTimer = setTimeout(() => {
+      log.warn({ running: executor.runningIds() }, 'drain timeout: leaving with attempts still running');
+      void close().then(resolveDone, rejectDone);
+    }, cfg.drainTimeoutMs);
+    leaveIfDone();
+  };
+  executor.onIdle = leaveIfDone;
+
   session = new MasterSession({
     client, masterAddress: cfg.master, executor, log,
-    register: { nodeId: id, role: cfg.role === 'core' ? wire.Role.ROLE_CORE : wire.Role.ROLE_TASK, address, slots: cfg.slots },
+    register: async () => ({
+      nodeId: id, role: cfg.role === 'core' ? wire.Role.ROLE_CORE : wire.Role.ROLE_TASK, address, slots: cfg.slots,
+      runningAttempts: executor.runningIds(),
+      mapOutputs: store ? await store.list() : [],
+    }),
     onFatal: (e) => void close().then(() => rejectDone(e), rejectDone),
+    onDrain: drain,
+    onRelease: () => {
+      released = true;
+      leaveIfDone();
+    },
+    onHandOff: (h) => {
+      const target = h.target!;
+      const result = { jobId: h.jobId, attemptId: h.attemptId, targetNodeId: target.nodeId };
+      void (async () => {
+        const out = await store!.output(h.jobId, h.attemptId);
+        const header = { jobId: h.jobId, mapIndex: 0, attemptId: h.attemptId, partitionBytes: out.partitionBytes };
+        await shuffle.push(target.address, header, out.file, new AbortController().signal);
+      })().then(
+        () => session.sendHandOffResult({ ...result, ok: true, error: '' }),
+        (e: unknown) => {
+          log.warn({ ...result, err: (e as Error).message }, 'map output hand-off failed');
+          session.sendHandOffResult({ ...result, ok: false, error: (e as Error).message });
+        },
+      );
+    },
   });
   session.start();
   log.info({ address, master: cfg.master, slots: cfg.slots, dataDir }, 'worker started');
-  return { id, address, done, close: () => close().then(resolveDone) };
+  return { id, address, done, drain, close: () => close().then(resolveDone) };
 }
 
 /** A user job module, by content hash: fetched from the master once, then cached under --data. */

@@ -120,11 +120,11 @@ async function waitFor<T>(timeoutMs: number, probe: () => T | undefined | Promis
   }
 }
 
-/** SIGTERM, then SIGKILL after 5 s: a bounded stop. */
+/** SIGINT (a stop, not a drain), then SIGKILL after 5 s: a bounded stop. */
 async function terminate(proc: ChildProcess): Promise<void> {
   if (proc.exitCode !== null || proc.signalCode !== null) return;
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  proc.kill('SIGTERM');
+  proc.kill('SIGINT');
   const timer = setTimeout(() => proc.kill('SIGKILL'), 5_000);
   await exited;
   clearTimeout(timer);

@@ -9,15 +9,22 @@ function daemonLogger(name: string, verbose: boolean | undefined): Logger {
   return createLogger({ name, level: verbose ? 'debug' : 'info' });
 }
 
-/** Runs until SIGTERM/SIGINT, then closes cleanly. */
-function untilSignal(close: () => Promise<void>, log: Logger, done?: Promise<void>): Promise<void> {
+/**
+ * Runs until a signal. SIGINT stops at once. SIGTERM stops at once, or, when `onTerm` is given
+ * (a worker: a spot interruption notice), starts a graceful drain; a second SIGTERM stops at once.
+ */
+function untilSignal(close: () => Promise<void>, log: Logger, done?: Promise<void>, onTerm?: () => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const stop = (signal: string) => {
       log.info({ signal }, 'stopping');
       close().then(resolve, reject);
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => {
+      if (!onTerm) return stop('SIGTERM');
+      onTerm();
+      process.once('SIGTERM', () => stop('SIGTERM'));
+    });
     done?.then(resolve, reject);
   });
 }
@@ -54,16 +61,18 @@ export function workerCommand(): Command {
     .option('--port <P>', 'port of this worker\'s gRPC server (0 = any free port)', intFlag('--port', 0, 65_535), 0)
     .option('--bind <HOST>', 'address to listen on', '127.0.0.1')
     .option('--advertise <HOST>', 'address to tell others (default: the bind host)')
+    .addOption(new Option('--drain-timeout <DURATION>', 'on SIGTERM or drain: time to finish running attempts before leaving').argParser(durationFlag('--drain-timeout')).default(110_000, '110s'))
     .option('--verbose', 'debug logs')
-    .action(async (o: { master: string; role: 'core' | 'task'; slots: number; data?: string; id?: string; port: number; bind: string; advertise?: string; verbose?: boolean }) => {
+    .action(async (o: { master: string; role: 'core' | 'task'; slots: number; data?: string; id?: string; port: number; bind: string; advertise?: string; drainTimeout: number; verbose?: boolean }) => {
       if (o.id !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(o.id)) {
         throw new MrError('MR_ERR_USAGE', `--id '${o.id}': use letters, digits, '.', '_' and '-'`);
       }
       const log = daemonLogger('worker', o.verbose);
       const w = await startWorker({
         master: o.master, role: o.role, slots: o.slots, ...(o.data ? { dataDir: o.data } : {}), ...(o.id ? { id: o.id } : {}),
-        bind: o.bind, ...(o.advertise ? { advertise: o.advertise } : {}), port: o.port, token: requireClusterToken(), log,
+        bind: o.bind, ...(o.advertise ? { advertise: o.advertise } : {}), port: o.port, token: requireClusterToken(),
+        drainTimeoutMs: o.drainTimeout, log,
       });
-      await untilSignal(w.close, log, w.done);
+      await untilSignal(w.close, log, w.done, w.drain);
     });
 }

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { MrError, wire } from '@mr/shared';
 import { resolveJob } from '../job-ref.js';
-import { collectList, collectParam, intFlag, sizeFlag } from '../options.js';
+import { collectList, collectParam, durationFlag, intFlag, sizeFlag } from '../options.js';
 import { statusLine } from '../render/status.js';
 
 export interface JobOptions {
@@ -13,6 +13,10 @@ export interface JobOptions {
   splitSize?: number;
   sortBufferMb?: number;
   maxAttempts?: number;
+  maxKilledAttempts?: number;
+  taskTimeout?: number;
+  speculation?: boolean;
+  skipBadRecords?: boolean;
   overwrite?: boolean;
 }
 
@@ -28,7 +32,11 @@ export function addJobOptions(cmd: Command): Command {
     .option('--overwrite', 'replace an output that already holds a result')
     .addOption(new Option('--split-size <SIZE>', 'bytes per map split (k/m/g)').argParser(sizeFlag('--split-size')))
     .addOption(new Option('--sort-buffer-mb <MB>', 'map-side sort buffer before spilling to disk').argParser(intFlag('--sort-buffer-mb', 1, 65_536)).default(64))
-    .addOption(new Option('--max-attempts <N>', 'failed attempts per task before the job fails').argParser(intFlag('--max-attempts', 1, 100)).default(4));
+    .addOption(new Option('--max-attempts <N>', 'failed attempts per task before the job fails').argParser(intFlag('--max-attempts', 1, 100)).default(4))
+    .addOption(new Option('--max-killed-attempts <N>', 'attempts lost with their worker per task before the job fails').argParser(intFlag('--max-killed-attempts', 1, 1000)).default(10))
+    .addOption(new Option('--task-timeout <DURATION>', 'an attempt with no progress for this long fails').argParser(durationFlag('--task-timeout')).default(30_000, '30s'))
+    .option('--no-speculation', 'no backup copies of slow attempts')
+    .option('--skip-bad-records', 'skip a record on which user code threw in two attempts (counted in skippedRecords)');
 }
 
 export async function submitRequest(job: string, o: JobOptions): Promise<wire.SubmitRequest> {
@@ -46,6 +54,10 @@ export async function submitRequest(job: string, o: JobOptions): Promise<wire.Su
     splitSize: o.splitSize ?? 0,
     sortBufferBytes: (o.sortBufferMb ?? 64) * 1024 * 1024,
     maxAttempts: o.maxAttempts ?? 4,
+    maxKilledAttempts: o.maxKilledAttempts ?? 10,
+    taskTimeoutMs: o.taskTimeout ?? 30_000,
+    noSpeculation: o.speculation === false,
+    skipBadRecords: o.skipBadRecords === true,
   };
 }
 

@@ -1,12 +1,15 @@
 import { systemClock, toMrError, type Clock, type Logger } from '@mr/shared';
-import { initialState } from '../machine/state.js';
+import type { Journal } from '../journal/journal.js';
 import { step } from '../machine/step.js';
-import type { Action, MachineConfig, MasterEvent, MasterState } from '../machine/types.js';
+import type { Action, MasterEvent, MasterState } from '../machine/types.js';
 
 /** Where the driver's actions go: the worker sessions and the output file system. Tests pass fakes. */
 export interface Effects {
   startAttempt(a: Extract<Action, { kind: 'StartAttempt' }>): void;
   killAttempt(a: Extract<Action, { kind: 'KillAttempt' }>): void;
+  sendDrain(a: Extract<Action, { kind: 'SendDrain' }>): void;
+  handOff(a: Extract<Action, { kind: 'HandOff' }>): void;
+  release(a: Extract<Action, { kind: 'Release' }>): void;
   commitTask(a: Extract<Action, { kind: 'CommitTask' }>): Promise<void>;
   commitJob(a: Extract<Action, { kind: 'CommitJob' }>): Promise<void>;
   abortAttempt(a: Extract<Action, { kind: 'AbortAttempt' }>): Promise<void>;
@@ -28,10 +31,11 @@ export class Driver {
   constructor(
     private readonly effects: Effects,
     private readonly log: Logger,
-    config: Partial<MachineConfig> = {},
+    state: MasterState,
+    private readonly journal?: Journal,
     readonly clock: Clock = systemClock,
   ) {
-    this.state = initialState(config);
+    this.state = state;
   }
 
   /** Queues an event; resolves once it and its actions have been carried out. */
@@ -52,7 +56,9 @@ export class Driver {
   }
 
   private async process(e: MasterEvent): Promise<void> {
+    this.journal?.append(e);
     const { actions } = step(this.state, e);
+    if (this.journal?.snapshotDue) this.journal.snapshot(this.state);
     for (const a of actions) {
       try {
         await this.execute(a);
@@ -72,6 +78,12 @@ export class Driver {
         return this.effects.startAttempt(a);
       case 'KillAttempt':
         return this.effects.killAttempt(a);
+      case 'SendDrain':
+        return this.effects.sendDrain(a);
+      case 'HandOff':
+        return this.effects.handOff(a);
+      case 'Release':
+        return this.effects.release(a);
       case 'CommitTask':
         return this.effects.commitTask(a);
       case 'CommitJob':

@@ -40,21 +40,32 @@ export async function checkOutput(output: string, overwrite: boolean): Promise<s
   return dir;
 }
 
+const exists = (p: string) => stat(p).then(() => true, () => false);
+
+/** Idempotent: a master that restarts mid-commit runs it again. */
 export async function commitTask(output: string, attemptDir: string, partition: number): Promise<void> {
   const committed = join(localOutput(output), TEMP_DIR, 'committed');
+  const target = join(committed, partName(partition));
+  const source = join(localOutput(attemptDir), partName(partition));
   await mkdir(committed, { recursive: true });
-  await rename(join(localOutput(attemptDir), partName(partition)), join(committed, partName(partition)));
+  if (await exists(source)) await rename(source, target);
+  else if (!(await exists(target))) throw new MrError('MR_ERR_INTERNAL', `commit of ${partName(partition)}: ${source} is missing`);
   await rm(localOutput(attemptDir), { recursive: true, force: true });
 }
 
+/** Idempotent: parts already moved are left; --overwrite's old result goes only now, when the new one is complete. */
 export async function commitJob(output: string, numReducers: number): Promise<void> {
   const dir = localOutput(output);
   const committed = join(dir, TEMP_DIR, 'committed');
-  // --overwrite: the previous result goes only now, when the new one is complete
+  await rm(join(dir, '_SUCCESS'), { force: true });
+  const wanted = new Set(Array.from({ length: numReducers }, (_, p) => partName(p)));
   for (const n of await readdir(dir)) {
-    if (n === '_SUCCESS' || n.startsWith('part-')) await rm(join(dir, n), { force: true, recursive: true });
+    if (n.startsWith('part-') && !wanted.has(n)) await rm(join(dir, n), { force: true, recursive: true });
   }
-  for (let p = 0; p < numReducers; p++) await rename(join(committed, partName(p)), join(dir, partName(p)));
+  for (const part of wanted) {
+    if (await exists(join(committed, part))) await rename(join(committed, part), join(dir, part));
+    else if (!(await exists(join(dir, part)))) throw new MrError('MR_ERR_INTERNAL', `job commit: ${part} was never committed`);
+  }
   await rm(join(dir, TEMP_DIR), { recursive: true, force: true });
   await writeFile(join(dir, '_SUCCESS'), '');
 }

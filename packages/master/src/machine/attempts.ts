@@ -1,3 +1,4 @@
+import { planHandOffs } from './decommission.js';
 import { endJob } from './jobs.js';
 import { schedule } from './schedule.js';
 import { addCounter, aliveCores, assert, getJob, releaseSlot, taskOf } from './state.js';
@@ -32,6 +33,8 @@ export function onAttemptSucceeded(s: MasterState, e: Ev<'AttemptSucceeded'>): A
   if (task.kind === 'map') {
     assert(a.shuffleTarget, `map attempt ${a.id} without shuffle target`);
     task.outputNode = a.shuffleTarget;
+    const holder = s.nodes.get(a.shuffleTarget);
+    if (holder?.state === 'DECOMMISSIONING') planHandOffs(s, holder, actions);
   } else {
     actions.push({
       kind: 'CommitTask', jobId: job.id, attemptId: a.id, partition: task.index,
@@ -49,9 +52,15 @@ export function onAttemptSucceeded(s: MasterState, e: Ev<'AttemptSucceeded'>): A
 export function onAttemptFailed(s: MasterState, e: Ev<'AttemptFailed'>): Action[] {
   const a = s.attempts.get(e.attemptId);
   if (!a || a.state !== 'RUNNING') return [];
+  const actions: Action[] = [];
+  if (e.lost) {
+    // not the code's fault (a shuffle peer went away): retried without counting as a failure
+    killAttempt(s, a.id, e.error, e.nowMs, actions, { notifyWorker: false });
+    actions.push(...schedule(s, e.nowMs));
+    return actions;
+  }
   const job = getJob(s, a.jobId);
   const task = taskOf(job, a.taskId);
-  const actions: Action[] = [];
   finishAttempt(s, a, 'FAILED', e.nowMs);
   a.error = e.error;
   discardOutput(job, a, actions);
@@ -59,6 +68,7 @@ export function onAttemptFailed(s: MasterState, e: Ev<'AttemptFailed'>): Action[
   if (task.state === 'SUCCEEDED' || job.state !== 'RUNNING') return actions;
   task.failures++;
   task.lastError = e.error;
+  if (e.failedRecord) task.badRecords[e.failedRecord] = (task.badRecords[e.failedRecord] ?? 0) + 1;
   if (!task.failedOn.includes(a.nodeId)) task.failedOn.push(a.nodeId);
   if (task.failures >= job.spec.maxAttempts) {
     failJob(s, job, `task ${task.id} failed ${task.failures} times; last error: ${e.error}`, e.nowMs, actions);
@@ -92,7 +102,7 @@ export function killAttempt(
   addCounter(job.counters, 'killedAttempts', 1);
   if (task.state === 'SUCCEEDED' || job.state !== 'RUNNING') return;
   task.killed++;
-  if (task.killed >= s.config.maxKilledAttempts) {
+  if (task.killed >= job.spec.maxKilledAttempts) {
     failJob(s, job, `task ${task.id} was killed ${task.killed} times; last: ${reason}`, nowMs, actions);
     return;
   }
@@ -100,19 +110,21 @@ export function killAttempt(
 }
 
 /**
- * A core worker's stored map outputs are gone: those maps run again (completedMapsReexecuted),
- * and running reduces, which were told where the old outputs were, are killed to start over.
+ * Map outputs on a core worker are gone (it died, or came back without them): those maps run
+ * again (completedMapsReexecuted), and running reduces, which were told where the old outputs
+ * were, are killed to start over. `survived` lists outputs the worker still holds.
  */
-export function onMapOutputLost(s: MasterState, nodeId: string, nowMs: number, actions: Action[]): void {
+export function onMapOutputLost(s: MasterState, nodeId: string, nowMs: number, actions: Action[], survived: ReadonlySet<string> = new Set()): void {
   for (const jobId of s.jobOrder) {
     const job = getJob(s, jobId);
     if (job.state !== 'RUNNING') continue;
-    const lost = job.maps.filter((t) => t.state === 'SUCCEEDED' && t.outputNode === nodeId);
+    const lost = job.maps.filter((t) => t.state === 'SUCCEEDED' && t.outputNode === nodeId && !survived.has(t.winner!));
     if (lost.length === 0) continue;
     for (const t of lost) {
       t.state = 'PENDING';
       t.winner = undefined;
       t.outputNode = undefined;
+      t.handOffTo = undefined;
       addCounter(job.counters, 'completedMapsReexecuted', 1);
     }
     for (const r of job.reduces) {
@@ -140,7 +152,7 @@ function finishAttempt(s: MasterState, a: Attempt, state: Attempt['state'], nowM
   releaseSlot(s, a);
 }
 
-function hasRunningAttempt(s: MasterState, task: Task): boolean {
+export function hasRunningAttempt(s: MasterState, task: Task): boolean {
   return task.attempts.some((id) => s.attempts.get(id)?.state === 'RUNNING');
 }
 

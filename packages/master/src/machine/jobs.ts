@@ -5,7 +5,7 @@ import { FINAL_JOB_STATES, type Action, type Job, type JobState, type MasterEven
 type Ev<K extends MasterEvent['kind']> = Extract<MasterEvent, { kind: K }>;
 
 function newTask(kind: 'map' | 'reduce', index: number): Task {
-  return { id: taskId(kind, index), kind, index, state: 'PENDING', attempts: [], failures: 0, killed: 0, failedOn: [] };
+  return { id: taskId(kind, index), kind, index, state: 'PENDING', attempts: [], failures: 0, killed: 0, failedOn: [], badRecords: {} };
 }
 
 /** The driver has validated the spec and cut the splits (I/O); here the job's tasks are laid out. */
@@ -30,6 +30,8 @@ export function onJobSubmitted(s: MasterState, e: Ev<'JobSubmitted'>): Action[] 
       inputRecords: 0,
       outputRecords: 0,
       badRecords: 0,
+      skippedRecords: 0,
+      speculativeAttempts: 0,
     },
     submittedMs: e.nowMs,
   };

@@ -1,24 +1,35 @@
-import { killAttempt, onMapOutputLost } from './attempts.js';
+import { attemptOutputDir, killAttempt, onAttemptFailed, onMapOutputLost } from './attempts.js';
 import { schedule } from './schedule.js';
-import { assert } from './state.js';
+import { assert, getJob } from './state.js';
 import type { Action, MasterEvent, MasterState, NodeInfo } from './types.js';
 
 type Ev<K extends MasterEvent['kind']> = Extract<MasterEvent, { kind: K }>;
 
+/**
+ * A worker (re)registers. A known, live node that reconnects (a network blip, a master restart)
+ * says what survived: attempts still running keep running; map outputs it still holds keep
+ * counting. Everything else it had is lost. A node the master thought DEAD starts afresh.
+ */
 export function onNodeRegistered(s: MasterState, e: Ev<'NodeRegistered'>): Action[] {
   const actions: Action[] = [];
   const old = s.nodes.get(e.nodeId);
-  // A node that registers again has restarted: whatever it ran before is gone.
-  if (old && old.state !== 'DEAD') markDead(s, old, 're-registered', e.nowMs, actions);
-  s.nodes.set(e.nodeId, {
-    id: e.nodeId,
-    role: e.role,
-    address: e.address,
-    slots: e.slots,
-    state: 'ALIVE',
-    lastHeartbeatMs: e.nowMs,
-    running: [],
-  });
+  const reported = new Set(e.running);
+  if (old && old.state !== 'DEAD') {
+    for (const id of [...old.running]) {
+      if (!reported.has(id)) killAttempt(s, id, `node ${old.id} came back without it`, e.nowMs, actions, { notifyWorker: false });
+    }
+    if (old.role === 'core') onMapOutputLost(s, old.id, e.nowMs, actions, new Set(e.mapOutputs));
+    old.address = e.address;
+    old.slots = e.slots;
+    old.lastHeartbeatMs = e.nowMs;
+  } else {
+    s.nodes.set(e.nodeId, { id: e.nodeId, role: e.role, address: e.address, slots: e.slots, state: 'ALIVE', lastHeartbeatMs: e.nowMs, running: [] });
+  }
+  const node = s.nodes.get(e.nodeId)!;
+  // attempts the worker runs that the master does not count there: stop them
+  for (const id of e.running) {
+    if (!node.running.includes(id)) actions.push({ kind: 'KillAttempt', nodeId: node.id, attemptId: id, reason: 'not running on this node' });
+  }
   actions.push(...schedule(s, e.nowMs));
   return actions;
 }
@@ -29,6 +40,13 @@ export function onHeartbeat(s: MasterState, e: Ev<'Heartbeat'>): Action[] {
   node.lastHeartbeatMs = e.nowMs;
   const actions: Action[] = [];
   if (node.state === 'DEAD') node.state = 'ALIVE';
+  for (const p of e.progress) {
+    const a = s.attempts.get(p.attemptId);
+    if (a && a.state === 'RUNNING' && a.nodeId === node.id && p.units > a.progressUnits) {
+      a.progressUnits = p.units;
+      a.lastProgressMs = e.nowMs;
+    }
+  }
   // Reconcile: attempts the worker runs that the master no longer counts as running there.
   for (const id of e.running) {
     const a = s.attempts.get(id);
@@ -49,7 +67,7 @@ export function onNodeDisconnected(s: MasterState, e: Ev<'NodeDisconnected'>): A
   return actions;
 }
 
-/** Heartbeat timeouts are decided here: time is an input (style.md). */
+/** Heartbeat and task timeouts are decided here: time is an input (style.md). */
 export function onTick(s: MasterState, nowMs: number): Action[] {
   const actions: Action[] = [];
   for (const node of s.nodes.values()) {
@@ -57,7 +75,42 @@ export function onTick(s: MasterState, nowMs: number): Action[] {
       markDead(s, node, `no heartbeat for ${nowMs - node.lastHeartbeatMs} ms`, nowMs, actions);
     }
   }
+  for (const node of s.nodes.values()) {
+    for (const id of [...node.running]) {
+      const a = s.attempts.get(id)!;
+      const job = getJob(s, a.jobId);
+      const idle = nowMs - a.lastProgressMs;
+      if (idle > job.spec.taskTimeoutMs) {
+        actions.push({ kind: 'KillAttempt', nodeId: node.id, attemptId: id, reason: 'task timeout' });
+        const error = `no progress for ${Math.round(idle / 1000)} s (--task-timeout ${job.spec.taskTimeoutMs / 1000} s)`;
+        actions.push(...onAttemptFailed(s, { kind: 'AttemptFailed', attemptId: id, error, nowMs }));
+      }
+    }
+  }
   actions.push(...schedule(s, nowMs));
+  return actions;
+}
+
+/** After a master restart: the replayed state is live again. */
+export function onMasterRecovered(s: MasterState, nowMs: number): Action[] {
+  const actions: Action[] = [];
+  // Workers lost their session with the old master; give them a grace period to reconnect.
+  for (const node of s.nodes.values()) if (node.state !== 'DEAD') node.lastHeartbeatMs = nowMs + s.config.recoveryGraceMs - s.config.heartbeatTimeoutMs;
+  for (const a of s.attempts.values()) if (a.state === 'RUNNING') a.lastProgressMs = nowMs + s.config.recoveryGraceMs;
+  for (const jobId of s.jobOrder) {
+    const job = getJob(s, jobId);
+    // Commits granted before the crash may not have happened: redo them (they are idempotent).
+    if (job.state === 'RUNNING' || job.state === 'COMMITTING') {
+      for (const t of job.reduces) {
+        if (t.state !== 'SUCCEEDED') continue;
+        const a = s.attempts.get(t.winner!)!;
+        actions.push({ kind: 'CommitTask', jobId, attemptId: a.id, partition: t.index, output: job.spec.output, attemptOutput: attemptOutputDir(job.spec.output, a.id) });
+      }
+    }
+    if (job.state === 'COMMITTING') actions.push({ kind: 'CommitJob', jobId, output: job.spec.output, numReducers: job.spec.numReducers });
+    // Hand-offs in flight died with the old master's sessions: plan them again.
+    for (const t of job.maps) t.handOffTo = undefined;
+  }
   return actions;
 }
 
@@ -68,6 +121,7 @@ export function onTick(s: MasterState, nowMs: number): Action[] {
 function markDead(s: MasterState, node: NodeInfo, why: string, nowMs: number, actions: Action[]): void {
   assert(node.state !== 'DEAD', `node ${node.id} is already dead`);
   node.state = 'DEAD';
+  node.released = undefined;
   for (const attemptId of [...node.running]) {
     killAttempt(s, attemptId, `node ${node.id} lost (${why})`, nowMs, actions, { notifyWorker: false });
   }

@@ -1,11 +1,19 @@
-import { failJob, attemptOutputDir } from './attempts.js';
+import { attemptOutputDir, failJob } from './attempts.js';
 import { addCounter, aliveCores, assert, freeSlots } from './state.js';
 import type { Action, Attempt, AttemptSpec, Job, MasterState, NodeInfo, Task } from './types.js';
+
+/** Speculation: a backup starts when an attempt runs this many times the phase's median... */
+const SPECULATION_SLOWDOWN = 2;
+/** ...and has run at least this long (tiny tasks are not worth a copy). */
+const SPECULATION_MIN_RUN_MS = 2_000;
+/** At most this share of a phase's tasks run a backup at once (at least one). */
+const SPECULATION_MAX_SHARE = 0.1;
 
 /**
  * Assigns pending tasks to free slots: jobs in submission order; a job's reduces only once all
  * its maps have succeeded. Each task goes to the node with the most free slots, avoiding nodes
- * where it already failed while another node is free. Called after every event.
+ * where it already failed while another node is free. Slots left over go to speculative backups
+ * of stragglers. Called after every event.
  */
 export function schedule(s: MasterState, nowMs: number): Action[] {
   const actions: Action[] = [];
@@ -15,30 +23,76 @@ export function schedule(s: MasterState, nowMs: number): Action[] {
     const job = s.jobs.get(jobId)!;
     if (job.state !== 'RUNNING') continue;
     const mapsDone = job.maps.every((t) => t.state === 'SUCCEEDED');
-    for (const task of mapsDone ? job.reduces : job.maps) {
+    const phase = mapsDone ? job.reduces : job.maps;
+    for (const task of phase) {
       if (task.state !== 'PENDING') continue;
-      const node = pickNode(free, task);
-      if (!node) break;
-      let shuffleTarget: NodeInfo | undefined;
-      if (task.kind === 'map') {
-        shuffleTarget = pickShuffleTarget(s);
-        if (!shuffleTarget) {
-          failJob(s, job, 'no core worker is alive to hold shuffle data (start a worker with --role core)', nowMs, actions);
-          break;
-        }
-      }
-      actions.push(launch(s, job, task, node, shuffleTarget, nowMs));
-      if (freeSlots(node) === 0) free.splice(free.indexOf(node), 1);
+      if (!assign(s, job, task, free, nowMs, actions, false)) break;
       if (free.length === 0) break;
     }
+    if (job.spec.speculation && job.state === 'RUNNING') speculate(s, job, phase, free, nowMs, actions);
   }
   return actions;
 }
 
-function pickNode(free: NodeInfo[], task: Task): NodeInfo | undefined {
+/** Starts one attempt of `task` on the best free node; false when none fits. */
+function assign(s: MasterState, job: Job, task: Task, free: NodeInfo[], nowMs: number, actions: Action[], speculative: boolean): boolean {
+  const exclude = speculative ? new Set(task.attempts.map((id) => s.attempts.get(id)!.nodeId)) : undefined;
+  const node = pickNode(free, task, exclude);
+  if (!node) return false;
+  let shuffleTarget: NodeInfo | undefined;
+  if (task.kind === 'map') {
+    shuffleTarget = pickShuffleTarget(s);
+    if (!shuffleTarget) {
+      failJob(s, job, 'no core worker is alive to hold shuffle data (start a worker with --role core)', nowMs, actions);
+      return false;
+    }
+  }
+  actions.push(launch(s, job, task, node, shuffleTarget, nowMs, speculative));
+  if (freeSlots(node) === 0) free.splice(free.indexOf(node), 1);
+  return true;
+}
+
+/**
+ * Backup copies for stragglers (the MapReduce paper, section 3.6): only once nothing in the phase
+ * is waiting, for an attempt running SPECULATION_SLOWDOWN x the median of the phase's finished
+ * tasks, on another node. The first copy to finish wins; the other is killed.
+ */
+function speculate(s: MasterState, job: Job, phase: Task[], free: NodeInfo[], nowMs: number, actions: Action[]): void {
+  if (free.length === 0 || phase.some((t) => t.state === 'PENDING')) return;
+  const durations: number[] = [];
+  let backups = 0;
+  const candidates: { task: Task; runMs: number }[] = [];
+  for (const t of phase) {
+    const running = t.attempts.map((id) => s.attempts.get(id)!).filter((a) => a.state === 'RUNNING');
+    if (t.state === 'SUCCEEDED') {
+      const w = s.attempts.get(t.winner!)!;
+      durations.push(w.finishedMs! - w.startedMs);
+    } else if (running.length > 1 || running.some((a) => a.speculative)) {
+      backups++;
+    } else if (running.length === 1) {
+      candidates.push({ task: t, runMs: nowMs - running[0]!.startedMs });
+    }
+  }
+  if (durations.length === 0 || candidates.length === 0) return;
+  durations.sort((a, b) => a - b);
+  const median = durations[durations.length >> 1]!;
+  const threshold = Math.max(SPECULATION_MIN_RUN_MS, SPECULATION_SLOWDOWN * median);
+  const maxBackups = Math.max(1, Math.floor(phase.length * SPECULATION_MAX_SHARE));
+  candidates.sort((a, b) => b.runMs - a.runMs); // slowest first
+  for (const { task, runMs } of candidates) {
+    if (backups >= maxBackups || free.length === 0 || runMs < threshold) return;
+    if (assign(s, job, task, free, nowMs, actions, true)) {
+      backups++;
+      addCounter(job.counters, 'speculativeAttempts', 1);
+    }
+  }
+}
+
+function pickNode(free: NodeInfo[], task: Task, exclude?: Set<string>): NodeInfo | undefined {
   let best: NodeInfo | undefined;
   let bestScore = -Infinity;
   for (const n of free) {
+    if (exclude?.has(n.id)) continue;
     // a node where this task failed before is used only when no other node is free
     const score = freeSlots(n) - (task.failedOn.includes(n.id) ? 1e6 : 0);
     if (score > bestScore) ((best = n), (bestScore = score));
@@ -53,7 +107,7 @@ function pickShuffleTarget(s: MasterState): NodeInfo | undefined {
   return cores[s.shuffleCursor++ % cores.length];
 }
 
-function launch(s: MasterState, job: Job, task: Task, node: NodeInfo, shuffleTarget: NodeInfo | undefined, nowMs: number): Action {
+function launch(s: MasterState, job: Job, task: Task, node: NodeInfo, shuffleTarget: NodeInfo | undefined, nowMs: number, speculative: boolean): Action {
   const number = task.attempts.length;
   const id = `${job.id}.${task.id}.${number}`;
   const attempt: Attempt = {
@@ -65,6 +119,9 @@ function launch(s: MasterState, job: Job, task: Task, node: NodeInfo, shuffleTar
     nodeId: node.id,
     state: 'RUNNING',
     startedMs: nowMs,
+    progressUnits: 0,
+    lastProgressMs: nowMs,
+    speculative,
     ...(shuffleTarget ? { shuffleTarget: shuffleTarget.id } : {}),
   };
   s.attempts.set(id, attempt);
@@ -83,6 +140,12 @@ function launch(s: MasterState, job: Job, task: Task, node: NodeInfo, shuffleTar
     numReducers: job.spec.numReducers,
     sortBufferBytes: job.spec.sortBufferBytes,
   };
+  if (job.spec.skipBadRecords) {
+    // records user code threw on in two attempts are skipped from the third on (the paper, 3.7)
+    const bad = Object.entries(task.badRecords).filter(([, n]) => n >= 2).map(([r]) => r);
+    spec.skipOffsets = bad.filter((r) => r.startsWith('offset:')).map((r) => Number(r.slice(7)));
+    spec.skipKeys = bad.filter((r) => r.startsWith('key:')).map((r) => r.slice(4));
+  }
   if (task.kind === 'map') {
     spec.mapIndex = task.index;
     spec.split = task.split;

@@ -1,6 +1,7 @@
 import { onAttemptFailed, onAttemptSucceeded } from './attempts.js';
+import { onDrainRequested, onHandOffDone, onNodeDraining, releaseDrained } from './decommission.js';
 import { onJobCommitFailed, onJobCommitted, onJobSubmitted } from './jobs.js';
-import { onHeartbeat, onNodeDisconnected, onNodeRegistered, onTick } from './nodes.js';
+import { onHeartbeat, onMasterRecovered, onNodeDisconnected, onNodeRegistered, onTick } from './nodes.js';
 import type { Action, MasterEvent, MasterState } from './types.js';
 
 /**
@@ -8,7 +9,9 @@ import type { Action, MasterEvent, MasterState } from './types.js';
  * the caller, never shared) and returns the actions to carry out, in order. No I/O, no clock.
  */
 export function step(state: MasterState, e: MasterEvent): { state: MasterState; actions: Action[] } {
-  return { state, actions: dispatch(state, e) };
+  const actions = dispatch(state, e);
+  releaseDrained(state, actions);
+  return { state, actions };
 }
 
 function dispatch(s: MasterState, e: MasterEvent): Action[] {
@@ -16,7 +19,11 @@ function dispatch(s: MasterState, e: MasterEvent): Action[] {
     case 'NodeRegistered':   return onNodeRegistered(s, e);
     case 'Heartbeat':        return onHeartbeat(s, e);
     case 'NodeDisconnected': return onNodeDisconnected(s, e);
+    case 'NodeDraining':     return onNodeDraining(s, e);
+    case 'DrainRequested':   return onDrainRequested(s, e);
+    case 'HandOffDone':      return onHandOffDone(s, e);
     case 'Tick':             return onTick(s, e.nowMs);
+    case 'MasterRecovered':  return onMasterRecovered(s, e.nowMs);
     case 'JobSubmitted':     return onJobSubmitted(s, e);
     case 'AttemptSucceeded': return onAttemptSucceeded(s, e);
     case 'AttemptFailed':    return onAttemptFailed(s, e);

@@ -29,6 +29,12 @@ export interface JobSpec {
   numReducers: number;
   sortBufferBytes: number;
   maxAttempts: number;
+  /** KILLED attempts (lost with their worker) a task may have before the job fails. */
+  maxKilledAttempts: number;
+  /** An attempt with no progress report for this long is FAILED. */
+  taskTimeoutMs: number;
+  speculation: boolean;
+  skipBadRecords: boolean;
 }
 
 export interface NodeInfo {
@@ -40,6 +46,8 @@ export interface NodeInfo {
   lastHeartbeatMs: number;
   /** Attempt ids the master has running on this node. */
   running: string[];
+  /** DECOMMISSIONING: told it may leave (holds nothing a running job needs). */
+  released?: boolean;
 }
 
 export interface Task {
@@ -57,6 +65,10 @@ export interface Task {
   /** The attempt whose output counts: for maps, stored on `outputNode` (a core worker). */
   winner?: string;
   outputNode?: string;
+  /** A map output being copied off a draining core worker, to this core worker. */
+  handOffTo?: string;
+  /** Records user code threw on ("offset:N", "key:K") and how many attempts did. */
+  badRecords: Record<string, number>;
 }
 
 export interface Attempt {
@@ -69,6 +81,10 @@ export interface Attempt {
   state: AttemptState;
   startedMs: number;
   finishedMs?: number;
+  /** Progress counter last reported, and when it last grew (task timeout). */
+  progressUnits: number;
+  lastProgressMs: number;
+  speculative: boolean;
   /** Map attempts: the core worker that stores the output. */
   shuffleTarget?: string;
   error?: string;
@@ -88,8 +104,8 @@ export interface Job {
 
 export interface MachineConfig {
   heartbeatTimeoutMs: number;
-  /** KILLED attempts (lost with their worker) a task may have before the job fails. */
-  maxKilledAttempts: number;
+  /** After a master restart, how long known workers have to reconnect before they are DEAD. */
+  recoveryGraceMs: number;
 }
 
 export interface MasterState {
@@ -104,13 +120,21 @@ export interface MasterState {
 }
 
 export type MasterEvent =
-  | { kind: 'NodeRegistered'; nodeId: string; role: Role; address: string; slots: number; nowMs: number }
-  | { kind: 'Heartbeat'; nodeId: string; running: string[]; nowMs: number }
+  /** `running` and `mapOutputs` say what survived on a worker whose session was lost. */
+  | { kind: 'NodeRegistered'; nodeId: string; role: Role; address: string; slots: number; running: string[]; mapOutputs: string[]; nowMs: number }
+  | { kind: 'Heartbeat'; nodeId: string; running: string[]; progress: { attemptId: string; units: number }[]; nowMs: number }
+  /** The worker is leaving (SIGTERM) or was told to (DrainRequested). */
+  | { kind: 'NodeDraining'; nodeId: string; nowMs: number }
+  | { kind: 'DrainRequested'; nodeId: string; nowMs: number }
+  | { kind: 'HandOffDone'; jobId: string; attemptId: string; targetNodeId: string; ok: boolean; error: string; nowMs: number }
+  /** Replayed state is live again: workers get a grace period to reconnect; pending commits are redone. */
+  | { kind: 'MasterRecovered'; nowMs: number }
   | { kind: 'NodeDisconnected'; nodeId: string; nowMs: number }
   | { kind: 'Tick'; nowMs: number }
   | { kind: 'JobSubmitted'; jobId: string; spec: JobSpec; splits: Split[]; nowMs: number }
   | { kind: 'AttemptSucceeded'; attemptId: string; counters: Record<string, number>; nowMs: number }
-  | { kind: 'AttemptFailed'; attemptId: string; error: string; nowMs: number }
+  /** `lost`: an infrastructure error (shuffle peer gone), counted like a kill, not a failure. */
+  | { kind: 'AttemptFailed'; attemptId: string; error: string; failedRecord?: string; lost?: boolean; nowMs: number }
   | { kind: 'JobCommitted'; jobId: string; nowMs: number }
   | { kind: 'JobCommitFailed'; jobId: string; error: string; nowMs: number };
 
@@ -139,11 +163,18 @@ export interface AttemptSpec {
   mapOutputs?: MapOutputLocation[];
   output?: string;
   attemptOutput?: string;
+  skipOffsets?: number[];
+  skipKeys?: string[];
 }
 
 export type Action =
   | { kind: 'StartAttempt'; nodeId: string; spec: AttemptSpec }
   | { kind: 'KillAttempt'; nodeId: string; attemptId: string; reason: string }
+  | { kind: 'SendDrain'; nodeId: string }
+  /** Ask a draining core worker to copy a stored map output to another core worker. */
+  | { kind: 'HandOff'; nodeId: string; jobId: string; attemptId: string; target: { nodeId: string; address: string } }
+  /** A draining worker holds nothing needed any more: it may exit once its attempts end. */
+  | { kind: 'Release'; nodeId: string }
   /** Promote a reduce attempt's output: the first finished attempt per task, once. */
   | { kind: 'CommitTask'; jobId: string; attemptId: string; partition: number; output: string; attemptOutput: string }
   /** Remove a discarded attempt's temporary output. */

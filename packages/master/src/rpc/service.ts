@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
 import { CHUNK_BYTES, makeChunk, MrError, toServiceError, wire, type Logger } from '@mr/shared';
 import type { Driver } from '../driver/loop.js';
+import type { MasterEvent } from '../machine/types.js';
 import { aliveCores } from '../machine/state.js';
 import { prepareJob } from '../submit.js';
 import { jobView, listJobs, listNodes, type JobView } from '../views.js';
@@ -27,6 +28,18 @@ export function toWireJob(v: JobView): wire.JobStatus {
 }
 
 /** The Master gRPC service: messages in become machine events; nothing here decides. */
+/** Infrastructure errors (a shuffle peer gone) are not the job's fault: the machine counts them as kills. */
+const LOST_CODES = new Set(['MR_ERR_SHUFFLE', 'MR_ERR_UNREACHABLE', 'MR_ERR_CHECKSUM']);
+
+function attemptEvent(s: wire.AttemptStatus, nowMs: number): MasterEvent {
+  if (s.outcome === wire.AttemptOutcome.ATTEMPT_OUTCOME_SUCCEEDED) return { kind: 'AttemptSucceeded', attemptId: s.attemptId, counters: s.counters, nowMs };
+  return {
+    kind: 'AttemptFailed', attemptId: s.attemptId, error: s.error || 'attempt failed', nowMs,
+    ...(s.failedRecord ? { failedRecord: s.failedRecord } : {}),
+    ...(LOST_CODES.has(s.errorCode) ? { lost: true } : {}),
+  };
+}
+
 export function masterService(d: MasterServiceDeps): wire.MasterServer {
   const now = () => d.driver.clock.nowMs();
   const unary = <Req, Res>(fn: (req: Req) => Promise<Res> | Res) =>
@@ -55,19 +68,28 @@ export function masterService(d: MasterServiceDeps): wire.MasterServer {
           d.sessions.set(nodeId, call);
           call.write({ msg: { $case: 'registered', value: { nodeId, heartbeatIntervalMs: d.heartbeatIntervalMs } } });
           d.log.info({ nodeId, role, address: r.address, slots: r.slots }, 'worker registered');
-          void d.driver.dispatch({ kind: 'NodeRegistered', nodeId, role, address: r.address, slots: r.slots, nowMs: now() });
+          void d.driver.dispatch({ kind: 'NodeRegistered', nodeId, role, address: r.address, slots: r.slots, running: r.runningAttempts, mapOutputs: r.mapOutputs, nowMs: now() });
           return;
         }
         if (!nodeId) return; // nothing counts before Register
-        if (msg.$case === 'heartbeat') {
-          void d.driver.dispatch({ kind: 'Heartbeat', nodeId, running: msg.value.runningAttempts, nowMs: now() });
-        } else {
-          const s = msg.value;
-          void d.driver.dispatch(
-            s.outcome === wire.AttemptOutcome.ATTEMPT_OUTCOME_SUCCEEDED
-              ? { kind: 'AttemptSucceeded', attemptId: s.attemptId, counters: s.counters, nowMs: now() }
-              : { kind: 'AttemptFailed', attemptId: s.attemptId, error: s.error || 'attempt failed', nowMs: now() },
-          );
+        switch (msg.$case) {
+          case 'heartbeat': {
+            const progress = msg.value.progress.map((p) => ({ attemptId: p.attemptId, units: p.units }));
+            void d.driver.dispatch({ kind: 'Heartbeat', nodeId, running: msg.value.runningAttempts, progress, nowMs: now() });
+            return;
+          }
+          case 'attemptStatus':
+            void d.driver.dispatch(attemptEvent(msg.value, now()));
+            return;
+          case 'draining':
+            d.log.info({ nodeId }, 'worker is draining');
+            void d.driver.dispatch({ kind: 'NodeDraining', nodeId, nowMs: now() });
+            return;
+          case 'handOffResult': {
+            const h = msg.value;
+            void d.driver.dispatch({ kind: 'HandOffDone', jobId: h.jobId, attemptId: h.attemptId, targetNodeId: h.targetNodeId, ok: h.ok, error: h.error, nowMs: now() });
+            return;
+          }
         }
       });
       const lost = () => {
@@ -104,6 +126,14 @@ export function masterService(d: MasterServiceDeps): wire.MasterServer {
     listJobs: unary(() => ({ jobs: listJobs(d.driver.state, now()).map(toWireJob) })),
 
     listNodes: unary(() => ({ nodes: listNodes(d.driver.state) })),
+
+    drainNode: unary(async (req: wire.NodeQuery) => {
+      const node = d.driver.state.nodes.get(req.nodeId);
+      if (!node) throw new MrError('MR_ERR_NODE_NOT_FOUND', `no node ${req.nodeId}`);
+      if (node.state === 'DEAD') throw new MrError('MR_ERR_NODE_NOT_FOUND', `node ${req.nodeId} is DEAD`);
+      await d.driver.dispatch({ kind: 'DrainRequested', nodeId: req.nodeId, nowMs: now() });
+      return listNodes(d.driver.state).find((n) => n.id === req.nodeId)!;
+    }),
 
     getModule(call: grpc.ServerWritableStream<wire.ModuleRequest, wire.Chunk>) {
       const hash = call.request.hash;

@@ -10,6 +10,7 @@ const GRPC_STATUS: Partial<Record<ErrorCode, grpc.status>> = {
   MR_ERR_JOB_MODULE: grpc.status.INVALID_ARGUMENT,
   MR_ERR_INPUT_NOT_FOUND: grpc.status.NOT_FOUND,
   MR_ERR_JOB_NOT_FOUND: grpc.status.NOT_FOUND,
+  MR_ERR_NODE_NOT_FOUND: grpc.status.NOT_FOUND,
   MR_ERR_INPUT_EMPTY: grpc.status.FAILED_PRECONDITION,
   MR_ERR_OUTPUT_EXISTS: grpc.status.ALREADY_EXISTS,
   MR_ERR_NO_CORE_WORKERS: grpc.status.FAILED_PRECONDITION,

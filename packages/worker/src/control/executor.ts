@@ -9,8 +9,16 @@ export interface AttemptReport {
   attemptId: string;
   ok: boolean;
   error?: string;
+  errorCode?: string;
+  failedRecord?: string;
   counters: Record<string, number>;
   partitionBytes: number[];
+}
+
+interface Running {
+  ctl: AbortController;
+  /** Shared with the attempt's thread; any change is progress (the task timeout). */
+  progress: Int32Array;
 }
 
 export interface ExecutorDeps {
@@ -28,7 +36,9 @@ export interface ExecutorDeps {
 
 /** Runs attempts assigned by the master: CPU work in the pool, shuffle I/O here. */
 export class Executor {
-  private readonly running = new Map<string, AbortController>();
+  private readonly running = new Map<string, Running>();
+  /** Called whenever an attempt ends (drain waits for the last one). */
+  onIdle: () => void = () => {};
 
   constructor(private readonly d: ExecutorDeps) {}
 
@@ -36,13 +46,18 @@ export class Executor {
     return [...this.running.keys()];
   }
 
+  progress(): { attemptId: string; units: number }[] {
+    return [...this.running].map(([attemptId, r]) => ({ attemptId, units: Atomics.load(r.progress, 0) }));
+  }
+
   start(spec: wire.AttemptSpec): void {
     if (this.running.has(spec.attemptId)) return;
     const ctl = new AbortController();
-    this.running.set(spec.attemptId, ctl);
+    const progress = new Int32Array(new SharedArrayBuffer(4));
+    this.running.set(spec.attemptId, { ctl, progress });
     const log = this.d.log.child({ jobId: spec.jobId, taskId: spec.taskId, attempt: spec.attempt });
     log.debug('attempt started');
-    void this.execute(spec, ctl.signal).then(
+    void this.execute(spec, ctl.signal, progress).then(
       (r) => {
         if (ctl.signal.aborted) return;
         log.debug('attempt succeeded');
@@ -52,16 +67,22 @@ export class Executor {
         if (ctl.signal.aborted) return; // killed: the master already counts it
         const err = toMrError(e);
         log.warn({ code: err.code, err: err.message }, 'attempt failed');
-        this.d.report({ attemptId: spec.attemptId, ok: false, error: err.message, counters: {}, partitionBytes: [] });
+        this.d.report({
+          attemptId: spec.attemptId, ok: false, error: err.message, errorCode: err.code,
+          ...(err.record !== undefined ? { failedRecord: err.record } : {}), counters: {}, partitionBytes: [],
+        });
       },
-    ).finally(() => this.running.delete(spec.attemptId));
+    ).finally(() => {
+      if (this.running.get(spec.attemptId)?.ctl === ctl) this.running.delete(spec.attemptId);
+      this.onIdle();
+    });
   }
 
   kill(attemptId: string, reason: string): void {
-    const ctl = this.running.get(attemptId);
-    if (!ctl) return;
+    const r = this.running.get(attemptId);
+    if (!r) return;
     this.d.log.info({ attemptId, reason }, 'killing attempt');
-    ctl.abort();
+    r.ctl.abort();
     this.running.delete(attemptId);
   }
 
@@ -69,28 +90,28 @@ export class Executor {
     for (const id of [...this.running.keys()]) this.kill(id, reason);
   }
 
-  private async execute(spec: wire.AttemptSpec, signal: AbortSignal): Promise<{ counters: Record<string, number>; partitionBytes: number[] }> {
+  private async execute(spec: wire.AttemptSpec, signal: AbortSignal, progress: Int32Array): Promise<{ counters: Record<string, number>; partitionBytes: number[] }> {
     const job = spec.job?.moduleHash ? { modulePath: await this.d.resolveModule(spec.job.moduleHash) } : { builtin: spec.job?.builtin ?? '' };
     const params = JSON.parse(spec.paramsJson || '{}') as Record<string, string>;
     await mkdir(this.d.scratchDir, { recursive: true });
     const workDir = await mkdtemp(join(this.d.scratchDir, `${spec.attemptId}-`));
     try {
       return spec.kind === 1 /* MAP */
-        ? await this.map(spec, job, params, workDir, signal)
-        : await this.reduce(spec, job, params, workDir, signal);
+        ? await this.map(spec, { job, params, taskId: spec.taskId, attempt: spec.attempt, progress }, workDir, signal)
+        : await this.reduce(spec, { job, params, taskId: spec.taskId, attempt: spec.attempt, progress }, workDir, signal);
     } finally {
       await rm(workDir, { recursive: true, force: true });
     }
   }
 
-  private async map(spec: wire.AttemptSpec, job: { builtin?: string; modulePath?: string }, params: Record<string, string>, workDir: string, signal: AbortSignal) {
+  private async map(spec: wire.AttemptSpec, common: CommonInput, workDir: string, signal: AbortSignal) {
     const split = spec.split!;
     const target = spec.shuffleTarget!;
     const out = await this.d.pool.run(
       {
-        kind: 'map', job, params, taskId: spec.taskId, attempt: spec.attempt,
+        kind: 'map', ...common,
         split: { uri: split.uri, path: requireLocalPath(split.uri, 'input'), start: split.start, length: split.length },
-        numReducers: spec.numReducers, sortBufferBytes: spec.sortBufferBytes, workDir,
+        numReducers: spec.numReducers, sortBufferBytes: spec.sortBufferBytes, workDir, skipOffsets: spec.skipOffsets,
       },
       signal,
     );
@@ -101,18 +122,18 @@ export class Executor {
     return { counters: out.counters, partitionBytes };
   }
 
-  private async reduce(spec: wire.AttemptSpec, job: { builtin?: string; modulePath?: string }, params: Record<string, string>, workDir: string, signal: AbortSignal) {
-    const segments = await this.fetchSegments(spec, workDir, signal);
+  private async reduce(spec: wire.AttemptSpec, common: CommonInput, workDir: string, signal: AbortSignal) {
+    const segments = await this.fetchSegments(spec, workDir, signal, common.progress);
     const outputDir = requireLocalPath(spec.attemptOutputUri, 'output');
     const out = await this.d.pool.run(
-      { kind: 'reduce', job, params, taskId: spec.taskId, attempt: spec.attempt, segments, outputFile: join(outputDir, partName(spec.partition)) },
+      { kind: 'reduce', ...common, segments, outputFile: join(outputDir, partName(spec.partition)), skipKeys: spec.skipKeys },
       signal,
     );
     return { counters: out.counters, partitionBytes: [] };
   }
 
   /** Every map's segment of this partition: read in place when stored here, else fetched (8 at a time). */
-  private async fetchSegments(spec: wire.AttemptSpec, workDir: string, signal: AbortSignal): Promise<SegmentRange[]> {
+  private async fetchSegments(spec: wire.AttemptSpec, workDir: string, signal: AbortSignal, progress: Int32Array): Promise<SegmentRange[]> {
     const refs = spec.mapOutputs;
     const segments: SegmentRange[] = new Array(refs.length);
     let next = 0;
@@ -129,11 +150,20 @@ export class Executor {
         const req = { jobId: spec.jobId, mapIndex: ref.mapIndex, attemptId: ref.attemptId, partition: spec.partition };
         const length = await this.d.shuffle.fetch(ref.node!.address, req, file, signal);
         segments[i] = { file, start: 0, length };
+        Atomics.add(progress, 0, 1);
       }
     };
     await Promise.all(Array.from({ length: Math.min(8, refs.length) }, worker));
     return segments;
   }
+}
+
+interface CommonInput {
+  job: { builtin?: string; modulePath?: string };
+  params: Record<string, string>;
+  taskId: string;
+  attempt: number;
+  progress: Int32Array;
 }
 
 export function partName(partition: number): string {

@@ -5,15 +5,20 @@ import type { AttemptReport, Executor } from './executor.js';
 export interface SessionOptions {
   client: wire.MasterClient;
   masterAddress: string;
-  register: wire.Register;
+  /** Built at every (re)connect: it says which attempts and map outputs survived. */
+  register(): Promise<wire.Register>;
   executor: Executor;
   log: Logger;
   /** Called once when the master refuses this worker for good (wrong token). */
   onFatal(e: MrError): void;
+  onDrain(): void;
+  onRelease(): void;
+  onHandOff(h: wire.HandOff): void;
 }
 
 const BACKOFF_MIN_MS = 250;
-const BACKOFF_MAX_MS = 5_000;
+/** contract.md: workers reconnect within 10 s of the master being reachable again. */
+const BACKOFF_MAX_MS = 2_000;
 
 /**
  * The worker's half of the long-lived Session stream: Register, then heartbeats and attempt results
@@ -25,9 +30,10 @@ export class MasterSession {
   private heartbeat: NodeJS.Timeout | undefined;
   private reconnect: NodeJS.Timeout | undefined;
   private backoffMs = BACKOFF_MIN_MS;
-  private readonly unsent: wire.AttemptStatus[] = [];
+  private readonly unsent: wire.WorkerMessage[] = [];
   private closed = false;
   private registered = false;
+  private draining = false;
 
   constructor(private readonly o: SessionOptions) {}
 
@@ -42,9 +48,25 @@ export class MasterSession {
       error: r.error ?? '',
       counters: r.counters,
       partitionBytes: r.partitionBytes,
+      failedRecord: r.failedRecord ?? '',
+      errorCode: r.errorCode ?? '',
     };
-    if (this.call && this.registered) this.call.write({ msg: { $case: 'attemptStatus', value: status } });
-    else this.unsent.push(status);
+    this.sendOrQueue({ msg: { $case: 'attemptStatus', value: status } });
+  }
+
+  /** Tells the master this worker is leaving; said again after a reconnect. */
+  sendDraining(): void {
+    this.draining = true;
+    if (this.call && this.registered) this.call.write({ msg: { $case: 'draining', value: {} } });
+  }
+
+  sendHandOffResult(r: wire.HandOffResult): void {
+    this.sendOrQueue({ msg: { $case: 'handOffResult', value: r } });
+  }
+
+  private sendOrQueue(m: wire.WorkerMessage): void {
+    if (this.call && this.registered) this.call.write(m);
+    else this.unsent.push(m);
   }
 
   close(): void {
@@ -57,10 +79,21 @@ export class MasterSession {
 
   private connect(): void {
     if (this.closed) return;
+    this.o.register().then(
+      (register) => this.open(register),
+      (e: unknown) => {
+        this.o.log.error({ err: (e as Error).message }, 'cannot build Register; retrying');
+        this.reconnect = setTimeout(() => this.connect(), BACKOFF_MAX_MS);
+      },
+    );
+  }
+
+  private open(register: wire.Register): void {
+    if (this.closed) return;
     const call = this.o.client.session();
     this.call = call;
     this.registered = false;
-    call.write({ msg: { $case: 'register', value: this.o.register } });
+    call.write({ msg: { $case: 'register', value: register } });
     call.on('data', (m: wire.MasterMessage) => this.onMessage(m));
     call.on('error', (e: grpc.ServiceError) => this.onLost(call, e));
     call.on('end', () => this.onLost(call, undefined));
@@ -78,7 +111,8 @@ export class MasterSession {
         const every = msg.value.heartbeatIntervalMs || 1_000;
         this.heartbeat = setInterval(() => this.sendHeartbeat(), every);
         this.sendHeartbeat();
-        for (const s of this.unsent.splice(0)) this.call?.write({ msg: { $case: 'attemptStatus', value: s } });
+        if (this.draining) this.call?.write({ msg: { $case: 'draining', value: {} } });
+        for (const m of this.unsent.splice(0)) this.call?.write(m);
         return;
       }
       case 'assign':
@@ -87,11 +121,20 @@ export class MasterSession {
       case 'kill':
         this.o.executor.kill(msg.value.attemptId, msg.value.reason);
         return;
+      case 'drain':
+        this.o.onDrain();
+        return;
+      case 'release':
+        this.o.onRelease();
+        return;
+      case 'handOff':
+        this.o.onHandOff(msg.value);
+        return;
     }
   }
 
   private sendHeartbeat(): void {
-    this.call?.write({ msg: { $case: 'heartbeat', value: { runningAttempts: this.o.executor.runningIds() } } });
+    this.call?.write({ msg: { $case: 'heartbeat', value: { runningAttempts: this.o.executor.runningIds(), progress: this.o.executor.progress() } } });
   }
 
   private onLost(call: grpc.ClientDuplexStream<wire.WorkerMessage, wire.MasterMessage>, e: grpc.ServiceError | undefined): void {

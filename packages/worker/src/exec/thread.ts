@@ -15,11 +15,13 @@ interface Common {
   params: Record<string, string>;
   taskId: string;
   attempt: number;
+  /** A counter shared with the main thread (SharedArrayBuffer): grows as records go by. */
+  progress: Int32Array;
 }
 
 export type ThreadInput =
-  | (Common & { kind: 'map'; split: SplitRange & { uri: string }; numReducers: number; sortBufferBytes: number; workDir: string })
-  | (Common & { kind: 'reduce'; segments: SegmentRange[]; outputFile: string });
+  | (Common & { kind: 'map'; split: SplitRange & { uri: string }; numReducers: number; sortBufferBytes: number; workDir: string; skipOffsets: number[] })
+  | (Common & { kind: 'reduce'; segments: SegmentRange[]; outputFile: string; skipKeys: string[] });
 
 export type ThreadOutput =
   | { ok: true; map?: MapResult; counters: Record<string, number> }

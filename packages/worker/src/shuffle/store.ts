@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
-import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CHUNK_BYTES, MrError } from '@mr/shared';
 
@@ -92,6 +92,33 @@ export class ShuffleStore {
 
   read(range: SegmentRange) {
     return createReadStream(range.file, { start: range.start, end: range.start + range.length - 1, highWaterMark: CHUNK_BYTES });
+  }
+
+  /** A stored map output as a whole: its file and partition sizes (for a hand-off). */
+  async output(jobId: string, attemptId: string): Promise<{ file: string; partitionBytes: number[] }> {
+    const p = this.paths(jobId, attemptId);
+    try {
+      return { file: p.data, partitionBytes: JSON.parse(await readFile(p.index, 'utf8')) as number[] };
+    } catch {
+      throw new MrError('MR_ERR_SHUFFLE', `map output ${attemptId} of ${jobId} is not stored here`);
+    }
+  }
+
+  /** Attempt ids of every complete map output held here (told to the master at registration). */
+  async list(): Promise<string[]> {
+    const out: string[] = [];
+    let jobs: string[];
+    try {
+      jobs = await readdir(this.root);
+    } catch {
+      return out;
+    }
+    for (const job of jobs) {
+      for (const name of await readdir(join(this.root, job)).catch(() => [] as string[])) {
+        if (name.endsWith('.out')) out.push(name.slice(0, -'.out'.length));
+      }
+    }
+    return out.sort();
   }
 
   async drop(jobId: string): Promise<void> {

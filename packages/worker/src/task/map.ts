@@ -14,6 +14,10 @@ export interface MapTask {
   sortBufferBytes: number;
   /** A fresh directory for this attempt's spills and output. */
   workDir: string;
+  /** --skip-bad-records: byte offsets of lines to skip (user code threw on them twice). */
+  skipOffsets?: number[];
+  /** Grows with every record read: the attempt's progress, read by the heartbeat. */
+  progress?: Int32Array;
 }
 
 export interface MapResult {
@@ -33,11 +37,19 @@ export async function runMap(t: MapTask): Promise<MapResult> {
     if (typeof key !== 'string') throw new MrError('MR_ERR_USER_CODE', `emit: key must be a string, got ${typeof key}`);
     buffer.add(partition(key, R), key, value);
   };
+  const skip = new Set(t.skipOffsets ?? []);
+  const progress = t.progress ?? new Int32Array(1);
+  let skipped = 0;
   const stats = await readSplitLines(t.split, (line, offset) => {
+    progress[0] = (progress[0]! + 1) | 0;
+    if (skip.size > 0 && skip.has(offset)) {
+      skipped++;
+      return;
+    }
     try {
       t.job.map(line, emit, ctx);
     } catch (e) {
-      throw new MrError('MR_ERR_USER_CODE', `map threw on ${t.split.uri} at byte ${offset}: ${(e as Error)?.message ?? e}`, { cause: e });
+      throw new MrError('MR_ERR_USER_CODE', `map threw on ${t.split.uri} at byte ${offset}: ${(e as Error)?.message ?? e}`, { cause: e, record: `offset:${offset}` });
     }
   });
   const outputFile = join(t.workDir, 'map.out');
@@ -46,6 +58,7 @@ export async function runMap(t: MapTask): Promise<MapResult> {
   counters.add('inputBytes', stats.bytes);
   counters.add('mapOutputRecords', buffer.records);
   counters.add('spilledRuns', buffer.spills);
+  counters.add('skippedRecords', skipped);
   return { outputFile, partitionBytes, counters: counters.values };
 }
 

@@ -13,6 +13,9 @@ export interface ReduceTask {
   segments: { file: string; start: number; length: number }[];
   /** Where the attempt writes its part (a temporary path; the master commits it). */
   outputFile: string;
+  /** --skip-bad-records: keys whose reduce threw twice. */
+  skipKeys?: string[];
+  progress?: Int32Array;
 }
 
 const FLUSH_BYTES = 1 << 20;
@@ -36,14 +39,22 @@ export function runReduce(t: ReduceTask): { counters: Record<string, number> } {
       out = '';
     }
   };
+  const skip = new Set(t.skipKeys ?? []);
+  const progress = t.progress ?? new Int32Array(1);
+  let skipped = 0;
   try {
     while (merge.nextKey()) {
       groups++;
+      progress[0] = (progress[0]! + 1) | 0;
       const key = merge.key;
+      if (skip.size > 0 && skip.has(key)) {
+        skipped++;
+        continue;
+      }
       try {
         t.job.reduce(key, merge.values(), emit, ctx);
       } catch (e) {
-        throw new MrError('MR_ERR_USER_CODE', `reduce threw on key '${key.slice(0, 100)}': ${(e as Error)?.message ?? e}`, { cause: e });
+        throw new MrError('MR_ERR_USER_CODE', `reduce threw on key '${key.slice(0, 100)}': ${(e as Error)?.message ?? e}`, { cause: e, record: `key:${key}` });
       }
     }
     if (out.length > 0) writeSync(fd, out);
@@ -52,5 +63,6 @@ export function runReduce(t: ReduceTask): { counters: Record<string, number> } {
   }
   counters.add('reduceInputGroups', groups);
   counters.add('outputRecords', records);
+  counters.add('skippedRecords', skipped);
   return { counters: counters.values };
 }

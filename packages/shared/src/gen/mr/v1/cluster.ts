@@ -195,6 +195,9 @@ export interface AttemptSpec {
   mapOutputs: MapOutputRef[];
   outputUri: string;
   attemptOutputUri: string;
+  /** --skip-bad-records: map records (byte offsets in the split's file) and reduce keys to skip */
+  skipOffsets: number[];
+  skipKeys: string[];
 }
 
 export interface Register {
@@ -202,10 +205,36 @@ export interface Register {
   role: Role;
   address: string;
   slots: number;
+  /**
+   * what survives a lost session (e.g. a master restart): attempts still running here, and
+   * (core workers) the map outputs stored here, by attempt id
+   */
+  runningAttempts: string[];
+  mapOutputs: string[];
+}
+
+/** A counter that grows while an attempt makes progress (records, bytes fetched). */
+export interface AttemptProgress {
+  attemptId: string;
+  units: number;
 }
 
 export interface Heartbeat {
   runningAttempts: string[];
+  progress: AttemptProgress[];
+}
+
+/** The worker is leaving (SIGTERM, or told to drain): it takes no new attempts. */
+export interface Draining {
+}
+
+/** Result of a HandOff: the map output now lives on `target` too (or the copy failed). */
+export interface HandOffResult {
+  jobId: string;
+  attemptId: string;
+  targetNodeId: string;
+  ok: boolean;
+  error: string;
 }
 
 export interface AttemptStatus {
@@ -215,6 +244,10 @@ export interface AttemptStatus {
   counters: { [key: string]: number };
   /** map attempts: bytes stored per partition on the shuffle target */
   partitionBytes: number[];
+  /** the record user code threw on: "offset:N" (map) or "key:K" (reduce), for --skip-bad-records */
+  failedRecord: string;
+  /** the MrError code; infrastructure errors (shuffle fetch, unreachable peer) do not count as failures */
+  errorCode: string;
 }
 
 export interface AttemptStatus_CountersEntry {
@@ -223,10 +256,13 @@ export interface AttemptStatus_CountersEntry {
 }
 
 export interface WorkerMessage {
-  msg: { $case: "register"; value: Register } | { $case: "heartbeat"; value: Heartbeat } | {
-    $case: "attemptStatus";
-    value: AttemptStatus;
-  } | undefined;
+  msg:
+    | { $case: "register"; value: Register }
+    | { $case: "heartbeat"; value: Heartbeat }
+    | { $case: "attemptStatus"; value: AttemptStatus }
+    | { $case: "draining"; value: Draining }
+    | { $case: "handOffResult"; value: HandOffResult }
+    | undefined;
 }
 
 export interface Assign {
@@ -236,6 +272,22 @@ export interface Assign {
 export interface Kill {
   attemptId: string;
   reason: string;
+}
+
+/** Decommission: finish running attempts, then leave. */
+export interface Drain {
+  timeoutMs: number;
+}
+
+/** A draining core worker copies a stored map output to another core worker. */
+export interface HandOff {
+  jobId: string;
+  attemptId: string;
+  target: NodeAddress | undefined;
+}
+
+/** A draining worker holds nothing the cluster needs any more: it may exit. */
+export interface Release {
 }
 
 export interface Registered {
@@ -248,6 +300,9 @@ export interface MasterMessage {
     | { $case: "registered"; value: Registered }
     | { $case: "assign"; value: Assign }
     | { $case: "kill"; value: Kill }
+    | { $case: "drain"; value: Drain }
+    | { $case: "handOff"; value: HandOff }
+    | { $case: "release"; value: Release }
     | undefined;
 }
 
@@ -266,6 +321,10 @@ export interface SubmitRequest {
   splitSize: number;
   sortBufferBytes: number;
   maxAttempts: number;
+  skipBadRecords: boolean;
+  noSpeculation: boolean;
+  taskTimeoutMs: number;
+  maxKilledAttempts: number;
 }
 
 export interface JobQuery {
@@ -311,6 +370,10 @@ export interface NodeList {
 }
 
 export interface Empty {
+}
+
+export interface NodeQuery {
+  nodeId: string;
 }
 
 export interface ModuleRequest {
@@ -759,6 +822,8 @@ function createBaseAttemptSpec(): AttemptSpec {
     mapOutputs: [],
     outputUri: "",
     attemptOutputUri: "",
+    skipOffsets: [],
+    skipKeys: [],
   };
 }
 
@@ -811,6 +876,16 @@ export const AttemptSpec: MessageFns<AttemptSpec> = {
     }
     if (message.attemptOutputUri !== "") {
       writer.uint32(130).string(message.attemptOutputUri);
+    }
+    if (message.skipOffsets.length !== 0) {
+      writer.uint32(138).fork();
+      for (const v of message.skipOffsets) {
+        writer.int64(v);
+      }
+      writer.join();
+    }
+    for (const v of message.skipKeys) {
+      writer.uint32(146).string(v!);
     }
     return writer;
   },
@@ -956,6 +1031,32 @@ export const AttemptSpec: MessageFns<AttemptSpec> = {
             message.attemptOutputUri = reader.string();
             continue;
           }
+          case 17: {
+            if (tag === 136) {
+              message.skipOffsets.push(longToNumber(reader.int64()));
+
+              continue;
+            }
+
+            if (tag === 138) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.skipOffsets.push(longToNumber(reader.int64()));
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.skipKeys.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1030,6 +1131,16 @@ export const AttemptSpec: MessageFns<AttemptSpec> = {
         : isSet(object.attempt_output_uri)
         ? globalThis.String(object.attempt_output_uri)
         : "",
+      skipOffsets: globalThis.Array.isArray(object?.skipOffsets)
+        ? object.skipOffsets.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.skip_offsets)
+        ? object.skip_offsets.map((e: any) => globalThis.Number(e))
+        : [],
+      skipKeys: globalThis.Array.isArray(object?.skipKeys)
+        ? object.skipKeys.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.skip_keys)
+        ? object.skip_keys.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -1083,6 +1194,12 @@ export const AttemptSpec: MessageFns<AttemptSpec> = {
     if (message.attemptOutputUri !== "") {
       obj.attemptOutputUri = message.attemptOutputUri;
     }
+    if (message.skipOffsets?.length) {
+      obj.skipOffsets = message.skipOffsets.map((e) => Math.round(e));
+    }
+    if (message.skipKeys?.length) {
+      obj.skipKeys = message.skipKeys;
+    }
     return obj;
   },
 
@@ -1109,12 +1226,14 @@ export const AttemptSpec: MessageFns<AttemptSpec> = {
     message.mapOutputs = object.mapOutputs?.map((e) => MapOutputRef.fromPartial(e)) || [];
     message.outputUri = object.outputUri ?? "";
     message.attemptOutputUri = object.attemptOutputUri ?? "";
+    message.skipOffsets = object.skipOffsets?.map((e) => e) || [];
+    message.skipKeys = object.skipKeys?.map((e) => e) || [];
     return message;
   },
 };
 
 function createBaseRegister(): Register {
-  return { nodeId: "", role: 0, address: "", slots: 0 };
+  return { nodeId: "", role: 0, address: "", slots: 0, runningAttempts: [], mapOutputs: [] };
 }
 
 export const Register: MessageFns<Register> = {
@@ -1130,6 +1249,12 @@ export const Register: MessageFns<Register> = {
     }
     if (message.slots !== 0) {
       writer.uint32(32).int32(message.slots);
+    }
+    for (const v of message.runningAttempts) {
+      writer.uint32(42).string(v!);
+    }
+    for (const v of message.mapOutputs) {
+      writer.uint32(50).string(v!);
     }
     return writer;
   },
@@ -1179,6 +1304,22 @@ export const Register: MessageFns<Register> = {
             message.slots = reader.int32();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.runningAttempts.push(reader.string());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.mapOutputs.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1201,6 +1342,16 @@ export const Register: MessageFns<Register> = {
       role: isSet(object.role) ? roleFromJSON(object.role) : 0,
       address: isSet(object.address) ? globalThis.String(object.address) : "",
       slots: isSet(object.slots) ? globalThis.Number(object.slots) : 0,
+      runningAttempts: globalThis.Array.isArray(object?.runningAttempts)
+        ? object.runningAttempts.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.running_attempts)
+        ? object.running_attempts.map((e: any) => globalThis.String(e))
+        : [],
+      mapOutputs: globalThis.Array.isArray(object?.mapOutputs)
+        ? object.mapOutputs.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.map_outputs)
+        ? object.map_outputs.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -1218,6 +1369,12 @@ export const Register: MessageFns<Register> = {
     if (message.slots !== 0) {
       obj.slots = Math.round(message.slots);
     }
+    if (message.runningAttempts?.length) {
+      obj.runningAttempts = message.runningAttempts;
+    }
+    if (message.mapOutputs?.length) {
+      obj.mapOutputs = message.mapOutputs;
+    }
     return obj;
   },
 
@@ -1230,18 +1387,112 @@ export const Register: MessageFns<Register> = {
     message.role = object.role ?? 0;
     message.address = object.address ?? "";
     message.slots = object.slots ?? 0;
+    message.runningAttempts = object.runningAttempts?.map((e) => e) || [];
+    message.mapOutputs = object.mapOutputs?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseAttemptProgress(): AttemptProgress {
+  return { attemptId: "", units: 0 };
+}
+
+export const AttemptProgress: MessageFns<AttemptProgress> = {
+  encode(message: AttemptProgress, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.attemptId !== "") {
+      writer.uint32(10).string(message.attemptId);
+    }
+    if (message.units !== 0) {
+      writer.uint32(16).int64(message.units);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AttemptProgress {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAttemptProgress();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.attemptId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.units = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AttemptProgress {
+    return {
+      attemptId: isSet(object.attemptId)
+        ? globalThis.String(object.attemptId)
+        : isSet(object.attempt_id)
+        ? globalThis.String(object.attempt_id)
+        : "",
+      units: isSet(object.units) ? globalThis.Number(object.units) : 0,
+    };
+  },
+
+  toJSON(message: AttemptProgress): unknown {
+    const obj: any = {};
+    if (message.attemptId !== "") {
+      obj.attemptId = message.attemptId;
+    }
+    if (message.units !== 0) {
+      obj.units = Math.round(message.units);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AttemptProgress>, I>>(base?: I): AttemptProgress {
+    return AttemptProgress.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AttemptProgress>, I>>(object: I): AttemptProgress {
+    const message = createBaseAttemptProgress();
+    message.attemptId = object.attemptId ?? "";
+    message.units = object.units ?? 0;
     return message;
   },
 };
 
 function createBaseHeartbeat(): Heartbeat {
-  return { runningAttempts: [] };
+  return { runningAttempts: [], progress: [] };
 }
 
 export const Heartbeat: MessageFns<Heartbeat> = {
   encode(message: Heartbeat, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.runningAttempts) {
       writer.uint32(10).string(v!);
+    }
+    for (const v of message.progress) {
+      AttemptProgress.encode(v!, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -1267,6 +1518,14 @@ export const Heartbeat: MessageFns<Heartbeat> = {
             message.runningAttempts.push(reader.string());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.progress.push(AttemptProgress.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1286,6 +1545,9 @@ export const Heartbeat: MessageFns<Heartbeat> = {
         : globalThis.Array.isArray(object?.running_attempts)
         ? object.running_attempts.map((e: any) => globalThis.String(e))
         : [],
+      progress: globalThis.Array.isArray(object?.progress)
+        ? object.progress.map((e: any) => AttemptProgress.fromJSON(e))
+        : [],
     };
   },
 
@@ -1293,6 +1555,9 @@ export const Heartbeat: MessageFns<Heartbeat> = {
     const obj: any = {};
     if (message.runningAttempts?.length) {
       obj.runningAttempts = message.runningAttempts;
+    }
+    if (message.progress?.length) {
+      obj.progress = message.progress.map((e) => AttemptProgress.toJSON(e));
     }
     return obj;
   },
@@ -1303,12 +1568,210 @@ export const Heartbeat: MessageFns<Heartbeat> = {
   fromPartial<I extends Exact<DeepPartial<Heartbeat>, I>>(object: I): Heartbeat {
     const message = createBaseHeartbeat();
     message.runningAttempts = object.runningAttempts?.map((e) => e) || [];
+    message.progress = object.progress?.map((e) => AttemptProgress.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseDraining(): Draining {
+  return {};
+}
+
+export const Draining: MessageFns<Draining> = {
+  encode(_: Draining, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Draining {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDraining();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): Draining {
+    return {};
+  },
+
+  toJSON(_: Draining): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Draining>, I>>(base?: I): Draining {
+    return Draining.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Draining>, I>>(_: I): Draining {
+    const message = createBaseDraining();
+    return message;
+  },
+};
+
+function createBaseHandOffResult(): HandOffResult {
+  return { jobId: "", attemptId: "", targetNodeId: "", ok: false, error: "" };
+}
+
+export const HandOffResult: MessageFns<HandOffResult> = {
+  encode(message: HandOffResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    if (message.attemptId !== "") {
+      writer.uint32(18).string(message.attemptId);
+    }
+    if (message.targetNodeId !== "") {
+      writer.uint32(26).string(message.targetNodeId);
+    }
+    if (message.ok !== false) {
+      writer.uint32(32).bool(message.ok);
+    }
+    if (message.error !== "") {
+      writer.uint32(42).string(message.error);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HandOffResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHandOffResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.attemptId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.targetNodeId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.ok = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.error = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HandOffResult {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      attemptId: isSet(object.attemptId)
+        ? globalThis.String(object.attemptId)
+        : isSet(object.attempt_id)
+        ? globalThis.String(object.attempt_id)
+        : "",
+      targetNodeId: isSet(object.targetNodeId)
+        ? globalThis.String(object.targetNodeId)
+        : isSet(object.target_node_id)
+        ? globalThis.String(object.target_node_id)
+        : "",
+      ok: isSet(object.ok) ? globalThis.Boolean(object.ok) : false,
+      error: isSet(object.error) ? globalThis.String(object.error) : "",
+    };
+  },
+
+  toJSON(message: HandOffResult): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.attemptId !== "") {
+      obj.attemptId = message.attemptId;
+    }
+    if (message.targetNodeId !== "") {
+      obj.targetNodeId = message.targetNodeId;
+    }
+    if (message.ok !== false) {
+      obj.ok = message.ok;
+    }
+    if (message.error !== "") {
+      obj.error = message.error;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<HandOffResult>, I>>(base?: I): HandOffResult {
+    return HandOffResult.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<HandOffResult>, I>>(object: I): HandOffResult {
+    const message = createBaseHandOffResult();
+    message.jobId = object.jobId ?? "";
+    message.attemptId = object.attemptId ?? "";
+    message.targetNodeId = object.targetNodeId ?? "";
+    message.ok = object.ok ?? false;
+    message.error = object.error ?? "";
     return message;
   },
 };
 
 function createBaseAttemptStatus(): AttemptStatus {
-  return { attemptId: "", outcome: 0, error: "", counters: {}, partitionBytes: [] };
+  return { attemptId: "", outcome: 0, error: "", counters: {}, partitionBytes: [], failedRecord: "", errorCode: "" };
 }
 
 export const AttemptStatus: MessageFns<AttemptStatus> = {
@@ -1331,6 +1794,12 @@ export const AttemptStatus: MessageFns<AttemptStatus> = {
         writer.int64(v);
       }
       writer.join();
+    }
+    if (message.failedRecord !== "") {
+      writer.uint32(50).string(message.failedRecord);
+    }
+    if (message.errorCode !== "") {
+      writer.uint32(58).string(message.errorCode);
     }
     return writer;
   },
@@ -1401,6 +1870,22 @@ export const AttemptStatus: MessageFns<AttemptStatus> = {
 
             break;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.failedRecord = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.errorCode = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1441,6 +1926,16 @@ export const AttemptStatus: MessageFns<AttemptStatus> = {
         : globalThis.Array.isArray(object?.partition_bytes)
         ? object.partition_bytes.map((e: any) => globalThis.Number(e))
         : [],
+      failedRecord: isSet(object.failedRecord)
+        ? globalThis.String(object.failedRecord)
+        : isSet(object.failed_record)
+        ? globalThis.String(object.failed_record)
+        : "",
+      errorCode: isSet(object.errorCode)
+        ? globalThis.String(object.errorCode)
+        : isSet(object.error_code)
+        ? globalThis.String(object.error_code)
+        : "",
     };
   },
 
@@ -1467,6 +1962,12 @@ export const AttemptStatus: MessageFns<AttemptStatus> = {
     if (message.partitionBytes?.length) {
       obj.partitionBytes = message.partitionBytes.map((e) => Math.round(e));
     }
+    if (message.failedRecord !== "") {
+      obj.failedRecord = message.failedRecord;
+    }
+    if (message.errorCode !== "") {
+      obj.errorCode = message.errorCode;
+    }
     return obj;
   },
 
@@ -1488,6 +1989,8 @@ export const AttemptStatus: MessageFns<AttemptStatus> = {
       {},
     );
     message.partitionBytes = object.partitionBytes?.map((e) => e) || [];
+    message.failedRecord = object.failedRecord ?? "";
+    message.errorCode = object.errorCode ?? "";
     return message;
   },
 };
@@ -1593,6 +2096,12 @@ export const WorkerMessage: MessageFns<WorkerMessage> = {
       case "attemptStatus":
         AttemptStatus.encode(message.msg.value, writer.uint32(26).fork()).join();
         break;
+      case "draining":
+        Draining.encode(message.msg.value, writer.uint32(34).fork()).join();
+        break;
+      case "handOffResult":
+        HandOffResult.encode(message.msg.value, writer.uint32(42).fork()).join();
+        break;
     }
     return writer;
   },
@@ -1634,6 +2143,22 @@ export const WorkerMessage: MessageFns<WorkerMessage> = {
             message.msg = { $case: "attemptStatus", value: AttemptStatus.decode(reader, reader.uint32()) };
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.msg = { $case: "draining", value: Draining.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.msg = { $case: "handOffResult", value: HandOffResult.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1656,6 +2181,12 @@ export const WorkerMessage: MessageFns<WorkerMessage> = {
         ? { $case: "attemptStatus", value: AttemptStatus.fromJSON(object.attemptStatus) }
         : isSet(object.attempt_status)
         ? { $case: "attemptStatus", value: AttemptStatus.fromJSON(object.attempt_status) }
+        : isSet(object.draining)
+        ? { $case: "draining", value: Draining.fromJSON(object.draining) }
+        : isSet(object.handOffResult)
+        ? { $case: "handOffResult", value: HandOffResult.fromJSON(object.handOffResult) }
+        : isSet(object.hand_off_result)
+        ? { $case: "handOffResult", value: HandOffResult.fromJSON(object.hand_off_result) }
         : undefined,
     };
   },
@@ -1668,6 +2199,10 @@ export const WorkerMessage: MessageFns<WorkerMessage> = {
       obj.heartbeat = Heartbeat.toJSON(message.msg.value);
     } else if (message.msg?.$case === "attemptStatus") {
       obj.attemptStatus = AttemptStatus.toJSON(message.msg.value);
+    } else if (message.msg?.$case === "draining") {
+      obj.draining = Draining.toJSON(message.msg.value);
+    } else if (message.msg?.$case === "handOffResult") {
+      obj.handOffResult = HandOffResult.toJSON(message.msg.value);
     }
     return obj;
   },
@@ -1693,6 +2228,18 @@ export const WorkerMessage: MessageFns<WorkerMessage> = {
       case "attemptStatus": {
         if (object.msg?.value !== undefined && object.msg?.value !== null) {
           message.msg = { $case: "attemptStatus", value: AttemptStatus.fromPartial(object.msg.value) };
+        }
+        break;
+      }
+      case "draining": {
+        if (object.msg?.value !== undefined && object.msg?.value !== null) {
+          message.msg = { $case: "draining", value: Draining.fromPartial(object.msg.value) };
+        }
+        break;
+      }
+      case "handOffResult": {
+        if (object.msg?.value !== undefined && object.msg?.value !== null) {
+          message.msg = { $case: "handOffResult", value: HandOffResult.fromPartial(object.msg.value) };
         }
         break;
       }
@@ -1859,6 +2406,242 @@ export const Kill: MessageFns<Kill> = {
   },
 };
 
+function createBaseDrain(): Drain {
+  return { timeoutMs: 0 };
+}
+
+export const Drain: MessageFns<Drain> = {
+  encode(message: Drain, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.timeoutMs !== 0) {
+      writer.uint32(8).int64(message.timeoutMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Drain {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDrain();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.timeoutMs = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Drain {
+    return {
+      timeoutMs: isSet(object.timeoutMs)
+        ? globalThis.Number(object.timeoutMs)
+        : isSet(object.timeout_ms)
+        ? globalThis.Number(object.timeout_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: Drain): unknown {
+    const obj: any = {};
+    if (message.timeoutMs !== 0) {
+      obj.timeoutMs = Math.round(message.timeoutMs);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Drain>, I>>(base?: I): Drain {
+    return Drain.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Drain>, I>>(object: I): Drain {
+    const message = createBaseDrain();
+    message.timeoutMs = object.timeoutMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseHandOff(): HandOff {
+  return { jobId: "", attemptId: "", target: undefined };
+}
+
+export const HandOff: MessageFns<HandOff> = {
+  encode(message: HandOff, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    if (message.attemptId !== "") {
+      writer.uint32(18).string(message.attemptId);
+    }
+    if (message.target !== undefined) {
+      NodeAddress.encode(message.target, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HandOff {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHandOff();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.attemptId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.target = NodeAddress.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HandOff {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      attemptId: isSet(object.attemptId)
+        ? globalThis.String(object.attemptId)
+        : isSet(object.attempt_id)
+        ? globalThis.String(object.attempt_id)
+        : "",
+      target: isSet(object.target) ? NodeAddress.fromJSON(object.target) : undefined,
+    };
+  },
+
+  toJSON(message: HandOff): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.attemptId !== "") {
+      obj.attemptId = message.attemptId;
+    }
+    if (message.target !== undefined) {
+      obj.target = NodeAddress.toJSON(message.target);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<HandOff>, I>>(base?: I): HandOff {
+    return HandOff.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<HandOff>, I>>(object: I): HandOff {
+    const message = createBaseHandOff();
+    message.jobId = object.jobId ?? "";
+    message.attemptId = object.attemptId ?? "";
+    message.target = (object.target !== undefined && object.target !== null)
+      ? NodeAddress.fromPartial(object.target)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRelease(): Release {
+  return {};
+}
+
+export const Release: MessageFns<Release> = {
+  encode(_: Release, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Release {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRelease();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): Release {
+    return {};
+  },
+
+  toJSON(_: Release): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Release>, I>>(base?: I): Release {
+    return Release.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Release>, I>>(_: I): Release {
+    const message = createBaseRelease();
+    return message;
+  },
+};
+
 function createBaseRegistered(): Registered {
   return { nodeId: "", heartbeatIntervalMs: 0 };
 }
@@ -1968,6 +2751,15 @@ export const MasterMessage: MessageFns<MasterMessage> = {
       case "kill":
         Kill.encode(message.msg.value, writer.uint32(26).fork()).join();
         break;
+      case "drain":
+        Drain.encode(message.msg.value, writer.uint32(34).fork()).join();
+        break;
+      case "handOff":
+        HandOff.encode(message.msg.value, writer.uint32(42).fork()).join();
+        break;
+      case "release":
+        Release.encode(message.msg.value, writer.uint32(50).fork()).join();
+        break;
     }
     return writer;
   },
@@ -2009,6 +2801,30 @@ export const MasterMessage: MessageFns<MasterMessage> = {
             message.msg = { $case: "kill", value: Kill.decode(reader, reader.uint32()) };
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.msg = { $case: "drain", value: Drain.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.msg = { $case: "handOff", value: HandOff.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.msg = { $case: "release", value: Release.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2029,6 +2845,14 @@ export const MasterMessage: MessageFns<MasterMessage> = {
         ? { $case: "assign", value: Assign.fromJSON(object.assign) }
         : isSet(object.kill)
         ? { $case: "kill", value: Kill.fromJSON(object.kill) }
+        : isSet(object.drain)
+        ? { $case: "drain", value: Drain.fromJSON(object.drain) }
+        : isSet(object.handOff)
+        ? { $case: "handOff", value: HandOff.fromJSON(object.handOff) }
+        : isSet(object.hand_off)
+        ? { $case: "handOff", value: HandOff.fromJSON(object.hand_off) }
+        : isSet(object.release)
+        ? { $case: "release", value: Release.fromJSON(object.release) }
         : undefined,
     };
   },
@@ -2041,6 +2865,12 @@ export const MasterMessage: MessageFns<MasterMessage> = {
       obj.assign = Assign.toJSON(message.msg.value);
     } else if (message.msg?.$case === "kill") {
       obj.kill = Kill.toJSON(message.msg.value);
+    } else if (message.msg?.$case === "drain") {
+      obj.drain = Drain.toJSON(message.msg.value);
+    } else if (message.msg?.$case === "handOff") {
+      obj.handOff = HandOff.toJSON(message.msg.value);
+    } else if (message.msg?.$case === "release") {
+      obj.release = Release.toJSON(message.msg.value);
     }
     return obj;
   },
@@ -2069,6 +2899,24 @@ export const MasterMessage: MessageFns<MasterMessage> = {
         }
         break;
       }
+      case "drain": {
+        if (object.msg?.value !== undefined && object.msg?.value !== null) {
+          message.msg = { $case: "drain", value: Drain.fromPartial(object.msg.value) };
+        }
+        break;
+      }
+      case "handOff": {
+        if (object.msg?.value !== undefined && object.msg?.value !== null) {
+          message.msg = { $case: "handOff", value: HandOff.fromPartial(object.msg.value) };
+        }
+        break;
+      }
+      case "release": {
+        if (object.msg?.value !== undefined && object.msg?.value !== null) {
+          message.msg = { $case: "release", value: Release.fromPartial(object.msg.value) };
+        }
+        break;
+      }
     }
     return message;
   },
@@ -2087,6 +2935,10 @@ function createBaseSubmitRequest(): SubmitRequest {
     splitSize: 0,
     sortBufferBytes: 0,
     maxAttempts: 0,
+    skipBadRecords: false,
+    noSpeculation: false,
+    taskTimeoutMs: 0,
+    maxKilledAttempts: 0,
   };
 }
 
@@ -2124,6 +2976,18 @@ export const SubmitRequest: MessageFns<SubmitRequest> = {
     }
     if (message.maxAttempts !== 0) {
       writer.uint32(88).int32(message.maxAttempts);
+    }
+    if (message.skipBadRecords !== false) {
+      writer.uint32(96).bool(message.skipBadRecords);
+    }
+    if (message.noSpeculation !== false) {
+      writer.uint32(104).bool(message.noSpeculation);
+    }
+    if (message.taskTimeoutMs !== 0) {
+      writer.uint32(112).int64(message.taskTimeoutMs);
+    }
+    if (message.maxKilledAttempts !== 0) {
+      writer.uint32(120).int32(message.maxKilledAttempts);
     }
     return writer;
   },
@@ -2229,6 +3093,38 @@ export const SubmitRequest: MessageFns<SubmitRequest> = {
             message.maxAttempts = reader.int32();
             continue;
           }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.skipBadRecords = reader.bool();
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.noSpeculation = reader.bool();
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.taskTimeoutMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.maxKilledAttempts = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2278,6 +3174,26 @@ export const SubmitRequest: MessageFns<SubmitRequest> = {
         : isSet(object.max_attempts)
         ? globalThis.Number(object.max_attempts)
         : 0,
+      skipBadRecords: isSet(object.skipBadRecords)
+        ? globalThis.Boolean(object.skipBadRecords)
+        : isSet(object.skip_bad_records)
+        ? globalThis.Boolean(object.skip_bad_records)
+        : false,
+      noSpeculation: isSet(object.noSpeculation)
+        ? globalThis.Boolean(object.noSpeculation)
+        : isSet(object.no_speculation)
+        ? globalThis.Boolean(object.no_speculation)
+        : false,
+      taskTimeoutMs: isSet(object.taskTimeoutMs)
+        ? globalThis.Number(object.taskTimeoutMs)
+        : isSet(object.task_timeout_ms)
+        ? globalThis.Number(object.task_timeout_ms)
+        : 0,
+      maxKilledAttempts: isSet(object.maxKilledAttempts)
+        ? globalThis.Number(object.maxKilledAttempts)
+        : isSet(object.max_killed_attempts)
+        ? globalThis.Number(object.max_killed_attempts)
+        : 0,
     };
   },
 
@@ -2316,6 +3232,18 @@ export const SubmitRequest: MessageFns<SubmitRequest> = {
     if (message.maxAttempts !== 0) {
       obj.maxAttempts = Math.round(message.maxAttempts);
     }
+    if (message.skipBadRecords !== false) {
+      obj.skipBadRecords = message.skipBadRecords;
+    }
+    if (message.noSpeculation !== false) {
+      obj.noSpeculation = message.noSpeculation;
+    }
+    if (message.taskTimeoutMs !== 0) {
+      obj.taskTimeoutMs = Math.round(message.taskTimeoutMs);
+    }
+    if (message.maxKilledAttempts !== 0) {
+      obj.maxKilledAttempts = Math.round(message.maxKilledAttempts);
+    }
     return obj;
   },
 
@@ -2335,6 +3263,10 @@ export const SubmitRequest: MessageFns<SubmitRequest> = {
     message.splitSize = object.splitSize ?? 0;
     message.sortBufferBytes = object.sortBufferBytes ?? 0;
     message.maxAttempts = object.maxAttempts ?? 0;
+    message.skipBadRecords = object.skipBadRecords ?? false;
+    message.noSpeculation = object.noSpeculation ?? false;
+    message.taskTimeoutMs = object.taskTimeoutMs ?? 0;
+    message.maxKilledAttempts = object.maxKilledAttempts ?? 0;
     return message;
   },
 };
@@ -3174,6 +4106,79 @@ export const Empty: MessageFns<Empty> = {
   },
 };
 
+function createBaseNodeQuery(): NodeQuery {
+  return { nodeId: "" };
+}
+
+export const NodeQuery: MessageFns<NodeQuery> = {
+  encode(message: NodeQuery, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.nodeId !== "") {
+      writer.uint32(10).string(message.nodeId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NodeQuery {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNodeQuery();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.nodeId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NodeQuery {
+    return {
+      nodeId: isSet(object.nodeId)
+        ? globalThis.String(object.nodeId)
+        : isSet(object.node_id)
+        ? globalThis.String(object.node_id)
+        : "",
+    };
+  },
+
+  toJSON(message: NodeQuery): unknown {
+    const obj: any = {};
+    if (message.nodeId !== "") {
+      obj.nodeId = message.nodeId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<NodeQuery>, I>>(base?: I): NodeQuery {
+    return NodeQuery.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<NodeQuery>, I>>(object: I): NodeQuery {
+    const message = createBaseNodeQuery();
+    message.nodeId = object.nodeId ?? "";
+    return message;
+  },
+};
+
 function createBaseModuleRequest(): ModuleRequest {
   return { hash: "" };
 }
@@ -3806,6 +4811,16 @@ export const MasterService = {
     responseSerialize: (value: NodeList): Buffer => Buffer.from(NodeList.encode(value).finish()),
     responseDeserialize: (value: Buffer): NodeList => NodeList.decode(value),
   },
+  /** Decommission a worker (as a spot interruption notice would). */
+  drainNode: {
+    path: "/mr.v1.Master/DrainNode" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: NodeQuery): Buffer => Buffer.from(NodeQuery.encode(value).finish()),
+    requestDeserialize: (value: Buffer): NodeQuery => NodeQuery.decode(value),
+    responseSerialize: (value: NodeStatus): Buffer => Buffer.from(NodeStatus.encode(value).finish()),
+    responseDeserialize: (value: Buffer): NodeStatus => NodeStatus.decode(value),
+  },
   /** Workers fetch a user job module by content hash. */
   getModule: {
     path: "/mr.v1.Master/GetModule" as const,
@@ -3825,6 +4840,8 @@ export interface MasterServer extends UntypedServiceImplementation {
   getJob: handleUnaryCall<JobQuery, JobStatus>;
   listJobs: handleUnaryCall<Empty, JobList>;
   listNodes: handleUnaryCall<Empty, NodeList>;
+  /** Decommission a worker (as a spot interruption notice would). */
+  drainNode: handleUnaryCall<NodeQuery, NodeStatus>;
   /** Workers fetch a user job module by content hash. */
   getModule: handleServerStreamingCall<ModuleRequest, Chunk>;
 }
@@ -3881,6 +4898,19 @@ export interface MasterClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: NodeList) => void,
+  ): ClientUnaryCall;
+  /** Decommission a worker (as a spot interruption notice would). */
+  drainNode(request: NodeQuery, callback: (error: ServiceError | null, response: NodeStatus) => void): ClientUnaryCall;
+  drainNode(
+    request: NodeQuery,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: NodeStatus) => void,
+  ): ClientUnaryCall;
+  drainNode(
+    request: NodeQuery,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: NodeStatus) => void,
   ): ClientUnaryCall;
   /** Workers fetch a user job module by content hash. */
   getModule(request: ModuleRequest, options?: Partial<CallOptions>): ClientReadableStream<Chunk>;

@@ -1,10 +1,12 @@
 /**
  * A seeded simulated cluster over the master's pure machine (style.md: tigerbeetle's VOPR idea).
- * Nodes, attempts and crashes are events in a priority queue ordered by simulated time; the
- * checker runs after every step. A failing run prints MR_SIM_SEED=... to reproduce it.
+ * Workers, attempts, crashes, slow nodes, hung attempts, reordered reports, drains and a master
+ * restart are events in a queue ordered by simulated time; the checker runs after every step.
+ * A failing run prints MR_SIM_SEED=... to reproduce it.
  */
-import { initialState, step, type Action, type MasterEvent, type MasterState, type JobSpec, type Split } from '../../packages/master/src/index.js';
-import { checkInvariants } from './invariants.js';
+import { initialState, step, type Action, type JobSpec, type MasterEvent, type MasterState, type Split } from '../../packages/master/src/index.js';
+import { deserializeState, serializeState } from '../../packages/master/src/journal/journal.js';
+import { carryCommits, checkInvariants } from './invariants.js';
 
 export function rng(seed: number): () => number {
   let a = seed >>> 0;
@@ -25,16 +27,34 @@ export interface SimOptions {
   jobs: { maps: number; reducers: number }[];
   /** Probability per attempt that user code throws. */
   failRate?: number;
+  /** Probability per attempt that it hangs: no progress, no report (the task timeout ends it). */
+  hangRate?: number;
   /** Probability per second that a given task worker crashes (and restarts 2 s later). */
   crashRatePerSec?: number;
+  /** Attempts on these nodes take `slowFactor` times as long. */
+  slowNodes?: string[];
+  slowFactor?: number;
   speculation?: boolean;
+  /** Reports reach the master after a random extra delay (reordered), some twice. */
+  reorder?: boolean;
+  /** At this simulated time the master restarts from its serialized state. */
+  masterRestartAtMs?: number;
+  /** Drain these nodes at these times (as `mr nodes drain` would). */
+  drains?: { nodeId: string; atMs: number }[];
+  taskTimeoutMs?: number;
   maxSimMs?: number;
 }
+
+type SimEvent =
+  | MasterEvent
+  | { kind: 'Restart'; nodeId: string }
+  | { kind: 'MasterRestart' }
+  | { kind: 'Report'; nodeId: string; event: MasterEvent };
 
 interface Pending {
   at: number;
   seq: number;
-  event: MasterEvent | { kind: 'Restart'; nodeId: string };
+  event: SimEvent;
 }
 
 export interface SimResult {
@@ -43,20 +63,24 @@ export interface SimResult {
   steps: number;
   launches: Map<string, number>;
   actions: Action[];
+  /** Every event the machine saw, in order (what the journal would hold). */
+  events: MasterEvent[];
 }
 
 export function simulate(o: SimOptions): SimResult {
   const rand = rng(o.seed);
-  const s = initialState({ heartbeatTimeoutMs: 5_000 });
+  let s = initialState({ heartbeatTimeoutMs: 5_000 });
   const queue = new MinHeap<Pending>((a, b) => a.at - b.at || a.seq - b.seq);
   let seq = 0;
-  const push = (at: number, event: Pending['event']) => {
-    queue.push({ at, seq: seq++, event });
-  };
+  const push = (at: number, event: SimEvent) => queue.push({ at, seq: seq++, event });
   const alive = new Map<string, boolean>();
   const running = new Map<string, Set<string>>(); // node -> attempts it believes it runs
-  const launches = new Map<string, number>(); // task key -> launches
+  const hung = new Set<string>();
+  const stored = new Map<string, Set<string>>(); // core -> map outputs it holds
+  const released = new Set<string>();
+  const launches = new Map<string, number>();
   const allActions: Action[] = [];
+  const events: MasterEvent[] = [];
   const nodeIds: string[] = [];
   for (let i = 0; i < o.cores; i++) nodeIds.push(`core-${i}`);
   for (let i = 0; i < o.tasks; i++) nodeIds.push(`task-${i}`);
@@ -66,68 +90,120 @@ export function simulate(o: SimOptions): SimResult {
     const spec: JobSpec = {
       name: 'sim', job: { builtin: 'wordcount' }, params: {}, inputs: [`/in/${i}`], output: `/out/${i}`,
       numReducers: j.reducers, sortBufferBytes: 1 << 20, maxAttempts: 4, maxKilledAttempts: 10,
-      taskTimeoutMs: 30_000, speculation: o.speculation ?? false, skipBadRecords: false,
+      taskTimeoutMs: o.taskTimeoutMs ?? 30_000, speculation: o.speculation ?? false, skipBadRecords: false,
     };
     push(100 + i, { kind: 'JobSubmitted', jobId: `job-${i}`, spec, splits, nowMs: 0 });
   });
   for (let t = 500; t < (o.maxSimMs ?? 600_000); t += 500) push(t, { kind: 'Tick', nowMs: 0 });
+  if (o.masterRestartAtMs !== undefined) push(o.masterRestartAtMs, { kind: 'MasterRestart' });
+  for (const d of o.drains ?? []) push(d.atMs, { kind: 'DrainRequested', nodeId: d.nodeId, nowMs: 0 });
 
   let nowMs = 0;
   let steps = 0;
-  const done = () => [...s.jobs.values()].length === o.jobs.length && [...s.jobs.values()].every((j) => j.state === 'SUCCEEDED' || j.state === 'FAILED');
+  const done = () => s.jobs.size === o.jobs.length && [...s.jobs.values()].every((j) => j.state === 'SUCCEEDED' || j.state === 'FAILED');
+  const register = (id: string) =>
+    apply({ kind: 'NodeRegistered', nodeId: id, role: id.startsWith('core') ? 'core' : 'task', address: `${id}:1`, slots: o.slots, running: [...running.get(id)!], mapOutputs: [...(stored.get(id) ?? [])], nowMs });
   while (queue.size > 0 && !done()) {
     const next = queue.pop()!;
     nowMs = next.at;
     const ev = next.event;
-    if (ev.kind === 'Restart') {
-      alive.set(ev.nodeId, true);
-      running.set(ev.nodeId, new Set());
-      const role = ev.nodeId.startsWith('core') ? 'core' : 'task';
-      apply({ kind: 'NodeRegistered', nodeId: ev.nodeId, role, address: `${ev.nodeId}:1`, slots: o.slots, running: [], mapOutputs: [], nowMs });
-      continue;
-    }
-    if (ev.kind === 'Tick') {
-      // heartbeats from live nodes, crashes, then the tick itself
-      for (const id of nodeIds) {
-        if (!alive.get(id)) continue;
-        if (id.startsWith('task') && rand() < (o.crashRatePerSec ?? 0) / 2) {
-          alive.set(id, false);
-          running.get(id)!.clear();
-          push(nowMs + 2_000, { kind: 'Restart', nodeId: id });
-          continue;
-        }
-        apply({ kind: 'Heartbeat', nodeId: id, running: [...running.get(id)!], progress: [...running.get(id)!].map((a) => ({ attemptId: a, units: nowMs })), nowMs });
+    switch (ev.kind) {
+      case 'Restart':
+        alive.set(ev.nodeId, true);
+        running.set(ev.nodeId, new Set());
+        stored.set(ev.nodeId, new Set());
+        register(ev.nodeId);
+        continue;
+      case 'MasterRestart': {
+        // what the journal gives back: the serialized state, then MasterRecovered; workers reconnect
+        const before = s;
+        s = deserializeState(JSON.parse(JSON.stringify(serializeState(s))), s.config);
+        carryCommits(before, s);
+        apply({ kind: 'MasterRecovered', nowMs });
+        for (const id of nodeIds) if (alive.get(id) && !released.has(id)) push(nowMs + 200 + Math.floor(rand() * 1_500), { kind: 'Report', nodeId: id, event: { kind: 'Tick', nowMs: -1 } });
+        continue;
       }
-      apply({ kind: 'Tick', nowMs });
-      continue;
+      case 'Report':
+        if (!alive.get(ev.nodeId)) continue;
+        if (ev.event.kind === 'Tick') register(ev.nodeId); // the reconnect after a master restart
+        else apply({ ...ev.event, nowMs } as MasterEvent);
+        continue;
+      case 'Tick':
+        for (const id of nodeIds) {
+          if (!alive.get(id)) continue;
+          if (released.has(id) && running.get(id)!.size === 0) {
+            alive.set(id, false); // a released worker leaves once its attempts are done
+            continue;
+          }
+          if (id.startsWith('task') && rand() < (o.crashRatePerSec ?? 0) / 2) {
+            alive.set(id, false);
+            for (const a of running.get(id)!) hung.delete(a);
+            running.get(id)!.clear();
+            push(nowMs + 2_000, { kind: 'Restart', nodeId: id });
+            continue;
+          }
+          const mine = [...running.get(id)!];
+          apply({ kind: 'Heartbeat', nodeId: id, running: mine, progress: mine.map((a) => ({ attemptId: a, units: hung.has(a) ? 0 : nowMs })), nowMs });
+        }
+        apply({ kind: 'Tick', nowMs });
+        continue;
+      case 'AttemptSucceeded':
+      case 'AttemptFailed': {
+        const nodeId = s.attempts.get(ev.attemptId)?.nodeId;
+        // a crashed worker reports nothing; a killed attempt reports nothing
+        if (!nodeId || !alive.get(nodeId) || !running.get(nodeId)!.delete(ev.attemptId)) continue;
+        const target = s.attempts.get(ev.attemptId)?.shuffleTarget;
+        if (ev.kind === 'AttemptSucceeded' && target) stored.get(target)?.add(ev.attemptId);
+        const report: MasterEvent = { ...ev, nowMs };
+        if (o.reorder) {
+          push(nowMs + Math.floor(rand() * 3_000), { kind: 'Report', nodeId, event: report });
+          if (rand() < 0.1) push(nowMs + Math.floor(rand() * 6_000), { kind: 'Report', nodeId, event: report }); // duplicate
+        } else apply(report);
+        continue;
+      }
+      default:
+        apply({ ...ev, nowMs } as MasterEvent);
     }
-    if (ev.kind === 'AttemptSucceeded' || ev.kind === 'AttemptFailed') {
-      const nodeId = s.attempts.get(ev.attemptId)?.nodeId;
-      // a crashed worker reports nothing
-      if (!nodeId || !alive.get(nodeId) || !running.get(nodeId)!.delete(ev.attemptId)) continue;
-    }
-    apply({ ...ev, nowMs } as MasterEvent);
   }
-  return { state: s, nowMs, steps, launches, actions: allActions };
+  return { state: s, nowMs, steps, launches, actions: allActions, events };
 
   function apply(e: MasterEvent): void {
+    events.push(e);
     const { actions } = step(s, e);
     steps++;
     allActions.push(...actions);
     for (const a of actions) {
-      if (a.kind === 'StartAttempt') {
-        const key = `${a.spec.jobId}/${a.spec.taskId}`;
-        launches.set(key, (launches.get(key) ?? 0) + 1);
-        running.get(a.nodeId)!.add(a.spec.attemptId);
-        const fails = rand() < (o.failRate ?? 0);
-        const duration = 200 + Math.floor(rand() * 3_000);
-        push(nowMs + duration, fails
-          ? { kind: 'AttemptFailed', attemptId: a.spec.attemptId, error: 'boom', nowMs: 0 }
-          : { kind: 'AttemptSucceeded', attemptId: a.spec.attemptId, counters: { inputRecords: 1 }, nowMs: 0 });
-      } else if (a.kind === 'KillAttempt') {
-        running.get(a.nodeId)?.delete(a.attemptId);
-      } else if (a.kind === 'CommitJob') {
-        push(nowMs + 10, { kind: 'JobCommitted', jobId: a.jobId, nowMs: 0 });
+      switch (a.kind) {
+        case 'StartAttempt': {
+          const key = `${a.spec.jobId}/${a.spec.taskId}`;
+          launches.set(key, (launches.get(key) ?? 0) + 1);
+          running.get(a.nodeId)!.add(a.spec.attemptId);
+          if (rand() < (o.hangRate ?? 0)) {
+            hung.add(a.spec.attemptId);
+            break;
+          }
+          const fails = rand() < (o.failRate ?? 0);
+          const slow = o.slowNodes?.includes(a.nodeId) ? (o.slowFactor ?? 20) : 1;
+          const duration = (200 + Math.floor(rand() * 1_000)) * slow;
+          push(nowMs + duration, fails
+            ? { kind: 'AttemptFailed', attemptId: a.spec.attemptId, error: 'boom', nowMs: 0 }
+            : { kind: 'AttemptSucceeded', attemptId: a.spec.attemptId, counters: { inputRecords: 1 }, nowMs: 0 });
+          break;
+        }
+        case 'KillAttempt':
+          running.get(a.nodeId)?.delete(a.attemptId);
+          hung.delete(a.attemptId);
+          break;
+        case 'CommitJob':
+          push(nowMs + 10, { kind: 'JobCommitted', jobId: a.jobId, nowMs: 0 });
+          break;
+        case 'HandOff':
+          stored.get(a.target.nodeId)?.add(a.attemptId);
+          push(nowMs + 300, { kind: 'HandOffDone', jobId: a.jobId, attemptId: a.attemptId, targetNodeId: a.target.nodeId, ok: true, error: '', nowMs: 0 });
+          break;
+        case 'Release':
+          released.add(a.nodeId);
+          break;
       }
     }
     checkInvariants(s, actions);

@@ -4,24 +4,33 @@ import type { Action, MasterState } from '../../packages/master/src/index.js';
  * Checked after every simulated step (style.md: assert everything): one commit per task, nothing
  * assigned to a node that is not ALIVE, slots never oversubscribed, running lists consistent.
  */
-const committed = new WeakMap<MasterState, Set<string>>();
+const committed = new WeakMap<MasterState, Map<string, string>>();
+
+/** Lets a recovered state (a new object) carry on the commits seen before the restart. */
+export function carryCommits(from: MasterState, to: MasterState): void {
+  committed.set(to, committed.get(from) ?? new Map());
+}
 
 export function checkInvariants(s: MasterState, actions: Action[]): void {
   let seen = committed.get(s);
-  if (!seen) committed.set(s, (seen = new Set()));
+  if (!seen) committed.set(s, (seen = new Map()));
   for (const a of actions) {
     if (a.kind === 'StartAttempt') {
       const node = s.nodes.get(a.nodeId);
       if (!node || node.state !== 'ALIVE') throw new Error(`assigned ${a.spec.attemptId} to ${a.nodeId} in state ${node?.state}`);
+      const job = s.jobs.get(a.spec.jobId)!;
+      const task = a.spec.kind === 'map' ? job.maps[a.spec.mapIndex!]! : job.reduces[a.spec.partition!]!;
+      if (task.failures >= job.spec.maxAttempts) throw new Error(`${a.spec.attemptId} started after ${task.failures} failures`);
       if (a.spec.kind === 'map') {
         const target = s.nodes.get(a.spec.shuffleTarget!.nodeId);
         if (!target || target.role !== 'core' || target.state !== 'ALIVE') throw new Error(`map ${a.spec.attemptId} stores output on a non-core or dead node`);
       }
     }
     if (a.kind === 'CommitTask') {
+      // the same commit may be redone after a master restart; a second attempt never commits
       const key = `${a.jobId}/${a.partition}`;
-      if (seen.has(key)) throw new Error(`task ${key} committed twice`);
-      seen.add(key);
+      if (seen.has(key) && seen.get(key) !== a.attemptId) throw new Error(`task ${key} committed by ${seen.get(key)} and ${a.attemptId}`);
+      seen.set(key, a.attemptId);
     }
   }
   for (const n of s.nodes.values()) {

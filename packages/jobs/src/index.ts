@@ -1,11 +1,12 @@
 import { MrError, type JobDefinition } from '@mr/shared';
 import grep from './grep.js';
+import indexer from './indexer.js';
 import wordcount from './wordcount.js';
 
 export { forEachWord } from './wordcount.js';
 
 /** Built-in jobs by name (contract.md "Built-in jobs"). */
-export const builtinJobs: Readonly<Record<string, JobDefinition>> = { wordcount, grep };
+export const builtinJobs: Readonly<Record<string, JobDefinition>> = { wordcount, grep, indexer };
 
 export function isBuiltinJob(name: string): boolean {
   return Object.hasOwn(builtinJobs, name);

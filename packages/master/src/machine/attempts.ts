@@ -6,6 +6,9 @@ import type { Action, Attempt, Job, MasterEvent, MasterState, Task } from './typ
 
 type Ev<K extends MasterEvent['kind']> = Extract<MasterEvent, { kind: K }>;
 
+/** --skip-bad-records: a task with more bad records than this fails (its input is not what the job expects). */
+export const MAX_SKIPPED_RECORDS_PER_TASK = 100;
+
 /** The temporary directory a reduce attempt writes its part into, under the job's output. */
 export function attemptOutputDir(output: string, attemptId: string): string {
   return `${output.replace(/\/+$/, '')}/_temporary/${attemptId}`;
@@ -66,11 +69,17 @@ export function onAttemptFailed(s: MasterState, e: Ev<'AttemptFailed'>): Action[
   discardOutput(job, a, actions);
   addCounter(job.counters, 'failedAttempts', 1);
   if (task.state === 'SUCCEEDED' || job.state !== 'RUNNING') return actions;
-  task.failures++;
   task.lastError = e.error;
-  if (e.failedRecord) task.badRecords[e.failedRecord] = (task.badRecords[e.failedRecord] ?? 0) + 1;
   if (!task.failedOn.includes(a.nodeId)) task.failedOn.push(a.nodeId);
-  if (task.failures >= job.spec.maxAttempts) {
+  if (job.spec.skipBadRecords && e.failedRecord) {
+    // Skip mode: a failure on an identified record counts toward that record (skipped after
+    // two), not toward --max-attempts; so each two failures make progress. Bounded per task.
+    task.badRecords[e.failedRecord] = (task.badRecords[e.failedRecord] ?? 0) + 1;
+    if (Object.keys(task.badRecords).length > MAX_SKIPPED_RECORDS_PER_TASK) {
+      failJob(s, job, `task ${task.id} has more than ${MAX_SKIPPED_RECORDS_PER_TASK} bad records; last error: ${e.error}`, e.nowMs, actions);
+      return actions;
+    }
+  } else if (++task.failures >= job.spec.maxAttempts) {
     failJob(s, job, `task ${task.id} failed ${task.failures} times; last error: ${e.error}`, e.nowMs, actions);
     return actions;
   }

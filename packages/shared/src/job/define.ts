@@ -12,6 +12,8 @@ export interface JobContext {
   /** Task id (e.g. `m-00003`, `r-00001`) and attempt number: different for every attempt. */
   readonly taskId: string;
   readonly attempt: number;
+  /** Map attempts: the input file (URI) of the split being read. */
+  readonly input?: string;
 }
 
 export interface JobDefinition<V = any, R = any> {

@@ -23,11 +23,12 @@ export class Counters {
   }
 }
 
-export function makeContext(params: Record<string, string>, taskId: string, attempt: number, counters: Counters): JobContext {
+export function makeContext(params: Record<string, string>, taskId: string, attempt: number, counters: Counters, input?: string): JobContext {
   return Object.freeze({
     params: Object.freeze({ ...params }),
     taskId,
     attempt,
+    ...(input !== undefined ? { input } : {}),
     counter: (name: string, n = 1) => counters.addUser(name, n),
   });
 }

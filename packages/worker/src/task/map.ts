@@ -29,7 +29,7 @@ export interface MapResult {
 /** read split -> map -> partition -> sort buffer (combine, spill) -> one sorted output file. */
 export async function runMap(t: MapTask): Promise<MapResult> {
   const counters = new Counters();
-  const ctx = makeContext(t.params, t.taskId, t.attempt, counters);
+  const ctx = makeContext(t.params, t.taskId, t.attempt, counters, t.split.uri);
   const R = t.numReducers;
   const buffer = new SortBuffer(R, t.job.combine?.bind(t.job), t.sortBufferBytes, t.workDir);
   const partition = t.job.partition ? checkedPartitioner(t.job, R) : defaultPartition;

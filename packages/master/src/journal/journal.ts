@@ -25,13 +25,17 @@ type SerializedState = Omit<MasterState, 'nodes' | 'jobs' | 'attempts' | 'config
 };
 
 export function serializeState(s: MasterState): SerializedState {
-  return { jobOrder: s.jobOrder, shuffleCursor: s.shuffleCursor, nodes: [...s.nodes.values()], jobs: [...s.jobs.values()], attempts: [...s.attempts.values()] };
+  return {
+    jobOrder: s.jobOrder, shuffleCursor: s.shuffleCursor, ...(s.noCoreSinceMs !== undefined ? { noCoreSinceMs: s.noCoreSinceMs } : {}),
+    nodes: [...s.nodes.values()], jobs: [...s.jobs.values()], attempts: [...s.attempts.values()],
+  };
 }
 
 export function deserializeState(x: SerializedState, config: Partial<MachineConfig>): MasterState {
   const s = initialState(config);
   s.jobOrder = x.jobOrder;
   s.shuffleCursor = x.shuffleCursor;
+  if (x.noCoreSinceMs !== undefined) s.noCoreSinceMs = x.noCoreSinceMs;
   for (const n of x.nodes) s.nodes.set(n.id, n);
   for (const j of x.jobs) s.jobs.set(j.id, j);
   for (const a of x.attempts) s.attempts.set(a.id, a);

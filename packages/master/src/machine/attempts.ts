@@ -1,7 +1,7 @@
 import { planHandOffs } from './decommission.js';
 import { endJob } from './jobs.js';
 import { schedule } from './schedule.js';
-import { addCounter, aliveCores, assert, getJob, releaseSlot, taskOf } from './state.js';
+import { addCounter, assert, getJob, releaseSlot, taskOf } from './state.js';
 import type { Action, Attempt, Job, MasterEvent, MasterState, Task } from './types.js';
 
 type Ev<K extends MasterEvent['kind']> = Extract<MasterEvent, { kind: K }>;
@@ -140,9 +140,6 @@ export function onMapOutputLost(s: MasterState, nodeId: string, nowMs: number, a
       for (const id of r.attempts) {
         if (s.attempts.get(id)?.state === 'RUNNING') killAttempt(s, id, `map output on ${nodeId} lost`, nowMs, actions);
       }
-    }
-    if (aliveCores(s).length === 0) {
-      failJob(s, job, 'no core worker is alive to hold shuffle data (start a worker with --role core)', nowMs, actions);
     }
   }
 }

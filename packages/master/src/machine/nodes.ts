@@ -1,6 +1,6 @@
-import { attemptOutputDir, killAttempt, onAttemptFailed, onMapOutputLost } from './attempts.js';
+import { attemptOutputDir, failJob, killAttempt, onAttemptFailed, onMapOutputLost } from './attempts.js';
 import { schedule } from './schedule.js';
-import { assert, getJob } from './state.js';
+import { aliveCores, assert, getJob } from './state.js';
 import type { Action, MasterEvent, MasterState, NodeInfo } from './types.js';
 
 type Ev<K extends MasterEvent['kind']> = Extract<MasterEvent, { kind: K }>;
@@ -87,8 +87,25 @@ export function onTick(s: MasterState, nowMs: number): Action[] {
       }
     }
   }
+  checkCoreWorkers(s, nowMs, actions);
   actions.push(...schedule(s, nowMs));
   return actions;
+}
+
+/** Running jobs need a core worker for their shuffle data: they wait for one, within a bound. */
+function checkCoreWorkers(s: MasterState, nowMs: number, actions: Action[]): void {
+  if (aliveCores(s).length > 0) {
+    s.noCoreSinceMs = undefined;
+    return;
+  }
+  s.noCoreSinceMs ??= nowMs;
+  if (nowMs - s.noCoreSinceMs <= s.config.noCoreGraceMs) return;
+  for (const jobId of s.jobOrder) {
+    const job = getJob(s, jobId);
+    if (job.state === 'RUNNING') {
+      failJob(s, job, `no core worker has been alive for ${Math.round((nowMs - s.noCoreSinceMs) / 1000)} s to hold shuffle data (start a worker with --role core)`, nowMs, actions);
+    }
+  }
 }
 
 /** After a master restart: the replayed state is live again. */

@@ -1,4 +1,4 @@
-import { attemptOutputDir, failJob } from './attempts.js';
+import { attemptOutputDir } from './attempts.js';
 import { addCounter, aliveCores, assert, freeSlots } from './state.js';
 import type { Action, Attempt, AttemptSpec, Job, MasterState, NodeInfo, Task } from './types.js';
 
@@ -42,10 +42,7 @@ function assign(s: MasterState, job: Job, task: Task, free: NodeInfo[], nowMs: n
   let shuffleTarget: NodeInfo | undefined;
   if (task.kind === 'map') {
     shuffleTarget = pickShuffleTarget(s);
-    if (!shuffleTarget) {
-      failJob(s, job, 'no core worker is alive to hold shuffle data (start a worker with --role core)', nowMs, actions);
-      return false;
-    }
+    if (!shuffleTarget) return false; // waits for a core worker (onTick fails the job after a grace period)
   }
   actions.push(launch(s, job, task, node, shuffleTarget, nowMs, speculative));
   if (freeSlots(node) === 0) free.splice(free.indexOf(node), 1);

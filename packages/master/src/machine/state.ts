@@ -1,6 +1,6 @@
 import type { Attempt, Job, MachineConfig, MasterState, NodeInfo, Task } from './types.js';
 
-export const DEFAULT_MACHINE_CONFIG: MachineConfig = { heartbeatTimeoutMs: 5_000, recoveryGraceMs: 10_000 };
+export const DEFAULT_MACHINE_CONFIG: MachineConfig = { heartbeatTimeoutMs: 5_000, recoveryGraceMs: 10_000, noCoreGraceMs: 30_000 };
 
 export function initialState(config: Partial<MachineConfig> = {}): MasterState {
   return {

@@ -106,6 +106,8 @@ export interface MachineConfig {
   heartbeatTimeoutMs: number;
   /** After a master restart, how long known workers have to reconnect before they are DEAD. */
   recoveryGraceMs: number;
+  /** Running jobs wait this long for a core worker (to hold shuffle data) when none is alive, then fail. */
+  noCoreGraceMs: number;
 }
 
 export interface MasterState {
@@ -117,6 +119,8 @@ export interface MasterState {
   attempts: Map<string, Attempt>;
   /** Round-robin cursor for choosing shuffle targets among core workers. */
   shuffleCursor: number;
+  /** Since when no core worker has been alive (undefined while one is). */
+  noCoreSinceMs?: number;
 }
 
 export type MasterEvent =

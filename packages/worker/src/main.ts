@@ -129,7 +129,8 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
     client, masterAddress: cfg.master, executor, log,
     register: async () => ({
       nodeId: id, role: cfg.role === 'core' ? wire.Role.ROLE_CORE : wire.Role.ROLE_TASK, address, slots: cfg.slots,
-      runningAttempts: executor.runningIds(),
+      // attempts that finished while the master was away count as running until their queued report lands
+      runningAttempts: [...executor.runningIds(), ...session.unreportedAttempts()],
       mapOutputs: store ? await store.list() : [],
     }),
     onFatal: (e) => void close().then(() => rejectDone(e), rejectDone),

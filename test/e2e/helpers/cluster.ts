@@ -89,6 +89,14 @@ export class TestCluster {
     return JSON.parse(r.stdout);
   }
 
+  /** Map/reduce progress from the master's JSON API. */
+  async progress(jobId: string): Promise<{ mapsDone: number; mapsTotal: number; reducesDone: number; reducesTotal: number } | undefined> {
+    const info = readJsonFile<{ httpAddress: string }>(join(this.dir, 'master', 'master.json'));
+    if (!info) return undefined;
+    const jobs = (await (await fetch(`http://${info.httpAddress}/api/jobs`)).json()) as { id: string; progress: { mapsDone: number; mapsTotal: number; reducesDone: number; reducesTotal: number } }[];
+    return jobs.find((j) => j.id === jobId)?.progress;
+  }
+
   async waitJob(jobId: string, timeoutMs = 120_000) {
     return waitFor(`job ${jobId} to end`, timeoutMs, async () => {
       const s = await this.status(jobId);

@@ -107,3 +107,16 @@ export function readJsonFile<T>(path: string): T | undefined {
     return undefined;
   }
 }
+
+/** A port that was free a moment ago (for a master that must come back on the same port). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolvePromise, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolvePromise(port));
+    });
+  });
+}

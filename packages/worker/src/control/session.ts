@@ -54,6 +54,11 @@ export class MasterSession {
     this.sendOrQueue({ msg: { $case: 'attemptStatus', value: status } });
   }
 
+  /** Attempts that ended while the master was unreachable: their reports wait in the queue. */
+  unreportedAttempts(): string[] {
+    return this.unsent.flatMap((m) => (m.msg?.$case === 'attemptStatus' ? [m.msg.value.attemptId] : []));
+  }
+
   /** Tells the master this worker is leaving; said again after a reconnect. */
   sendDraining(): void {
     this.draining = true;

@@ -8,10 +8,10 @@ import type { MachineConfig, MasterEvent, MasterState } from '../machine/types.j
 /**
  * The master's journal under --data (design.md: a log of events that replays to the same state).
  * Every event is appended, with a sequence number, before the machine sees it; every
- * SNAPSHOT_EVERY events the whole state is written to a snapshot and the log starts over.
+ * `snapshotEvery` events the whole state is written to a snapshot and the log starts over.
  * Recovery loads the snapshot and replays the events after it through the same pure `step`.
  */
-const SNAPSHOT_EVERY = 20_000;
+const DEFAULT_SNAPSHOT_EVERY = 20_000;
 
 interface Snapshot {
   seq: number;
@@ -50,13 +50,14 @@ export class Journal {
   private constructor(
     private readonly dir: string,
     seq: number,
+    private readonly snapshotEvery: number,
   ) {
     this.seq = seq;
     this.fd = openSync(join(dir, 'events.log'), 'a');
   }
 
   /** Opens (or creates) the journal and rebuilds the state it records. */
-  static open(dir: string, config: Partial<MachineConfig>): { journal: Journal; state: MasterState; replayed: number; recovered: boolean } {
+  static open(dir: string, config: Partial<MachineConfig>, snapshotEvery = DEFAULT_SNAPSHOT_EVERY): { journal: Journal; state: MasterState; replayed: number; recovered: boolean } {
     mkdirSync(dir, { recursive: true });
     const snapFile = join(dir, 'snapshot.json');
     let state = initialState(config);
@@ -95,7 +96,7 @@ export class Journal {
         recovered = true;
       }
     }
-    const journal = new Journal(dir, seq);
+    const journal = new Journal(dir, seq, snapshotEvery);
     // start from a compact snapshot (the torn tail, if any, is dropped with the old log)
     if (recovered) journal.snapshot(state);
     return { journal, state, replayed, recovered };
@@ -110,7 +111,7 @@ export class Journal {
 
   /** Whether the log is long enough to fold into a snapshot (after the event is applied). */
   get snapshotDue(): boolean {
-    return this.sinceSnapshot >= SNAPSHOT_EVERY;
+    return this.sinceSnapshot >= this.snapshotEvery;
   }
 
   snapshot(state: MasterState): void {

@@ -5,7 +5,9 @@ import { checkParams, builtinJob } from '@mr/jobs';
 import { MrError, type wire } from '@mr/shared';
 import { checkOutput } from './driver/output.js';
 import type { JobSpec, Split } from './machine/types.js';
-import { cutSplits, listInputFiles } from './splits/local.js';
+import { fsChildren, fsLookup, fsPath } from './machine/fs.js';
+import type { FsFile, FsState } from './machine/types.js';
+import { cutSplits, isHiddenName, listInputFiles } from './splits/local.js';
 
 export const MAX_REDUCERS = 10_000;
 export const DEFAULT_SPLIT_SIZE = 64 * 1024 * 1024;
@@ -19,7 +21,7 @@ export const DEFAULT_TASK_TIMEOUT_MS = 30_000;
  * job known, params valid, inputs exist, output free unless --overwrite; then lists the inputs and
  * cuts splits. All I/O, so outside the machine. Throws MrError with a one-line message.
  */
-export async function prepareJob(req: wire.SubmitRequest, modulesDir: string): Promise<{ spec: JobSpec; splits: Split[] }> {
+export async function prepareJob(req: wire.SubmitRequest, modulesDir: string, fs: FsState): Promise<{ spec: JobSpec; splits: Split[] }> {
   let params = JSON.parse(req.paramsJson || '{}') as Record<string, string>;
   const job: JobSpec['job'] = {};
   if (req.job?.moduleHash) {
@@ -32,8 +34,7 @@ export async function prepareJob(req: wire.SubmitRequest, modulesDir: string): P
   if (!Number.isInteger(req.numReducers) || req.numReducers < 1 || req.numReducers > MAX_REDUCERS) {
     throw new MrError('MR_ERR_USAGE', `--reducers must be between 1 and ${MAX_REDUCERS}, got ${req.numReducers}`);
   }
-  const { files, output } = await checkLocations(req.inputs, req.output, req.overwrite);
-  const splits = cutSplits(files, req.splitSize > 0 ? req.splitSize : DEFAULT_SPLIT_SIZE);
+  const { splits, output } = await checkLocations(req.inputs, req.output, req.overwrite, req.splitSize > 0 ? req.splitSize : DEFAULT_SPLIT_SIZE, fs);
   return {
     spec: {
       name: req.name || job.builtin || 'job',
@@ -53,13 +54,63 @@ export async function prepareJob(req: wire.SubmitRequest, modulesDir: string): P
   };
 }
 
-/** Inputs exist and hold files; the output holds no result unless overwriting. */
-export async function checkLocations(inputs: string[], output: string, overwrite: boolean) {
+/**
+ * Inputs exist and hold files; the output holds no result unless overwriting. Local paths are
+ * checked on disk; bs:// ones in the namespace (`fs`, the master's state; the CLI passes none and
+ * leaves them to the master). Local files are cut at `splitSize`, bs:// files at their blocks.
+ */
+export async function checkLocations(inputs: string[], output: string, overwrite: boolean, splitSize = DEFAULT_SPLIT_SIZE, fs?: FsState) {
   if (inputs.length === 0) throw new MrError('MR_ERR_USAGE', 'no --input given');
   if (!output) throw new MrError('MR_ERR_USAGE', 'no --output given');
-  const files = await listInputFiles(inputs);
-  if (files.length === 0) throw new MrError('MR_ERR_INPUT_EMPTY', `no input files under ${inputs.join(', ')} (names starting with _ or . are skipped)`);
-  return { files, output: await checkOutput(output, overwrite) };
+  const bsInputs = inputs.filter((i) => i.startsWith('bs://'));
+  const files = await listInputFiles(inputs.filter((i) => !i.startsWith('bs://')));
+  const splits = [...cutSplits(files, splitSize), ...(fs ? bsSplits(fs, bsInputs) : [])];
+  if (splits.length === 0 && (bsInputs.length === 0 || fs)) throw new MrError('MR_ERR_INPUT_EMPTY', `no input files under ${inputs.join(', ')} (names starting with _ or . are skipped)`);
+  if (output.startsWith('bs://')) {
+    if (fs) checkBsOutput(fs, output, overwrite);
+    return { splits, output: bsUri(fsPathOrUsage(output)) };
+  }
+  return { splits, output: await checkOutput(output, overwrite) };
+}
+
+function fsPathOrUsage(uri: string): string {
+  try {
+    return fsPath('/' + uri.slice('bs://'.length).replace(/^\/+/, ''));
+  } catch (e) {
+    throw new MrError('MR_ERR_FS_BAD_PATH', (e as { message: string }).message);
+  }
+}
+
+const bsUri = (path: string) => `bs://${path.slice(1)}`;
+
+/** One split per block of every bs:// input file, with the block's replicas as preferred hosts. */
+function bsSplits(fs: FsState, uris: string[]): Split[] {
+  const splits: Split[] = [];
+  for (const uri of uris) {
+    const path = fsPathOrUsage(uri);
+    const e = fsLookup(fs, path);
+    if (!e) throw new MrError('MR_ERR_INPUT_NOT_FOUND', `input not found: ${uri}`);
+    const files = e.kind === 'file' ? [e] : fsChildren(fs, path, true).filter((x): x is FsFile => x.kind === 'file' && !x.path.slice(path.length).split('/').some((seg) => isHiddenName(seg)));
+    for (const f of files) {
+      if (f.blocks.length === 0) splits.push({ uri: bsUri(f.path), start: 0, length: 0, hosts: [] });
+      for (const id of f.blocks) {
+        const b = fs.blocks.get(id)!;
+        splits.push({ uri: bsUri(f.path), start: b.offset, length: b.size, hosts: [...b.replicas] });
+      }
+    }
+  }
+  return splits;
+}
+
+function checkBsOutput(fs: FsState, output: string, overwrite: boolean): void {
+  const path = fsPathOrUsage(output);
+  const e = fsLookup(fs, path);
+  if (!e) return;
+  if (e.kind === 'file') throw new MrError('MR_ERR_OUTPUT_EXISTS', `output ${output} exists and is a file`);
+  const taken = fsChildren(fs, path, false).map((x) => x.path.slice(path.length + 1)).filter((n) => n === '_SUCCESS' || n.startsWith('part-'));
+  if (taken.length > 0 && !overwrite) {
+    throw new MrError('MR_ERR_OUTPUT_EXISTS', `output ${output} already holds ${taken.includes('_SUCCESS') ? '_SUCCESS' : taken[0]} (use --overwrite to replace it)`);
+  }
 }
 
 /** Keeps a submitted module under the master's data dir, named by its content hash. */

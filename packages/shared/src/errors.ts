@@ -33,6 +33,14 @@ export const ERROR_CODES = {
   MR_ERR_SHUFFLE: { exit: 1, retryable: true, doc: 'Map output could not be stored on or fetched from a core worker.' },
   MR_ERR_USER_CODE: { exit: 1, retryable: true, doc: 'User job code threw.' },
   MR_ERR_ATTEMPT_KILLED: { exit: 1, retryable: true, doc: 'An attempt was killed (worker lost, drained or a faster copy won).' },
+  MR_ERR_FS_NOT_FOUND: { exit: 1, retryable: false, doc: 'No block-store file or directory at that path.' },
+  MR_ERR_FS_EXISTS: { exit: 1, retryable: false, doc: 'A block-store path is already taken (files are write-once).' },
+  MR_ERR_FS_BAD_PATH: { exit: 2, retryable: false, doc: "A block-store path is malformed (relative, '.' or '..' segments, empty segments)." },
+  MR_ERR_FS_NOT_DIR: { exit: 1, retryable: false, doc: 'A block-store path goes through a file where a directory is needed.' },
+  MR_ERR_FS_IS_DIR: { exit: 1, retryable: false, doc: 'A block-store path is a directory where a file is needed.' },
+  MR_ERR_FS_NOT_EMPTY: { exit: 1, retryable: false, doc: 'A block-store directory is not empty (rm needs -r).' },
+  MR_ERR_FS_NO_DATANODES: { exit: 1, retryable: true, doc: 'No live core worker can store blocks.' },
+  MR_ERR_FS_BLOCK_LOST: { exit: 1, retryable: true, doc: 'Every replica of a block is unreachable or corrupt.' },
   MR_ERR_INTERNAL: { exit: 1, retryable: false, doc: 'A bug: an invariant did not hold.' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -12,3 +12,4 @@ export * from './rpc/chunks.js';
 export * from './rpc/clients.js';
 export * from './rpc/server.js';
 export * as wire from './gen/mr/v1/cluster.js';
+export * from './bs/client.js';

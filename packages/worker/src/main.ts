@@ -5,11 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import {
-  checkChunk, createServer, fromServiceError, listen, masterClient, MrError, requireToken, wire, type Logger,
+  BlockStoreClient, checkChunk, createServer, fromServiceError, listen, masterClient, MrError, requireToken, toMrError, wire, type Logger,
 } from '@mr/shared';
 import { Executor } from './control/executor.js';
 import { MasterSession } from './control/session.js';
 import { AttemptPool } from './exec/pool.js';
+import { BlockStore } from './blockstore/store.js';
+import { blocksService } from './blockstore/service.js';
+import { copyBlock } from './blockstore/copy.js';
 import { ShuffleClients } from './shuffle/client.js';
 import { shuffleService } from './shuffle/service.js';
 import { ShuffleStore } from './shuffle/store.js';
@@ -63,6 +66,7 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
   const id = nodeIdFor(cfg, dataDir, persistent);
   const log = cfg.log.child({ nodeId: id, role: cfg.role });
   const store = cfg.role === 'core' ? new ShuffleStore(join(dataDir, 'shuffle')) : undefined;
+  const blocks = cfg.role === 'core' ? new BlockStore(join(dataDir, 'blocks')) : undefined;
   const scratchDir = join(dataDir, 'scratch');
   await rm(scratchDir, { recursive: true, force: true }); // leftovers of a previous process
 
@@ -70,6 +74,15 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
   server.addService(
     wire.ShuffleService,
     requireToken(shuffleService(store, log), cfg.token, (method, peer) => log.warn({ method, peer }, 'rejected call: missing or wrong cluster token')),
+  );
+  // `session` is assigned below; a corrupt replica found while serving a read is reported on it
+  server.addService(
+    wire.BlocksService,
+    requireToken(
+      blocksService({ store: blocks, nodeId: id, token: cfg.token, log, onCorrupt: (blockId) => session.sendBlockCorrupt(blockId) }),
+      cfg.token,
+      (method, peer) => log.warn({ method, peer }, 'rejected call: missing or wrong cluster token'),
+    ),
   );
   const port = await listen(server, cfg.bind, cfg.port);
   const address = `${cfg.advertise ?? cfg.bind}:${port}`;
@@ -79,8 +92,9 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
   const pool = new AttemptPool(cfg.slots);
   const modulesDir = join(dataDir, 'modules');
   let session: MasterSession;
+  const bs = new BlockStoreClient(client, cfg.token, cfg.role === 'core' ? id : undefined);
   const executor = new Executor({
-    nodeId: id, pool, shuffle, store, scratchDir, log,
+    nodeId: id, pool, shuffle, store, scratchDir, log, bs,
     resolveModule: (hash) => fetchModule(client, modulesDir, hash, cfg.master),
     report: (r) => session.report(r),
   });
@@ -95,6 +109,7 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
       executor.killAll('worker stopping');
       await pool.close();
       shuffle.close();
+      bs.close();
       client.close();
       server.forceShutdown();
       if (!persistent) await rm(dataDir, { recursive: true, force: true });
@@ -132,12 +147,29 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
       // attempts that finished while the master was away count as running until their queued report lands
       runningAttempts: [...executor.runningIds(), ...session.unreportedAttempts()],
       mapOutputs: store ? await store.list() : [],
+      blocks: blocks ? await blocks.report() : [],
     }),
     onFatal: (e) => void close().then(() => rejectDone(e), rejectDone),
     onDrain: drain,
     onRelease: () => {
       released = true;
       leaveIfDone();
+    },
+    onReplicateBlock: (r) => {
+      const target = r.target!;
+      const result = { blockId: r.blockId, targetNodeId: target.nodeId };
+      void copyBlock(blocks!, r.blockId, target.address, cfg.token).then(
+        () => session.sendBlockReplicated({ ...result, ok: true, error: '' }),
+        (e: unknown) => {
+          const err = MrError.is(e) ? e : toMrError(e);
+          if (err.code === 'MR_ERR_CHECKSUM') session.sendBlockCorrupt(r.blockId);
+          log.warn({ ...result, err: err.message }, 'block copy failed');
+          session.sendBlockReplicated({ ...result, ok: false, error: err.message });
+        },
+      );
+    },
+    onDeleteBlocks: (d) => {
+      void blocks?.delete(d.blockIds).catch((e: unknown) => log.warn({ err: (e as Error).message }, 'block delete failed'));
     },
     onHandOff: (h) => {
       const target = h.target!;

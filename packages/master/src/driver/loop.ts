@@ -1,7 +1,7 @@
-import { systemClock, toMrError, type Clock, type Logger } from '@mr/shared';
+import { isErrorCode, MrError, systemClock, toMrError, type Clock, type Logger } from '@mr/shared';
 import type { Journal } from '../journal/journal.js';
 import { step } from '../machine/step.js';
-import type { Action, MasterEvent, MasterState } from '../machine/types.js';
+import type { Action, FsOp, MasterEvent, MasterState } from '../machine/types.js';
 
 /** Where the driver's actions go: the worker sessions and the output file system. Tests pass fakes. */
 export interface Effects {
@@ -10,6 +10,8 @@ export interface Effects {
   sendDrain(a: Extract<Action, { kind: 'SendDrain' }>): void;
   handOff(a: Extract<Action, { kind: 'HandOff' }>): void;
   release(a: Extract<Action, { kind: 'Release' }>): void;
+  replicateBlock(a: Extract<Action, { kind: 'ReplicateBlock' }>): void;
+  deleteBlocks(a: Extract<Action, { kind: 'DeleteBlocks' }>): void;
   commitTask(a: Extract<Action, { kind: 'CommitTask' }>): Promise<void>;
   commitJob(a: Extract<Action, { kind: 'CommitJob' }>): Promise<void>;
   abortAttempt(a: Extract<Action, { kind: 'AbortAttempt' }>): Promise<void>;
@@ -36,6 +38,20 @@ export class Driver {
     readonly clock: Clock = systemClock,
   ) {
     this.state = state;
+  }
+
+  private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>();
+  private nextRequest = 0;
+
+  /** A namespace request: resolves with the machine's Reply (or rejects with its coded error). */
+  request<T>(op: FsOp): Promise<T> {
+    const requestId = ++this.nextRequest;
+    const answer = new Promise<T>((resolve, reject) => this.pending.set(requestId, { resolve: resolve as (v: unknown) => void, reject }));
+    void this.dispatch({ kind: 'FsRequest', requestId, op, nowMs: this.clock.nowMs() }).catch((e: unknown) => {
+      this.pending.get(requestId)?.reject(e);
+      this.pending.delete(requestId);
+    });
+    return answer;
   }
 
   /** Queues an event; resolves once it and its actions have been carried out. */
@@ -84,6 +100,17 @@ export class Driver {
         return this.effects.handOff(a);
       case 'Release':
         return this.effects.release(a);
+      case 'ReplicateBlock':
+        return this.effects.replicateBlock(a);
+      case 'DeleteBlocks':
+        return this.effects.deleteBlocks(a);
+      case 'Reply': {
+        const pending = this.pending.get(a.requestId);
+        this.pending.delete(a.requestId);
+        if (a.ok) pending?.resolve(a.value);
+        else pending?.reject(new MrError(isErrorCode(a.code) ? a.code : 'MR_ERR_INTERNAL', a.message));
+        return;
+      }
       case 'CommitTask':
         return this.effects.commitTask(a);
       case 'CommitJob':

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { MrError } from '@mr/shared';
 import { initialState } from '../machine/state.js';
 import { step } from '../machine/step.js';
-import type { MachineConfig, MasterEvent, MasterState } from '../machine/types.js';
+import type { FsState, MachineConfig, MasterEvent, MasterState } from '../machine/types.js';
 
 /**
  * The master's journal under --data (design.md: a log of events that replays to the same state).
@@ -18,16 +18,19 @@ interface Snapshot {
   state: SerializedState;
 }
 
-type SerializedState = Omit<MasterState, 'nodes' | 'jobs' | 'attempts' | 'config'> & {
-  nodes: MasterState['nodes'] extends Map<string, infer V> ? V[] : never;
-  jobs: MasterState['jobs'] extends Map<string, infer V> ? V[] : never;
-  attempts: MasterState['attempts'] extends Map<string, infer V> ? V[] : never;
+type Values<M> = M extends Map<string, infer V> ? V[] : never;
+type SerializedState = Omit<MasterState, 'nodes' | 'jobs' | 'attempts' | 'config' | 'fs'> & {
+  nodes: Values<MasterState['nodes']>;
+  jobs: Values<MasterState['jobs']>;
+  attempts: Values<MasterState['attempts']>;
+  fs: { entries: Values<FsState['entries']>; blocks: Values<FsState['blocks']>; nextBlock: number; corruptReplicas: number };
 };
 
 export function serializeState(s: MasterState): SerializedState {
   return {
     jobOrder: s.jobOrder, shuffleCursor: s.shuffleCursor, ...(s.noCoreSinceMs !== undefined ? { noCoreSinceMs: s.noCoreSinceMs } : {}),
     nodes: [...s.nodes.values()], jobs: [...s.jobs.values()], attempts: [...s.attempts.values()],
+    fs: { entries: [...s.fs.entries.values()], blocks: [...s.fs.blocks.values()], nextBlock: s.fs.nextBlock, corruptReplicas: s.fs.corruptReplicas },
   };
 }
 
@@ -39,6 +42,10 @@ export function deserializeState(x: SerializedState, config: Partial<MachineConf
   for (const n of x.nodes) s.nodes.set(n.id, n);
   for (const j of x.jobs) s.jobs.set(j.id, j);
   for (const a of x.attempts) s.attempts.set(a.id, a);
+  for (const e of x.fs.entries) s.fs.entries.set(e.path, e);
+  for (const b of x.fs.blocks) s.fs.blocks.set(b.id, b);
+  s.fs.nextBlock = x.fs.nextBlock;
+  s.fs.corruptReplicas = x.fs.corruptReplicas;
   return s;
 }
 

@@ -1,6 +1,7 @@
 import { planHandOffs } from './decommission.js';
 import { endJob } from './jobs.js';
 import { schedule } from './schedule.js';
+import { fsChildren, fsDelete, fsInternal, fsLookup, fsPath, fsRename, fsTouch } from './fs.js';
 import { addCounter, assert, getJob, releaseSlot, taskOf } from './state.js';
 import type { Action, Attempt, Job, MasterEvent, MasterState, Task } from './types.js';
 
@@ -23,7 +24,7 @@ export function onAttemptSucceeded(s: MasterState, e: Ev<'AttemptSucceeded'>): A
   finishAttempt(s, a, 'SUCCEEDED', e.nowMs);
   if (task.state === 'SUCCEEDED' || job.state !== 'RUNNING') {
     // Lost a race (or the job is over): discard, never commit twice.
-    discardOutput(job, a, actions);
+    discardOutput(s, job, a, actions);
     return actions;
   }
   task.state = 'SUCCEEDED';
@@ -38,6 +39,10 @@ export function onAttemptSucceeded(s: MasterState, e: Ev<'AttemptSucceeded'>): A
     task.outputNode = a.shuffleTarget;
     const holder = s.nodes.get(a.shuffleTarget);
     if (holder?.state === 'DECOMMISSIONING') planHandOffs(s, holder, actions);
+  } else if (bsOutputPath(job.spec.output) !== undefined) {
+    // bs:// output: the commits are namespace renames, done right here (atomic, no I/O)
+    if (!commitBsTask(s, job, a, task.index, e.nowMs, actions)) return actions;
+    if (job.reduces.every((t) => t.state === 'SUCCEEDED')) commitBsJob(s, job, e.nowMs, actions);
   } else {
     actions.push({
       kind: 'CommitTask', jobId: job.id, attemptId: a.id, partition: task.index,
@@ -66,7 +71,7 @@ export function onAttemptFailed(s: MasterState, e: Ev<'AttemptFailed'>): Action[
   const task = taskOf(job, a.taskId);
   finishAttempt(s, a, 'FAILED', e.nowMs);
   a.error = e.error;
-  discardOutput(job, a, actions);
+  discardOutput(s, job, a, actions);
   addCounter(job.counters, 'failedAttempts', 1);
   if (task.state === 'SUCCEEDED' || job.state !== 'RUNNING') return actions;
   task.lastError = e.error;
@@ -107,7 +112,7 @@ export function killAttempt(
   finishAttempt(s, a, 'KILLED', nowMs);
   a.error = reason;
   if (opts.notifyWorker) actions.push({ kind: 'KillAttempt', nodeId: a.nodeId, attemptId, reason });
-  discardOutput(job, a, actions);
+  discardOutput(s, job, a, actions);
   addCounter(job.counters, 'killedAttempts', 1);
   if (task.state === 'SUCCEEDED' || job.state !== 'RUNNING') return;
   task.killed++;
@@ -163,8 +168,43 @@ export function hasRunningAttempt(s: MasterState, task: Task): boolean {
 }
 
 /** Reduce attempts write under the output's temporary dir; a discarded one is removed there. */
-function discardOutput(job: Job, a: Attempt, actions: Action[]): void {
-  if (a.kind === 'reduce') {
-    actions.push({ kind: 'AbortAttempt', jobId: job.id, attemptId: a.id, output: attemptOutputDir(job.spec.output, a.id) });
+function discardOutput(s: MasterState, job: Job, a: Attempt, actions: Action[]): void {
+  if (a.kind !== 'reduce') return;
+  const dir = attemptOutputDir(job.spec.output, a.id);
+  const bs = bsOutputPath(dir);
+  if (bs === undefined) actions.push({ kind: 'AbortAttempt', jobId: job.id, attemptId: a.id, output: dir });
+  else if (fsLookup(s.fs, bs)) fsDelete(s, bs, true, actions);
+}
+
+/** The namespace path of a bs:// location, or undefined for other schemes. */
+export function bsOutputPath(uri: string): string | undefined {
+  return uri.startsWith('bs://') ? fsPath('/' + uri.slice('bs://'.length).replace(/^\/+/, '')) : undefined;
+}
+
+const part = (p: number) => `part-${String(p).padStart(5, '0')}`;
+
+/** Task commit on bs://: rename the attempt's part into _temporary/committed (false: the job failed). */
+function commitBsTask(s: MasterState, job: Job, a: Attempt, partition: number, nowMs: number, actions: Action[]): boolean {
+  const out = bsOutputPath(job.spec.output)!;
+  const from = `${bsOutputPath(attemptOutputDir(job.spec.output, a.id))}/${part(partition)}`;
+  if (!fsLookup(s.fs, from)) {
+    failJob(s, job, `commit of ${part(partition)}: ${a.id} reported success but bs://${from.slice(1)} is missing`, nowMs, actions);
+    return false;
   }
+  fsInternal(() => fsRename(s, from, `${out}/_temporary/committed/${part(partition)}`, nowMs));
+  fsDelete(s, bsOutputPath(attemptOutputDir(job.spec.output, a.id))!, true, actions);
+  return true;
+}
+
+/** Job commit on bs://: replace old parts, move the committed ones in, drop _temporary, _SUCCESS last. */
+function commitBsJob(s: MasterState, job: Job, nowMs: number, actions: Action[]): void {
+  const out = bsOutputPath(job.spec.output)!;
+  for (const e of fsChildren(s.fs, out, false)) {
+    const name = e.path.slice(out.length + 1);
+    if (name === '_SUCCESS' || name.startsWith('part-')) fsDelete(s, e.path, true, actions);
+  }
+  for (let p = 0; p < job.spec.numReducers; p++) fsInternal(() => fsRename(s, `${out}/_temporary/committed/${part(p)}`, `${out}/${part(p)}`, nowMs));
+  fsDelete(s, `${out}/_temporary`, true, actions);
+  fsTouch(s, `${out}/_SUCCESS`, nowMs);
+  endJob(s, job, 'SUCCEEDED', nowMs, actions);
 }

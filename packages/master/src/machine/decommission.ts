@@ -1,3 +1,4 @@
+import { holdsNeededBlocks, replicateBlocks } from './fs.js';
 import { assert, getJob, taskOf } from './state.js';
 import type { Action, MasterEvent, MasterState, NodeInfo } from './types.js';
 
@@ -12,7 +13,7 @@ export function onDrainRequested(s: MasterState, e: Ev<'DrainRequested'>): Actio
   const node = s.nodes.get(e.nodeId);
   if (!node || node.state === 'DEAD') return [];
   const actions: Action[] = [{ kind: 'SendDrain', nodeId: node.id }];
-  decommission(s, node, actions);
+  decommission(s, node, e.nowMs, actions);
   return actions;
 }
 
@@ -20,13 +21,16 @@ export function onNodeDraining(s: MasterState, e: Ev<'NodeDraining'>): Action[] 
   const node = s.nodes.get(e.nodeId);
   if (!node || node.state === 'DEAD') return [];
   const actions: Action[] = [];
-  decommission(s, node, actions);
+  decommission(s, node, e.nowMs, actions);
   return actions;
 }
 
-function decommission(s: MasterState, node: NodeInfo, actions: Action[]): void {
+function decommission(s: MasterState, node: NodeInfo, nowMs: number, actions: Action[]): void {
   if (node.state === 'ALIVE') node.state = 'DECOMMISSIONING';
-  if (node.role === 'core') planHandOffs(s, node, actions);
+  if (node.role === 'core') {
+    planHandOffs(s, node, actions);
+    replicateBlocks(s, nowMs, actions); // its replicas no longer count: copies are made elsewhere
+  }
 }
 
 /** Copies every map output of a running job stored on `node` to a live core worker (round-robin). */
@@ -78,7 +82,7 @@ function holdsNeededData(s: MasterState, nodeId: string): boolean {
 export function releaseDrained(s: MasterState, actions: Action[]): void {
   for (const node of s.nodes.values()) {
     if (node.state !== 'DECOMMISSIONING' || node.released) continue;
-    if (node.role === 'core' && holdsNeededData(s, node.id)) continue;
+    if (node.role === 'core' && (holdsNeededData(s, node.id) || holdsNeededBlocks(s, node.id))) continue;
     node.released = true;
     assert(!actions.some((x) => x.kind === 'Release' && x.nodeId === node.id), 'released twice');
     actions.push({ kind: 'Release', nodeId: node.id });

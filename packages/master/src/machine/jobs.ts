@@ -1,3 +1,5 @@
+import { bsOutputPath } from './attempts.js';
+import { fsDelete, fsLookup } from './fs.js';
 import { schedule } from './schedule.js';
 import { assert, getJob, taskId } from './state.js';
 import { FINAL_JOB_STATES, type Action, type Job, type JobState, type MasterEvent, type MasterState, type Task } from './types.js';
@@ -62,7 +64,11 @@ export function endJob(s: MasterState, job: Job, state: JobState, nowMs: number,
   assert(!FINAL_JOB_STATES.has(job.state), `job ${job.id} ends twice`);
   job.state = state;
   job.finishedMs = nowMs;
-  if (state !== 'SUCCEEDED') actions.push({ kind: 'AbortJob', jobId: job.id, output: job.spec.output });
+  if (state !== 'SUCCEEDED') {
+    const bs = bsOutputPath(job.spec.output);
+    if (bs === undefined) actions.push({ kind: 'AbortJob', jobId: job.id, output: job.spec.output });
+    else if (fsLookup(s.fs, `${bs}/_temporary`)) fsDelete(s, `${bs}/_temporary`, true, actions);
+  }
   const holders = new Set<string>();
   for (const t of job.maps) for (const id of t.attempts) {
     const target = s.attempts.get(id)?.shuffleTarget;

@@ -1,5 +1,6 @@
-import { attemptOutputDir, failJob, killAttempt, onAttemptFailed, onMapOutputLost } from './attempts.js';
+import { attemptOutputDir, bsOutputPath, failJob, killAttempt, onAttemptFailed, onMapOutputLost } from './attempts.js';
 import { schedule } from './schedule.js';
+import { fsNodeLost, replicateBlocks } from './fs.js';
 import { aliveCores, assert, getJob } from './state.js';
 import type { Action, MasterEvent, MasterState, NodeInfo } from './types.js';
 
@@ -88,6 +89,7 @@ export function onTick(s: MasterState, nowMs: number): Action[] {
     }
   }
   checkCoreWorkers(s, nowMs, actions);
+  replicateBlocks(s, nowMs, actions);
   actions.push(...schedule(s, nowMs));
   return actions;
 }
@@ -117,7 +119,7 @@ export function onMasterRecovered(s: MasterState, nowMs: number): Action[] {
   for (const jobId of s.jobOrder) {
     const job = getJob(s, jobId);
     // Commits granted before the crash may not have happened: redo them (they are idempotent).
-    if (job.state === 'RUNNING' || job.state === 'COMMITTING') {
+    if ((job.state === 'RUNNING' || job.state === 'COMMITTING') && bsOutputPath(job.spec.output) === undefined) {
       for (const t of job.reduces) {
         if (t.state !== 'SUCCEEDED') continue;
         const a = s.attempts.get(t.winner!)!;
@@ -143,5 +145,9 @@ function markDead(s: MasterState, node: NodeInfo, why: string, nowMs: number, ac
     killAttempt(s, attemptId, `node ${node.id} lost (${why})`, nowMs, actions, { notifyWorker: false });
   }
   assert(node.running.length === 0, `dead node ${node.id} still runs attempts`);
-  if (node.role === 'core') onMapOutputLost(s, node.id, nowMs, actions);
+  if (node.role === 'core') {
+    onMapOutputLost(s, node.id, nowMs, actions);
+    fsNodeLost(s, node.id);
+    replicateBlocks(s, nowMs, actions);
+  }
 }

@@ -44,6 +44,7 @@ function assign(s: MasterState, job: Job, task: Task, free: NodeInfo[], nowMs: n
     shuffleTarget = pickShuffleTarget(s);
     if (!shuffleTarget) return false; // waits for a core worker (onTick fails the job after a grace period)
   }
+  if (task.split?.hosts?.includes(node.id)) addCounter(job.counters, 'dataLocalMaps', 1);
   actions.push(launch(s, job, task, node, shuffleTarget, nowMs, speculative));
   if (freeSlots(node) === 0) free.splice(free.indexOf(node), 1);
   return true;
@@ -88,10 +89,12 @@ function speculate(s: MasterState, job: Job, phase: Task[], free: NodeInfo[], no
 function pickNode(free: NodeInfo[], task: Task, exclude?: Set<string>): NodeInfo | undefined {
   let best: NodeInfo | undefined;
   let bestScore = -Infinity;
+  const hosts = task.split?.hosts;
   for (const n of free) {
     if (exclude?.has(n.id)) continue;
-    // a node where this task failed before is used only when no other node is free
-    const score = freeSlots(n) - (task.failedOn.includes(n.id) ? 1e6 : 0);
+    // a node where this task failed before is used only when no other node is free; one holding
+    // the split's block (data-local) is preferred to any other
+    const score = freeSlots(n) - (task.failedOn.includes(n.id) ? 1e6 : 0) + (hosts?.includes(n.id) ? 1e3 : 0);
     if (score > bestScore) ((best = n), (bestScore = score));
   }
   return best;

@@ -10,6 +10,7 @@ export function initialState(config: Partial<MachineConfig> = {}): MasterState {
     jobOrder: [],
     attempts: new Map(),
     shuffleCursor: 0,
+    fs: { entries: new Map([['/', { kind: 'dir', path: '/', mtimeMs: 0 }]]), blocks: new Map(), nextBlock: 0, corruptReplicas: 0 },
   };
 }
 

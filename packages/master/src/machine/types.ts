@@ -18,6 +18,8 @@ export interface Split {
   uri: string;
   start: number;
   length: number;
+  /** bs:// splits: core workers holding the block (data-local candidates). */
+  hosts?: string[];
 }
 
 export interface JobSpec {
@@ -121,6 +123,46 @@ export interface MasterState {
   shuffleCursor: number;
   /** Since when no core worker has been alive (undefined while one is). */
   noCoreSinceMs?: number;
+  /** The block store's namespace (bs://). */
+  fs: FsState;
+}
+
+export interface FsDir {
+  kind: 'dir';
+  path: string;
+  mtimeMs: number;
+}
+
+export interface FsFile {
+  kind: 'file';
+  path: string;
+  size: number;
+  blockSize: number;
+  replication: number;
+  blocks: string[];
+  /** Being written: not visible to readers or listings until closed. */
+  open: boolean;
+  mtimeMs: number;
+}
+
+export interface Block {
+  id: string;
+  path: string;
+  offset: number;
+  size: number;
+  replicas: string[];
+  /** Copies under way: target node and when it was asked for (retried after a timeout). */
+  copying: { target: string; sinceMs: number }[];
+  /** Nodes whose replica was dropped as corrupt: not chosen again as copy targets. */
+  dropped?: string[];
+}
+
+export interface FsState {
+  entries: Map<string, FsDir | FsFile>;
+  blocks: Map<string, Block>;
+  nextBlock: number;
+  /** Replicas found corrupt so far (status). */
+  corruptReplicas: number;
 }
 
 export type MasterEvent =
@@ -133,6 +175,11 @@ export type MasterEvent =
   | { kind: 'HandOffDone'; jobId: string; attemptId: string; targetNodeId: string; ok: boolean; error: string; nowMs: number }
   /** Replayed state is live again: workers get a grace period to reconnect; pending commits are redone. */
   | { kind: 'MasterRecovered'; nowMs: number }
+  | { kind: 'BlockReport'; nodeId: string; blocks: { id: string; size: number }[]; nowMs: number }
+  | { kind: 'BlockReplicated'; nodeId: string; blockId: string; targetNodeId: string; ok: boolean; nowMs: number }
+  | { kind: 'BlockCorrupt'; nodeId: string; blockId: string; nowMs: number }
+  /** A namespace request: answered by a Reply action with the same requestId. */
+  | { kind: 'FsRequest'; requestId: number; op: FsOp; nowMs: number }
   | { kind: 'NodeDisconnected'; nodeId: string; nowMs: number }
   | { kind: 'Tick'; nowMs: number }
   | { kind: 'JobSubmitted'; jobId: string; spec: JobSpec; splits: Split[]; nowMs: number }
@@ -141,6 +188,16 @@ export type MasterEvent =
   | { kind: 'AttemptFailed'; attemptId: string; error: string; failedRecord?: string; lost?: boolean; nowMs: number }
   | { kind: 'JobCommitted'; jobId: string; nowMs: number }
   | { kind: 'JobCommitFailed'; jobId: string; error: string; nowMs: number };
+
+export type FsOp =
+  | { op: 'mkdir'; path: string }
+  | { op: 'create'; path: string; blockSize: number; replication: number; overwrite: boolean }
+  | { op: 'addBlock'; path: string; clientNode?: string }
+  | { op: 'blockDone'; path: string; blockId: string; size: number; replicas: string[] }
+  | { op: 'close'; path: string }
+  | { op: 'abandon'; path: string }
+  | { op: 'rename'; src: string; dst: string }
+  | { op: 'delete'; path: string; recursive: boolean };
 
 export interface MapOutputLocation {
   mapIndex: number;
@@ -189,6 +246,12 @@ export type Action =
   | { kind: 'AbortJob'; jobId: string; output: string }
   /** Tell core workers to delete the job's shuffle data. */
   | { kind: 'DropShuffle'; jobId: string; nodeIds: string[] }
-  | { kind: 'JobFinished'; jobId: string; state: JobState; error?: string };
+  | { kind: 'JobFinished'; jobId: string; state: JobState; error?: string }
+  /** Copy a block from a core worker holding it to another core worker. */
+  | { kind: 'ReplicateBlock'; nodeId: string; blockId: string; target: { nodeId: string; address: string } }
+  | { kind: 'DeleteBlocks'; nodeId: string; blockIds: string[] }
+  /** The answer to an FsRequest: a value, or a coded error (code from the shared catalogue). */
+  | { kind: 'Reply'; requestId: number; ok: true; value: unknown }
+  | { kind: 'Reply'; requestId: number; ok: false; code: string; message: string };
 
 export const FINAL_JOB_STATES: ReadonlySet<JobState> = new Set(['SUCCEEDED', 'FAILED', 'KILLED']);

@@ -7,6 +7,7 @@ import type { MasterEvent } from '../machine/types.js';
 import { aliveCores } from '../machine/state.js';
 import { prepareJob } from '../submit.js';
 import { jobView, listJobs, listNodes, type JobView } from '../views.js';
+import { fsService } from './fs-service.js';
 import type { Sessions } from './sessions.js';
 
 export interface MasterServiceDeps {
@@ -50,6 +51,7 @@ export function masterService(d: MasterServiceDeps): wire.MasterServer {
     };
 
   return {
+    ...fsService(d.driver),
     session(call: grpc.ServerDuplexStream<wire.WorkerMessage, wire.MasterMessage>) {
       let nodeId: string | undefined;
       const peer = call.getPeer();
@@ -69,6 +71,7 @@ export function masterService(d: MasterServiceDeps): wire.MasterServer {
           call.write({ msg: { $case: 'registered', value: { nodeId, heartbeatIntervalMs: d.heartbeatIntervalMs } } });
           d.log.info({ nodeId, role, address: r.address, slots: r.slots }, 'worker registered');
           void d.driver.dispatch({ kind: 'NodeRegistered', nodeId, role, address: r.address, slots: r.slots, running: r.runningAttempts, mapOutputs: r.mapOutputs, nowMs: now() });
+          if (role === 'core') void d.driver.dispatch({ kind: 'BlockReport', nodeId, blocks: r.blocks.map((b) => ({ id: b.id, size: b.size })), nowMs: now() });
           return;
         }
         if (!nodeId) return; // nothing counts before Register
@@ -84,6 +87,16 @@ export function masterService(d: MasterServiceDeps): wire.MasterServer {
           case 'draining':
             d.log.info({ nodeId }, 'worker is draining');
             void d.driver.dispatch({ kind: 'NodeDraining', nodeId, nowMs: now() });
+            return;
+          case 'blockReplicated': {
+            const b = msg.value;
+            void d.driver.dispatch({ kind: 'BlockReplicated', nodeId, blockId: b.blockId, targetNodeId: b.targetNodeId, ok: b.ok, nowMs: now() });
+            if (!b.ok) d.log.warn({ nodeId, blockId: b.blockId, target: b.targetNodeId, err: b.error }, 'block copy failed');
+            return;
+          }
+          case 'blockCorrupt':
+            d.log.warn({ nodeId, blockId: msg.value.blockId }, 'corrupt replica reported');
+            void d.driver.dispatch({ kind: 'BlockCorrupt', nodeId, blockId: msg.value.blockId, nowMs: now() });
             return;
           case 'handOffResult': {
             const h = msg.value;
@@ -107,7 +120,7 @@ export function masterService(d: MasterServiceDeps): wire.MasterServer {
     },
 
     submit: unary(async (req: wire.SubmitRequest) => {
-      const { spec, splits } = await prepareJob(req, d.modulesDir);
+      const { spec, splits } = await prepareJob(req, d.modulesDir, d.driver.state.fs);
       if (aliveCores(d.driver.state).length === 0) {
         throw new MrError('MR_ERR_NO_CORE_WORKERS', 'no core worker is alive: a job needs one to hold its shuffle data (start `mr worker --role core`)');
       }

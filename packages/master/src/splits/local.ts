@@ -13,6 +13,7 @@ export async function listInputFiles(uris: string[]): Promise<{ path: string; si
   const out: { path: string; size: number }[] = [];
   for (const uri of uris) {
     const loc = parseUri(uri);
+    if (loc.scheme === 'bs') continue; // listed from the namespace (submit.ts)
     if (loc.scheme !== 'file') {
       throw new MrError('MR_ERR_UNSUPPORTED', `input ${uri}: ${loc.scheme}:// inputs are not supported by this build yet; use a local path`);
     }

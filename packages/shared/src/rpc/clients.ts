@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { MasterClient, ShuffleClient } from '../gen/mr/v1/cluster.js';
+import { BlocksClient, MasterClient, ShuffleClient } from '../gen/mr/v1/cluster.js';
 import { tokenInterceptor } from './auth.js';
 
 /** Big enough for 1 MiB chunks plus framing; submit carries bundled modules. */
@@ -19,6 +19,10 @@ export function masterClient(address: string, token: string): MasterClient {
 
 export function shuffleClient(address: string, token: string): ShuffleClient {
   return new ShuffleClient(address, grpc.credentials.createInsecure(), { ...channelOptions, interceptors: [tokenInterceptor(token)] });
+}
+
+export function blocksClient(address: string, token: string): BlocksClient {
+  return new BlocksClient(address, grpc.credentials.createInsecure(), { ...channelOptions, interceptors: [tokenInterceptor(token)] });
 }
 
 /** Unary call as a promise with a deadline. */

@@ -17,6 +17,14 @@ const GRPC_STATUS: Partial<Record<ErrorCode, grpc.status>> = {
   MR_ERR_UNSUPPORTED: grpc.status.UNIMPLEMENTED,
   MR_ERR_UNAUTHENTICATED: grpc.status.UNAUTHENTICATED,
   MR_ERR_CHECKSUM: grpc.status.DATA_LOSS,
+  MR_ERR_FS_NOT_FOUND: grpc.status.NOT_FOUND,
+  MR_ERR_FS_EXISTS: grpc.status.ALREADY_EXISTS,
+  MR_ERR_FS_BAD_PATH: grpc.status.INVALID_ARGUMENT,
+  MR_ERR_FS_NOT_DIR: grpc.status.FAILED_PRECONDITION,
+  MR_ERR_FS_IS_DIR: grpc.status.FAILED_PRECONDITION,
+  MR_ERR_FS_NOT_EMPTY: grpc.status.FAILED_PRECONDITION,
+  MR_ERR_FS_NO_DATANODES: grpc.status.UNAVAILABLE,
+  MR_ERR_FS_BLOCK_LOST: grpc.status.DATA_LOSS,
 };
 
 /** A coded error as a gRPC error: status code, message, and the MR code in trailing metadata. */

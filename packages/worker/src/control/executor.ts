@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MrError, requireLocalPath, toMrError, type Logger, type wire } from '@mr/shared';
+import { createWriteStream } from 'node:fs';
+import { bsPath, MrError, requireLocalPath, toMrError, type BlockStoreClient, type Logger, type wire } from '@mr/shared';
 import type { AttemptPool } from '../exec/pool.js';
 import type { ShuffleClients } from '../shuffle/client.js';
 import type { SegmentRange, ShuffleStore } from '../shuffle/store.js';
@@ -29,6 +30,8 @@ export interface ExecutorDeps {
   store: ShuffleStore | undefined;
   /** Scratch space for attempts; removed when each attempt ends (task workers keep nothing). */
   scratchDir: string;
+  /** bs:// inputs and outputs. */
+  bs: BlockStoreClient;
   resolveModule(hash: string): Promise<string>;
   report(r: AttemptReport): void;
   log: Logger;
@@ -107,10 +110,13 @@ export class Executor {
   private async map(spec: wire.AttemptSpec, common: CommonInput, workDir: string, signal: AbortSignal) {
     const split = spec.split!;
     const target = spec.shuffleTarget!;
+    const range = split.uri.startsWith('bs://')
+      ? await this.materializeBsSplit(split, workDir)
+      : { path: requireLocalPath(split.uri, 'input'), start: split.start, length: split.length };
     const out = await this.d.pool.run(
       {
         kind: 'map', ...common,
-        split: { uri: split.uri, path: requireLocalPath(split.uri, 'input'), start: split.start, length: split.length },
+        split: { uri: split.uri, ...range },
         numReducers: spec.numReducers, sortBufferBytes: spec.sortBufferBytes, workDir, skipOffsets: spec.skipOffsets,
       },
       signal,
@@ -124,12 +130,41 @@ export class Executor {
 
   private async reduce(spec: wire.AttemptSpec, common: CommonInput, workDir: string, signal: AbortSignal) {
     const segments = await this.fetchSegments(spec, workDir, signal, common.progress);
-    const outputDir = requireLocalPath(spec.attemptOutputUri, 'output');
-    const out = await this.d.pool.run(
-      { kind: 'reduce', ...common, segments, outputFile: join(outputDir, partName(spec.partition)), skipKeys: spec.skipKeys },
-      signal,
-    );
+    const toBs = spec.attemptOutputUri.startsWith('bs://');
+    const outputDir = toBs ? workDir : requireLocalPath(spec.attemptOutputUri, 'output');
+    const outputFile = join(outputDir, partName(spec.partition));
+    const out = await this.d.pool.run({ kind: 'reduce', ...common, segments, outputFile, skipKeys: spec.skipKeys }, signal);
+    // bs:// output: the part is written to the block store; the master commits it by a rename
+    if (toBs) await this.d.bs.put(outputFile, `${bsPath(spec.attemptOutputUri)}/${partName(spec.partition)}`);
     return { counters: out.counters, partitionBytes: [] };
+  }
+
+  /**
+   * A bs:// split copied to a local file for the reader: one byte before it (does a line start at
+   * `start`?), the split, then on to the end of the line that crosses its end. `.gz` files whole.
+   */
+  private async materializeBsSplit(split: wire.Split, workDir: string): Promise<{ path: string; start: number; length: number; offsetBase: number }> {
+    const path = bsPath(split.uri);
+    const file = join(workDir, split.uri.endsWith('.gz') ? 'split.gz' : 'split.in');
+    const out = createWriteStream(file);
+    const write = async (b: Buffer) => {
+      if (!out.write(b)) await new Promise<void>((r) => out.once('drain', () => r()));
+    };
+    if (split.uri.endsWith('.gz')) {
+      for await (const b of this.d.bs.read(path)) await write(b);
+      await new Promise<void>((r) => out.end(() => r()));
+      return { path: file, start: 0, length: split.length, offsetBase: 0 };
+    }
+    const from = split.start > 0 ? split.start - 1 : 0;
+    const end = split.start + split.length;
+    for await (const b of this.d.bs.read(path, from, end - from)) await write(b);
+    for await (const b of this.d.bs.read(path, end)) {
+      const nl = b.indexOf(10);
+      await write(nl < 0 ? b : b.subarray(0, nl + 1));
+      if (nl >= 0) break;
+    }
+    await new Promise<void>((r) => out.end(() => r()));
+    return { path: file, start: split.start - from, length: split.length, offsetBase: from };
   }
 
   /** Every map's segment of this partition: read in place when stored here, else fetched (8 at a time). */

@@ -14,6 +14,8 @@ export interface SessionOptions {
   onDrain(): void;
   onRelease(): void;
   onHandOff(h: wire.HandOff): void;
+  onReplicateBlock(r: wire.ReplicateBlock): void;
+  onDeleteBlocks(d: wire.DeleteBlocks): void;
 }
 
 const BACKOFF_MIN_MS = 250;
@@ -67,6 +69,14 @@ export class MasterSession {
 
   sendHandOffResult(r: wire.HandOffResult): void {
     this.sendOrQueue({ msg: { $case: 'handOffResult', value: r } });
+  }
+
+  sendBlockReplicated(r: wire.BlockReplicated): void {
+    this.sendOrQueue({ msg: { $case: 'blockReplicated', value: r } });
+  }
+
+  sendBlockCorrupt(blockId: string): void {
+    this.sendOrQueue({ msg: { $case: 'blockCorrupt', value: { blockId } } });
   }
 
   private sendOrQueue(m: wire.WorkerMessage): void {
@@ -134,6 +144,12 @@ export class MasterSession {
         return;
       case 'handOff':
         this.o.onHandOff(msg.value);
+        return;
+      case 'replicateBlock':
+        this.o.onReplicateBlock(msg.value);
+        return;
+      case 'deleteBlocks':
+        this.o.onDeleteBlocks(msg.value);
         return;
     }
   }

@@ -6,6 +6,8 @@ export interface SplitRange {
   path: string;
   start: number;
   length: number;
+  /** Added to reported offsets: where `path`'s first byte sits in the real input (bs:// splits are copied locally). */
+  offsetBase?: number;
 }
 
 export interface LineStats {
@@ -38,9 +40,10 @@ export async function readSplitLines(split: SplitRange, onLine: (line: string, o
   let base = from; // offset (in the decompressed stream) of data[0]
   let lines = 0;
   let done = false;
+  const shift = split.offsetBase ?? 0;
   const emit = (data: Buffer, s: number, e: number) => {
     lines++;
-    onLine(data.toString('utf8', s, e > s && data[e - 1] === CR ? e - 1 : e), base + s);
+    onLine(data.toString('utf8', s, e > s && data[e - 1] === CR ? e - 1 : e), shift + base + s);
   };
   try {
     for await (const chunk of source as AsyncIterable<Buffer>) {

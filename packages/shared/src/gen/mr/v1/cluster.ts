@@ -162,6 +162,8 @@ export interface Split {
   uri: string;
   start: number;
   length: number;
+  /** bs:// splits: the core workers holding the split's block (the scheduler prefers them) */
+  hosts: string[];
 }
 
 export interface NodeAddress {
@@ -211,6 +213,13 @@ export interface Register {
    */
   runningAttempts: string[];
   mapOutputs: string[];
+  /** core workers: the block store's block report */
+  blocks: BlockReport[];
+}
+
+export interface BlockReport {
+  id: string;
+  size: number;
 }
 
 /** A counter that grows while an attempt makes progress (records, bytes fetched). */
@@ -255,6 +264,19 @@ export interface AttemptStatus_CountersEntry {
   value: number;
 }
 
+/** A re-replication copy ended (see ReplicateBlock). */
+export interface BlockReplicated {
+  blockId: string;
+  targetNodeId: string;
+  ok: boolean;
+  error: string;
+}
+
+/** A stored replica failed its CRC32C check: the master drops and replaces it. */
+export interface BlockCorrupt {
+  blockId: string;
+}
+
 export interface WorkerMessage {
   msg:
     | { $case: "register"; value: Register }
@@ -262,6 +284,8 @@ export interface WorkerMessage {
     | { $case: "attemptStatus"; value: AttemptStatus }
     | { $case: "draining"; value: Draining }
     | { $case: "handOffResult"; value: HandOffResult }
+    | { $case: "blockReplicated"; value: BlockReplicated }
+    | { $case: "blockCorrupt"; value: BlockCorrupt }
     | undefined;
 }
 
@@ -290,6 +314,16 @@ export interface HandOff {
 export interface Release {
 }
 
+/** Copy a block this core worker holds to another core worker. */
+export interface ReplicateBlock {
+  blockId: string;
+  target: NodeAddress | undefined;
+}
+
+export interface DeleteBlocks {
+  blockIds: string[];
+}
+
 export interface Registered {
   nodeId: string;
   heartbeatIntervalMs: number;
@@ -303,6 +337,8 @@ export interface MasterMessage {
     | { $case: "drain"; value: Drain }
     | { $case: "handOff"; value: HandOff }
     | { $case: "release"; value: Release }
+    | { $case: "replicateBlock"; value: ReplicateBlock }
+    | { $case: "deleteBlocks"; value: DeleteBlocks }
     | undefined;
 }
 
@@ -386,6 +422,66 @@ export interface Chunk {
   crc32c: number;
 }
 
+export interface FsPath {
+  path: string;
+  recursive: boolean;
+}
+
+export interface FsCreateRequest {
+  path: string;
+  blockSize: number;
+  replication: number;
+  /** the writer's node id when it is a core worker (its replica is placed first) */
+  clientNode: string;
+  overwrite: boolean;
+}
+
+export interface BlockLocation {
+  id: string;
+  offset: number;
+  size: number;
+  replicas: NodeAddress[];
+}
+
+export interface FsEntry {
+  path: string;
+  isDir: boolean;
+  size: number;
+  blockSize: number;
+  replication: number;
+  mtimeMs: number;
+  blocks: BlockLocation[];
+  /** live core workers cap the replication actually kept */
+  liveReplicationTarget: number;
+  open: boolean;
+}
+
+export interface FsListing {
+  entries: FsEntry[];
+}
+
+export interface FsAddBlockRequest {
+  path: string;
+  clientNode: string;
+}
+
+export interface FsBlockWritten {
+  path: string;
+  blockId: string;
+  size: number;
+  replicas: string[];
+}
+
+export interface FsRenameRequest {
+  src: string;
+  dst: string;
+}
+
+export interface FsCorruptReport {
+  blockId: string;
+  nodeId: string;
+}
+
 /**
  * Served by every worker; shuffle storage only on core workers.
  * A map attempt's output is one file: its sorted partitions back to back.
@@ -412,6 +508,26 @@ export interface ShuffleFetch {
 
 export interface ShuffleDrop {
   jobId: string;
+}
+
+/** The first message names the block and the rest of the pipeline; every message may carry data. */
+export interface BlockWrite {
+  blockId: string;
+  pipeline: NodeAddress[];
+  chunk: Chunk | undefined;
+}
+
+export interface BlockWriteResult {
+  size: number;
+  /** the nodes that stored the block, this one first, then down the pipeline */
+  storedOn: string[];
+}
+
+export interface BlockRead {
+  blockId: string;
+  offset: number;
+  /** 0 = to the end of the block */
+  length: number;
 }
 
 function createBaseJobRef(): JobRef {
@@ -504,7 +620,7 @@ export const JobRef: MessageFns<JobRef> = {
 };
 
 function createBaseSplit(): Split {
-  return { uri: "", start: 0, length: 0 };
+  return { uri: "", start: 0, length: 0, hosts: [] };
 }
 
 export const Split: MessageFns<Split> = {
@@ -517,6 +633,9 @@ export const Split: MessageFns<Split> = {
     }
     if (message.length !== 0) {
       writer.uint32(24).int64(message.length);
+    }
+    for (const v of message.hosts) {
+      writer.uint32(34).string(v!);
     }
     return writer;
   },
@@ -558,6 +677,14 @@ export const Split: MessageFns<Split> = {
             message.length = longToNumber(reader.int64());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.hosts.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -575,6 +702,7 @@ export const Split: MessageFns<Split> = {
       uri: isSet(object.uri) ? globalThis.String(object.uri) : "",
       start: isSet(object.start) ? globalThis.Number(object.start) : 0,
       length: isSet(object.length) ? globalThis.Number(object.length) : 0,
+      hosts: globalThis.Array.isArray(object?.hosts) ? object.hosts.map((e: any) => globalThis.String(e)) : [],
     };
   },
 
@@ -589,6 +717,9 @@ export const Split: MessageFns<Split> = {
     if (message.length !== 0) {
       obj.length = Math.round(message.length);
     }
+    if (message.hosts?.length) {
+      obj.hosts = message.hosts;
+    }
     return obj;
   },
 
@@ -600,6 +731,7 @@ export const Split: MessageFns<Split> = {
     message.uri = object.uri ?? "";
     message.start = object.start ?? 0;
     message.length = object.length ?? 0;
+    message.hosts = object.hosts?.map((e) => e) || [];
     return message;
   },
 };
@@ -1233,7 +1365,7 @@ export const AttemptSpec: MessageFns<AttemptSpec> = {
 };
 
 function createBaseRegister(): Register {
-  return { nodeId: "", role: 0, address: "", slots: 0, runningAttempts: [], mapOutputs: [] };
+  return { nodeId: "", role: 0, address: "", slots: 0, runningAttempts: [], mapOutputs: [], blocks: [] };
 }
 
 export const Register: MessageFns<Register> = {
@@ -1255,6 +1387,9 @@ export const Register: MessageFns<Register> = {
     }
     for (const v of message.mapOutputs) {
       writer.uint32(50).string(v!);
+    }
+    for (const v of message.blocks) {
+      BlockReport.encode(v!, writer.uint32(58).fork()).join();
     }
     return writer;
   },
@@ -1320,6 +1455,14 @@ export const Register: MessageFns<Register> = {
             message.mapOutputs.push(reader.string());
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.blocks.push(BlockReport.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1352,6 +1495,7 @@ export const Register: MessageFns<Register> = {
         : globalThis.Array.isArray(object?.map_outputs)
         ? object.map_outputs.map((e: any) => globalThis.String(e))
         : [],
+      blocks: globalThis.Array.isArray(object?.blocks) ? object.blocks.map((e: any) => BlockReport.fromJSON(e)) : [],
     };
   },
 
@@ -1375,6 +1519,9 @@ export const Register: MessageFns<Register> = {
     if (message.mapOutputs?.length) {
       obj.mapOutputs = message.mapOutputs;
     }
+    if (message.blocks?.length) {
+      obj.blocks = message.blocks.map((e) => BlockReport.toJSON(e));
+    }
     return obj;
   },
 
@@ -1389,6 +1536,92 @@ export const Register: MessageFns<Register> = {
     message.slots = object.slots ?? 0;
     message.runningAttempts = object.runningAttempts?.map((e) => e) || [];
     message.mapOutputs = object.mapOutputs?.map((e) => e) || [];
+    message.blocks = object.blocks?.map((e) => BlockReport.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseBlockReport(): BlockReport {
+  return { id: "", size: 0 };
+}
+
+export const BlockReport: MessageFns<BlockReport> = {
+  encode(message: BlockReport, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.size !== 0) {
+      writer.uint32(16).int64(message.size);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BlockReport {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBlockReport();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.size = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BlockReport {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      size: isSet(object.size) ? globalThis.Number(object.size) : 0,
+    };
+  },
+
+  toJSON(message: BlockReport): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.size !== 0) {
+      obj.size = Math.round(message.size);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BlockReport>, I>>(base?: I): BlockReport {
+    return BlockReport.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BlockReport>, I>>(object: I): BlockReport {
+    const message = createBaseBlockReport();
+    message.id = object.id ?? "";
+    message.size = object.size ?? 0;
     return message;
   },
 };
@@ -2080,6 +2313,204 @@ export const AttemptStatus_CountersEntry: MessageFns<AttemptStatus_CountersEntry
   },
 };
 
+function createBaseBlockReplicated(): BlockReplicated {
+  return { blockId: "", targetNodeId: "", ok: false, error: "" };
+}
+
+export const BlockReplicated: MessageFns<BlockReplicated> = {
+  encode(message: BlockReplicated, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.blockId !== "") {
+      writer.uint32(10).string(message.blockId);
+    }
+    if (message.targetNodeId !== "") {
+      writer.uint32(18).string(message.targetNodeId);
+    }
+    if (message.ok !== false) {
+      writer.uint32(24).bool(message.ok);
+    }
+    if (message.error !== "") {
+      writer.uint32(34).string(message.error);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BlockReplicated {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBlockReplicated();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.blockId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.targetNodeId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.ok = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.error = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BlockReplicated {
+    return {
+      blockId: isSet(object.blockId)
+        ? globalThis.String(object.blockId)
+        : isSet(object.block_id)
+        ? globalThis.String(object.block_id)
+        : "",
+      targetNodeId: isSet(object.targetNodeId)
+        ? globalThis.String(object.targetNodeId)
+        : isSet(object.target_node_id)
+        ? globalThis.String(object.target_node_id)
+        : "",
+      ok: isSet(object.ok) ? globalThis.Boolean(object.ok) : false,
+      error: isSet(object.error) ? globalThis.String(object.error) : "",
+    };
+  },
+
+  toJSON(message: BlockReplicated): unknown {
+    const obj: any = {};
+    if (message.blockId !== "") {
+      obj.blockId = message.blockId;
+    }
+    if (message.targetNodeId !== "") {
+      obj.targetNodeId = message.targetNodeId;
+    }
+    if (message.ok !== false) {
+      obj.ok = message.ok;
+    }
+    if (message.error !== "") {
+      obj.error = message.error;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BlockReplicated>, I>>(base?: I): BlockReplicated {
+    return BlockReplicated.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BlockReplicated>, I>>(object: I): BlockReplicated {
+    const message = createBaseBlockReplicated();
+    message.blockId = object.blockId ?? "";
+    message.targetNodeId = object.targetNodeId ?? "";
+    message.ok = object.ok ?? false;
+    message.error = object.error ?? "";
+    return message;
+  },
+};
+
+function createBaseBlockCorrupt(): BlockCorrupt {
+  return { blockId: "" };
+}
+
+export const BlockCorrupt: MessageFns<BlockCorrupt> = {
+  encode(message: BlockCorrupt, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.blockId !== "") {
+      writer.uint32(10).string(message.blockId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BlockCorrupt {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBlockCorrupt();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.blockId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BlockCorrupt {
+    return {
+      blockId: isSet(object.blockId)
+        ? globalThis.String(object.blockId)
+        : isSet(object.block_id)
+        ? globalThis.String(object.block_id)
+        : "",
+    };
+  },
+
+  toJSON(message: BlockCorrupt): unknown {
+    const obj: any = {};
+    if (message.blockId !== "") {
+      obj.blockId = message.blockId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BlockCorrupt>, I>>(base?: I): BlockCorrupt {
+    return BlockCorrupt.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BlockCorrupt>, I>>(object: I): BlockCorrupt {
+    const message = createBaseBlockCorrupt();
+    message.blockId = object.blockId ?? "";
+    return message;
+  },
+};
+
 function createBaseWorkerMessage(): WorkerMessage {
   return { msg: undefined };
 }
@@ -2101,6 +2532,12 @@ export const WorkerMessage: MessageFns<WorkerMessage> = {
         break;
       case "handOffResult":
         HandOffResult.encode(message.msg.value, writer.uint32(42).fork()).join();
+        break;
+      case "blockReplicated":
+        BlockReplicated.encode(message.msg.value, writer.uint32(50).fork()).join();
+        break;
+      case "blockCorrupt":
+        BlockCorrupt.encode(message.msg.value, writer.uint32(58).fork()).join();
         break;
     }
     return writer;
@@ -2159,6 +2596,22 @@ export const WorkerMessage: MessageFns<WorkerMessage> = {
             message.msg = { $case: "handOffResult", value: HandOffResult.decode(reader, reader.uint32()) };
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.msg = { $case: "blockReplicated", value: BlockReplicated.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.msg = { $case: "blockCorrupt", value: BlockCorrupt.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2187,6 +2640,14 @@ export const WorkerMessage: MessageFns<WorkerMessage> = {
         ? { $case: "handOffResult", value: HandOffResult.fromJSON(object.handOffResult) }
         : isSet(object.hand_off_result)
         ? { $case: "handOffResult", value: HandOffResult.fromJSON(object.hand_off_result) }
+        : isSet(object.blockReplicated)
+        ? { $case: "blockReplicated", value: BlockReplicated.fromJSON(object.blockReplicated) }
+        : isSet(object.block_replicated)
+        ? { $case: "blockReplicated", value: BlockReplicated.fromJSON(object.block_replicated) }
+        : isSet(object.blockCorrupt)
+        ? { $case: "blockCorrupt", value: BlockCorrupt.fromJSON(object.blockCorrupt) }
+        : isSet(object.block_corrupt)
+        ? { $case: "blockCorrupt", value: BlockCorrupt.fromJSON(object.block_corrupt) }
         : undefined,
     };
   },
@@ -2203,6 +2664,10 @@ export const WorkerMessage: MessageFns<WorkerMessage> = {
       obj.draining = Draining.toJSON(message.msg.value);
     } else if (message.msg?.$case === "handOffResult") {
       obj.handOffResult = HandOffResult.toJSON(message.msg.value);
+    } else if (message.msg?.$case === "blockReplicated") {
+      obj.blockReplicated = BlockReplicated.toJSON(message.msg.value);
+    } else if (message.msg?.$case === "blockCorrupt") {
+      obj.blockCorrupt = BlockCorrupt.toJSON(message.msg.value);
     }
     return obj;
   },
@@ -2240,6 +2705,18 @@ export const WorkerMessage: MessageFns<WorkerMessage> = {
       case "handOffResult": {
         if (object.msg?.value !== undefined && object.msg?.value !== null) {
           message.msg = { $case: "handOffResult", value: HandOffResult.fromPartial(object.msg.value) };
+        }
+        break;
+      }
+      case "blockReplicated": {
+        if (object.msg?.value !== undefined && object.msg?.value !== null) {
+          message.msg = { $case: "blockReplicated", value: BlockReplicated.fromPartial(object.msg.value) };
+        }
+        break;
+      }
+      case "blockCorrupt": {
+        if (object.msg?.value !== undefined && object.msg?.value !== null) {
+          message.msg = { $case: "blockCorrupt", value: BlockCorrupt.fromPartial(object.msg.value) };
         }
         break;
       }
@@ -2642,6 +3119,170 @@ export const Release: MessageFns<Release> = {
   },
 };
 
+function createBaseReplicateBlock(): ReplicateBlock {
+  return { blockId: "", target: undefined };
+}
+
+export const ReplicateBlock: MessageFns<ReplicateBlock> = {
+  encode(message: ReplicateBlock, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.blockId !== "") {
+      writer.uint32(10).string(message.blockId);
+    }
+    if (message.target !== undefined) {
+      NodeAddress.encode(message.target, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReplicateBlock {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReplicateBlock();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.blockId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.target = NodeAddress.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReplicateBlock {
+    return {
+      blockId: isSet(object.blockId)
+        ? globalThis.String(object.blockId)
+        : isSet(object.block_id)
+        ? globalThis.String(object.block_id)
+        : "",
+      target: isSet(object.target) ? NodeAddress.fromJSON(object.target) : undefined,
+    };
+  },
+
+  toJSON(message: ReplicateBlock): unknown {
+    const obj: any = {};
+    if (message.blockId !== "") {
+      obj.blockId = message.blockId;
+    }
+    if (message.target !== undefined) {
+      obj.target = NodeAddress.toJSON(message.target);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReplicateBlock>, I>>(base?: I): ReplicateBlock {
+    return ReplicateBlock.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReplicateBlock>, I>>(object: I): ReplicateBlock {
+    const message = createBaseReplicateBlock();
+    message.blockId = object.blockId ?? "";
+    message.target = (object.target !== undefined && object.target !== null)
+      ? NodeAddress.fromPartial(object.target)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseDeleteBlocks(): DeleteBlocks {
+  return { blockIds: [] };
+}
+
+export const DeleteBlocks: MessageFns<DeleteBlocks> = {
+  encode(message: DeleteBlocks, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.blockIds) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteBlocks {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteBlocks();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.blockIds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteBlocks {
+    return {
+      blockIds: globalThis.Array.isArray(object?.blockIds)
+        ? object.blockIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.block_ids)
+        ? object.block_ids.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DeleteBlocks): unknown {
+    const obj: any = {};
+    if (message.blockIds?.length) {
+      obj.blockIds = message.blockIds;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteBlocks>, I>>(base?: I): DeleteBlocks {
+    return DeleteBlocks.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteBlocks>, I>>(object: I): DeleteBlocks {
+    const message = createBaseDeleteBlocks();
+    message.blockIds = object.blockIds?.map((e) => e) || [];
+    return message;
+  },
+};
+
 function createBaseRegistered(): Registered {
   return { nodeId: "", heartbeatIntervalMs: 0 };
 }
@@ -2760,6 +3401,12 @@ export const MasterMessage: MessageFns<MasterMessage> = {
       case "release":
         Release.encode(message.msg.value, writer.uint32(50).fork()).join();
         break;
+      case "replicateBlock":
+        ReplicateBlock.encode(message.msg.value, writer.uint32(58).fork()).join();
+        break;
+      case "deleteBlocks":
+        DeleteBlocks.encode(message.msg.value, writer.uint32(66).fork()).join();
+        break;
     }
     return writer;
   },
@@ -2825,6 +3472,22 @@ export const MasterMessage: MessageFns<MasterMessage> = {
             message.msg = { $case: "release", value: Release.decode(reader, reader.uint32()) };
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.msg = { $case: "replicateBlock", value: ReplicateBlock.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.msg = { $case: "deleteBlocks", value: DeleteBlocks.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2853,6 +3516,14 @@ export const MasterMessage: MessageFns<MasterMessage> = {
         ? { $case: "handOff", value: HandOff.fromJSON(object.hand_off) }
         : isSet(object.release)
         ? { $case: "release", value: Release.fromJSON(object.release) }
+        : isSet(object.replicateBlock)
+        ? { $case: "replicateBlock", value: ReplicateBlock.fromJSON(object.replicateBlock) }
+        : isSet(object.replicate_block)
+        ? { $case: "replicateBlock", value: ReplicateBlock.fromJSON(object.replicate_block) }
+        : isSet(object.deleteBlocks)
+        ? { $case: "deleteBlocks", value: DeleteBlocks.fromJSON(object.deleteBlocks) }
+        : isSet(object.delete_blocks)
+        ? { $case: "deleteBlocks", value: DeleteBlocks.fromJSON(object.delete_blocks) }
         : undefined,
     };
   },
@@ -2871,6 +3542,10 @@ export const MasterMessage: MessageFns<MasterMessage> = {
       obj.handOff = HandOff.toJSON(message.msg.value);
     } else if (message.msg?.$case === "release") {
       obj.release = Release.toJSON(message.msg.value);
+    } else if (message.msg?.$case === "replicateBlock") {
+      obj.replicateBlock = ReplicateBlock.toJSON(message.msg.value);
+    } else if (message.msg?.$case === "deleteBlocks") {
+      obj.deleteBlocks = DeleteBlocks.toJSON(message.msg.value);
     }
     return obj;
   },
@@ -2914,6 +3589,18 @@ export const MasterMessage: MessageFns<MasterMessage> = {
       case "release": {
         if (object.msg?.value !== undefined && object.msg?.value !== null) {
           message.msg = { $case: "release", value: Release.fromPartial(object.msg.value) };
+        }
+        break;
+      }
+      case "replicateBlock": {
+        if (object.msg?.value !== undefined && object.msg?.value !== null) {
+          message.msg = { $case: "replicateBlock", value: ReplicateBlock.fromPartial(object.msg.value) };
+        }
+        break;
+      }
+      case "deleteBlocks": {
+        if (object.msg?.value !== undefined && object.msg?.value !== null) {
+          message.msg = { $case: "deleteBlocks", value: DeleteBlocks.fromPartial(object.msg.value) };
         }
         break;
       }
@@ -4331,6 +5018,1033 @@ export const Chunk: MessageFns<Chunk> = {
   },
 };
 
+function createBaseFsPath(): FsPath {
+  return { path: "", recursive: false };
+}
+
+export const FsPath: MessageFns<FsPath> = {
+  encode(message: FsPath, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.path !== "") {
+      writer.uint32(10).string(message.path);
+    }
+    if (message.recursive !== false) {
+      writer.uint32(16).bool(message.recursive);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FsPath {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFsPath();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.recursive = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FsPath {
+    return {
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      recursive: isSet(object.recursive) ? globalThis.Boolean(object.recursive) : false,
+    };
+  },
+
+  toJSON(message: FsPath): unknown {
+    const obj: any = {};
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.recursive !== false) {
+      obj.recursive = message.recursive;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FsPath>, I>>(base?: I): FsPath {
+    return FsPath.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FsPath>, I>>(object: I): FsPath {
+    const message = createBaseFsPath();
+    message.path = object.path ?? "";
+    message.recursive = object.recursive ?? false;
+    return message;
+  },
+};
+
+function createBaseFsCreateRequest(): FsCreateRequest {
+  return { path: "", blockSize: 0, replication: 0, clientNode: "", overwrite: false };
+}
+
+export const FsCreateRequest: MessageFns<FsCreateRequest> = {
+  encode(message: FsCreateRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.path !== "") {
+      writer.uint32(10).string(message.path);
+    }
+    if (message.blockSize !== 0) {
+      writer.uint32(16).int64(message.blockSize);
+    }
+    if (message.replication !== 0) {
+      writer.uint32(24).int32(message.replication);
+    }
+    if (message.clientNode !== "") {
+      writer.uint32(34).string(message.clientNode);
+    }
+    if (message.overwrite !== false) {
+      writer.uint32(40).bool(message.overwrite);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FsCreateRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFsCreateRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.blockSize = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.replication = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.clientNode = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.overwrite = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FsCreateRequest {
+    return {
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      blockSize: isSet(object.blockSize)
+        ? globalThis.Number(object.blockSize)
+        : isSet(object.block_size)
+        ? globalThis.Number(object.block_size)
+        : 0,
+      replication: isSet(object.replication) ? globalThis.Number(object.replication) : 0,
+      clientNode: isSet(object.clientNode)
+        ? globalThis.String(object.clientNode)
+        : isSet(object.client_node)
+        ? globalThis.String(object.client_node)
+        : "",
+      overwrite: isSet(object.overwrite) ? globalThis.Boolean(object.overwrite) : false,
+    };
+  },
+
+  toJSON(message: FsCreateRequest): unknown {
+    const obj: any = {};
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.blockSize !== 0) {
+      obj.blockSize = Math.round(message.blockSize);
+    }
+    if (message.replication !== 0) {
+      obj.replication = Math.round(message.replication);
+    }
+    if (message.clientNode !== "") {
+      obj.clientNode = message.clientNode;
+    }
+    if (message.overwrite !== false) {
+      obj.overwrite = message.overwrite;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FsCreateRequest>, I>>(base?: I): FsCreateRequest {
+    return FsCreateRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FsCreateRequest>, I>>(object: I): FsCreateRequest {
+    const message = createBaseFsCreateRequest();
+    message.path = object.path ?? "";
+    message.blockSize = object.blockSize ?? 0;
+    message.replication = object.replication ?? 0;
+    message.clientNode = object.clientNode ?? "";
+    message.overwrite = object.overwrite ?? false;
+    return message;
+  },
+};
+
+function createBaseBlockLocation(): BlockLocation {
+  return { id: "", offset: 0, size: 0, replicas: [] };
+}
+
+export const BlockLocation: MessageFns<BlockLocation> = {
+  encode(message: BlockLocation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.offset !== 0) {
+      writer.uint32(16).int64(message.offset);
+    }
+    if (message.size !== 0) {
+      writer.uint32(24).int64(message.size);
+    }
+    for (const v of message.replicas) {
+      NodeAddress.encode(v!, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BlockLocation {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBlockLocation();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.offset = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.size = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.replicas.push(NodeAddress.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BlockLocation {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      offset: isSet(object.offset) ? globalThis.Number(object.offset) : 0,
+      size: isSet(object.size) ? globalThis.Number(object.size) : 0,
+      replicas: globalThis.Array.isArray(object?.replicas)
+        ? object.replicas.map((e: any) => NodeAddress.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: BlockLocation): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.offset !== 0) {
+      obj.offset = Math.round(message.offset);
+    }
+    if (message.size !== 0) {
+      obj.size = Math.round(message.size);
+    }
+    if (message.replicas?.length) {
+      obj.replicas = message.replicas.map((e) => NodeAddress.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BlockLocation>, I>>(base?: I): BlockLocation {
+    return BlockLocation.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BlockLocation>, I>>(object: I): BlockLocation {
+    const message = createBaseBlockLocation();
+    message.id = object.id ?? "";
+    message.offset = object.offset ?? 0;
+    message.size = object.size ?? 0;
+    message.replicas = object.replicas?.map((e) => NodeAddress.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseFsEntry(): FsEntry {
+  return {
+    path: "",
+    isDir: false,
+    size: 0,
+    blockSize: 0,
+    replication: 0,
+    mtimeMs: 0,
+    blocks: [],
+    liveReplicationTarget: 0,
+    open: false,
+  };
+}
+
+export const FsEntry: MessageFns<FsEntry> = {
+  encode(message: FsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.path !== "") {
+      writer.uint32(10).string(message.path);
+    }
+    if (message.isDir !== false) {
+      writer.uint32(16).bool(message.isDir);
+    }
+    if (message.size !== 0) {
+      writer.uint32(24).int64(message.size);
+    }
+    if (message.blockSize !== 0) {
+      writer.uint32(32).int64(message.blockSize);
+    }
+    if (message.replication !== 0) {
+      writer.uint32(40).int32(message.replication);
+    }
+    if (message.mtimeMs !== 0) {
+      writer.uint32(48).int64(message.mtimeMs);
+    }
+    for (const v of message.blocks) {
+      BlockLocation.encode(v!, writer.uint32(58).fork()).join();
+    }
+    if (message.liveReplicationTarget !== 0) {
+      writer.uint32(64).int32(message.liveReplicationTarget);
+    }
+    if (message.open !== false) {
+      writer.uint32(72).bool(message.open);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.isDir = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.size = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.blockSize = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.replication = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.mtimeMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.blocks.push(BlockLocation.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.liveReplicationTarget = reader.int32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.open = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FsEntry {
+    return {
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      isDir: isSet(object.isDir)
+        ? globalThis.Boolean(object.isDir)
+        : isSet(object.is_dir)
+        ? globalThis.Boolean(object.is_dir)
+        : false,
+      size: isSet(object.size) ? globalThis.Number(object.size) : 0,
+      blockSize: isSet(object.blockSize)
+        ? globalThis.Number(object.blockSize)
+        : isSet(object.block_size)
+        ? globalThis.Number(object.block_size)
+        : 0,
+      replication: isSet(object.replication) ? globalThis.Number(object.replication) : 0,
+      mtimeMs: isSet(object.mtimeMs)
+        ? globalThis.Number(object.mtimeMs)
+        : isSet(object.mtime_ms)
+        ? globalThis.Number(object.mtime_ms)
+        : 0,
+      blocks: globalThis.Array.isArray(object?.blocks)
+        ? object.blocks.map((e: any) => BlockLocation.fromJSON(e))
+        : [],
+      liveReplicationTarget: isSet(object.liveReplicationTarget)
+        ? globalThis.Number(object.liveReplicationTarget)
+        : isSet(object.live_replication_target)
+        ? globalThis.Number(object.live_replication_target)
+        : 0,
+      open: isSet(object.open) ? globalThis.Boolean(object.open) : false,
+    };
+  },
+
+  toJSON(message: FsEntry): unknown {
+    const obj: any = {};
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.isDir !== false) {
+      obj.isDir = message.isDir;
+    }
+    if (message.size !== 0) {
+      obj.size = Math.round(message.size);
+    }
+    if (message.blockSize !== 0) {
+      obj.blockSize = Math.round(message.blockSize);
+    }
+    if (message.replication !== 0) {
+      obj.replication = Math.round(message.replication);
+    }
+    if (message.mtimeMs !== 0) {
+      obj.mtimeMs = Math.round(message.mtimeMs);
+    }
+    if (message.blocks?.length) {
+      obj.blocks = message.blocks.map((e) => BlockLocation.toJSON(e));
+    }
+    if (message.liveReplicationTarget !== 0) {
+      obj.liveReplicationTarget = Math.round(message.liveReplicationTarget);
+    }
+    if (message.open !== false) {
+      obj.open = message.open;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FsEntry>, I>>(base?: I): FsEntry {
+    return FsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FsEntry>, I>>(object: I): FsEntry {
+    const message = createBaseFsEntry();
+    message.path = object.path ?? "";
+    message.isDir = object.isDir ?? false;
+    message.size = object.size ?? 0;
+    message.blockSize = object.blockSize ?? 0;
+    message.replication = object.replication ?? 0;
+    message.mtimeMs = object.mtimeMs ?? 0;
+    message.blocks = object.blocks?.map((e) => BlockLocation.fromPartial(e)) || [];
+    message.liveReplicationTarget = object.liveReplicationTarget ?? 0;
+    message.open = object.open ?? false;
+    return message;
+  },
+};
+
+function createBaseFsListing(): FsListing {
+  return { entries: [] };
+}
+
+export const FsListing: MessageFns<FsListing> = {
+  encode(message: FsListing, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.entries) {
+      FsEntry.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FsListing {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFsListing();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.entries.push(FsEntry.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FsListing {
+    return {
+      entries: globalThis.Array.isArray(object?.entries) ? object.entries.map((e: any) => FsEntry.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: FsListing): unknown {
+    const obj: any = {};
+    if (message.entries?.length) {
+      obj.entries = message.entries.map((e) => FsEntry.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FsListing>, I>>(base?: I): FsListing {
+    return FsListing.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FsListing>, I>>(object: I): FsListing {
+    const message = createBaseFsListing();
+    message.entries = object.entries?.map((e) => FsEntry.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseFsAddBlockRequest(): FsAddBlockRequest {
+  return { path: "", clientNode: "" };
+}
+
+export const FsAddBlockRequest: MessageFns<FsAddBlockRequest> = {
+  encode(message: FsAddBlockRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.path !== "") {
+      writer.uint32(10).string(message.path);
+    }
+    if (message.clientNode !== "") {
+      writer.uint32(18).string(message.clientNode);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FsAddBlockRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFsAddBlockRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.clientNode = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FsAddBlockRequest {
+    return {
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      clientNode: isSet(object.clientNode)
+        ? globalThis.String(object.clientNode)
+        : isSet(object.client_node)
+        ? globalThis.String(object.client_node)
+        : "",
+    };
+  },
+
+  toJSON(message: FsAddBlockRequest): unknown {
+    const obj: any = {};
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.clientNode !== "") {
+      obj.clientNode = message.clientNode;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FsAddBlockRequest>, I>>(base?: I): FsAddBlockRequest {
+    return FsAddBlockRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FsAddBlockRequest>, I>>(object: I): FsAddBlockRequest {
+    const message = createBaseFsAddBlockRequest();
+    message.path = object.path ?? "";
+    message.clientNode = object.clientNode ?? "";
+    return message;
+  },
+};
+
+function createBaseFsBlockWritten(): FsBlockWritten {
+  return { path: "", blockId: "", size: 0, replicas: [] };
+}
+
+export const FsBlockWritten: MessageFns<FsBlockWritten> = {
+  encode(message: FsBlockWritten, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.path !== "") {
+      writer.uint32(10).string(message.path);
+    }
+    if (message.blockId !== "") {
+      writer.uint32(18).string(message.blockId);
+    }
+    if (message.size !== 0) {
+      writer.uint32(24).int64(message.size);
+    }
+    for (const v of message.replicas) {
+      writer.uint32(34).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FsBlockWritten {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFsBlockWritten();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.blockId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.size = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.replicas.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FsBlockWritten {
+    return {
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      blockId: isSet(object.blockId)
+        ? globalThis.String(object.blockId)
+        : isSet(object.block_id)
+        ? globalThis.String(object.block_id)
+        : "",
+      size: isSet(object.size) ? globalThis.Number(object.size) : 0,
+      replicas: globalThis.Array.isArray(object?.replicas) ? object.replicas.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: FsBlockWritten): unknown {
+    const obj: any = {};
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.blockId !== "") {
+      obj.blockId = message.blockId;
+    }
+    if (message.size !== 0) {
+      obj.size = Math.round(message.size);
+    }
+    if (message.replicas?.length) {
+      obj.replicas = message.replicas;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FsBlockWritten>, I>>(base?: I): FsBlockWritten {
+    return FsBlockWritten.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FsBlockWritten>, I>>(object: I): FsBlockWritten {
+    const message = createBaseFsBlockWritten();
+    message.path = object.path ?? "";
+    message.blockId = object.blockId ?? "";
+    message.size = object.size ?? 0;
+    message.replicas = object.replicas?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseFsRenameRequest(): FsRenameRequest {
+  return { src: "", dst: "" };
+}
+
+export const FsRenameRequest: MessageFns<FsRenameRequest> = {
+  encode(message: FsRenameRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.src !== "") {
+      writer.uint32(10).string(message.src);
+    }
+    if (message.dst !== "") {
+      writer.uint32(18).string(message.dst);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FsRenameRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFsRenameRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.src = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.dst = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FsRenameRequest {
+    return {
+      src: isSet(object.src) ? globalThis.String(object.src) : "",
+      dst: isSet(object.dst) ? globalThis.String(object.dst) : "",
+    };
+  },
+
+  toJSON(message: FsRenameRequest): unknown {
+    const obj: any = {};
+    if (message.src !== "") {
+      obj.src = message.src;
+    }
+    if (message.dst !== "") {
+      obj.dst = message.dst;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FsRenameRequest>, I>>(base?: I): FsRenameRequest {
+    return FsRenameRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FsRenameRequest>, I>>(object: I): FsRenameRequest {
+    const message = createBaseFsRenameRequest();
+    message.src = object.src ?? "";
+    message.dst = object.dst ?? "";
+    return message;
+  },
+};
+
+function createBaseFsCorruptReport(): FsCorruptReport {
+  return { blockId: "", nodeId: "" };
+}
+
+export const FsCorruptReport: MessageFns<FsCorruptReport> = {
+  encode(message: FsCorruptReport, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.blockId !== "") {
+      writer.uint32(10).string(message.blockId);
+    }
+    if (message.nodeId !== "") {
+      writer.uint32(18).string(message.nodeId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FsCorruptReport {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFsCorruptReport();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.blockId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nodeId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FsCorruptReport {
+    return {
+      blockId: isSet(object.blockId)
+        ? globalThis.String(object.blockId)
+        : isSet(object.block_id)
+        ? globalThis.String(object.block_id)
+        : "",
+      nodeId: isSet(object.nodeId)
+        ? globalThis.String(object.nodeId)
+        : isSet(object.node_id)
+        ? globalThis.String(object.node_id)
+        : "",
+    };
+  },
+
+  toJSON(message: FsCorruptReport): unknown {
+    const obj: any = {};
+    if (message.blockId !== "") {
+      obj.blockId = message.blockId;
+    }
+    if (message.nodeId !== "") {
+      obj.nodeId = message.nodeId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FsCorruptReport>, I>>(base?: I): FsCorruptReport {
+    return FsCorruptReport.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FsCorruptReport>, I>>(object: I): FsCorruptReport {
+    const message = createBaseFsCorruptReport();
+    message.blockId = object.blockId ?? "";
+    message.nodeId = object.nodeId ?? "";
+    return message;
+  },
+};
+
 function createBaseShufflePut(): ShufflePut {
   return { jobId: "", mapIndex: 0, attemptId: "", partitionBytes: [], chunk: undefined };
 }
@@ -4763,6 +6477,307 @@ export const ShuffleDrop: MessageFns<ShuffleDrop> = {
   },
 };
 
+function createBaseBlockWrite(): BlockWrite {
+  return { blockId: "", pipeline: [], chunk: undefined };
+}
+
+export const BlockWrite: MessageFns<BlockWrite> = {
+  encode(message: BlockWrite, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.blockId !== "") {
+      writer.uint32(10).string(message.blockId);
+    }
+    for (const v of message.pipeline) {
+      NodeAddress.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.chunk !== undefined) {
+      Chunk.encode(message.chunk, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BlockWrite {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBlockWrite();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.blockId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pipeline.push(NodeAddress.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.chunk = Chunk.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BlockWrite {
+    return {
+      blockId: isSet(object.blockId)
+        ? globalThis.String(object.blockId)
+        : isSet(object.block_id)
+        ? globalThis.String(object.block_id)
+        : "",
+      pipeline: globalThis.Array.isArray(object?.pipeline)
+        ? object.pipeline.map((e: any) => NodeAddress.fromJSON(e))
+        : [],
+      chunk: isSet(object.chunk) ? Chunk.fromJSON(object.chunk) : undefined,
+    };
+  },
+
+  toJSON(message: BlockWrite): unknown {
+    const obj: any = {};
+    if (message.blockId !== "") {
+      obj.blockId = message.blockId;
+    }
+    if (message.pipeline?.length) {
+      obj.pipeline = message.pipeline.map((e) => NodeAddress.toJSON(e));
+    }
+    if (message.chunk !== undefined) {
+      obj.chunk = Chunk.toJSON(message.chunk);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BlockWrite>, I>>(base?: I): BlockWrite {
+    return BlockWrite.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BlockWrite>, I>>(object: I): BlockWrite {
+    const message = createBaseBlockWrite();
+    message.blockId = object.blockId ?? "";
+    message.pipeline = object.pipeline?.map((e) => NodeAddress.fromPartial(e)) || [];
+    message.chunk = (object.chunk !== undefined && object.chunk !== null) ? Chunk.fromPartial(object.chunk) : undefined;
+    return message;
+  },
+};
+
+function createBaseBlockWriteResult(): BlockWriteResult {
+  return { size: 0, storedOn: [] };
+}
+
+export const BlockWriteResult: MessageFns<BlockWriteResult> = {
+  encode(message: BlockWriteResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.size !== 0) {
+      writer.uint32(8).int64(message.size);
+    }
+    for (const v of message.storedOn) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BlockWriteResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBlockWriteResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.size = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.storedOn.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BlockWriteResult {
+    return {
+      size: isSet(object.size) ? globalThis.Number(object.size) : 0,
+      storedOn: globalThis.Array.isArray(object?.storedOn)
+        ? object.storedOn.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.stored_on)
+        ? object.stored_on.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: BlockWriteResult): unknown {
+    const obj: any = {};
+    if (message.size !== 0) {
+      obj.size = Math.round(message.size);
+    }
+    if (message.storedOn?.length) {
+      obj.storedOn = message.storedOn;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BlockWriteResult>, I>>(base?: I): BlockWriteResult {
+    return BlockWriteResult.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BlockWriteResult>, I>>(object: I): BlockWriteResult {
+    const message = createBaseBlockWriteResult();
+    message.size = object.size ?? 0;
+    message.storedOn = object.storedOn?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseBlockRead(): BlockRead {
+  return { blockId: "", offset: 0, length: 0 };
+}
+
+export const BlockRead: MessageFns<BlockRead> = {
+  encode(message: BlockRead, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.blockId !== "") {
+      writer.uint32(10).string(message.blockId);
+    }
+    if (message.offset !== 0) {
+      writer.uint32(16).int64(message.offset);
+    }
+    if (message.length !== 0) {
+      writer.uint32(24).int64(message.length);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BlockRead {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBlockRead();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.blockId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.offset = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.length = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BlockRead {
+    return {
+      blockId: isSet(object.blockId)
+        ? globalThis.String(object.blockId)
+        : isSet(object.block_id)
+        ? globalThis.String(object.block_id)
+        : "",
+      offset: isSet(object.offset) ? globalThis.Number(object.offset) : 0,
+      length: isSet(object.length) ? globalThis.Number(object.length) : 0,
+    };
+  },
+
+  toJSON(message: BlockRead): unknown {
+    const obj: any = {};
+    if (message.blockId !== "") {
+      obj.blockId = message.blockId;
+    }
+    if (message.offset !== 0) {
+      obj.offset = Math.round(message.offset);
+    }
+    if (message.length !== 0) {
+      obj.length = Math.round(message.length);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BlockRead>, I>>(base?: I): BlockRead {
+    return BlockRead.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BlockRead>, I>>(object: I): BlockRead {
+    const message = createBaseBlockRead();
+    message.blockId = object.blockId ?? "";
+    message.offset = object.offset ?? 0;
+    message.length = object.length ?? 0;
+    return message;
+  },
+};
+
 export type MasterService = typeof MasterService;
 export const MasterService = {
   /** One long-lived stream per worker: Register first, then heartbeats and attempt results. */
@@ -4821,6 +6836,106 @@ export const MasterService = {
     responseSerialize: (value: NodeStatus): Buffer => Buffer.from(NodeStatus.encode(value).finish()),
     responseDeserialize: (value: Buffer): NodeStatus => NodeStatus.decode(value),
   },
+  /** Block store namespace. */
+  fsMkdir: {
+    path: "/mr.v1.Master/FsMkdir" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: FsPath): Buffer => Buffer.from(FsPath.encode(value).finish()),
+    requestDeserialize: (value: Buffer): FsPath => FsPath.decode(value),
+    responseSerialize: (value: FsEntry): Buffer => Buffer.from(FsEntry.encode(value).finish()),
+    responseDeserialize: (value: Buffer): FsEntry => FsEntry.decode(value),
+  },
+  fsCreate: {
+    path: "/mr.v1.Master/FsCreate" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: FsCreateRequest): Buffer => Buffer.from(FsCreateRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): FsCreateRequest => FsCreateRequest.decode(value),
+    responseSerialize: (value: FsEntry): Buffer => Buffer.from(FsEntry.encode(value).finish()),
+    responseDeserialize: (value: Buffer): FsEntry => FsEntry.decode(value),
+  },
+  fsAddBlock: {
+    path: "/mr.v1.Master/FsAddBlock" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: FsAddBlockRequest): Buffer => Buffer.from(FsAddBlockRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): FsAddBlockRequest => FsAddBlockRequest.decode(value),
+    responseSerialize: (value: BlockLocation): Buffer => Buffer.from(BlockLocation.encode(value).finish()),
+    responseDeserialize: (value: Buffer): BlockLocation => BlockLocation.decode(value),
+  },
+  fsBlockDone: {
+    path: "/mr.v1.Master/FsBlockDone" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: FsBlockWritten): Buffer => Buffer.from(FsBlockWritten.encode(value).finish()),
+    requestDeserialize: (value: Buffer): FsBlockWritten => FsBlockWritten.decode(value),
+    responseSerialize: (value: Empty): Buffer => Buffer.from(Empty.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Empty => Empty.decode(value),
+  },
+  fsClose: {
+    path: "/mr.v1.Master/FsClose" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: FsPath): Buffer => Buffer.from(FsPath.encode(value).finish()),
+    requestDeserialize: (value: Buffer): FsPath => FsPath.decode(value),
+    responseSerialize: (value: FsEntry): Buffer => Buffer.from(FsEntry.encode(value).finish()),
+    responseDeserialize: (value: Buffer): FsEntry => FsEntry.decode(value),
+  },
+  fsAbandon: {
+    path: "/mr.v1.Master/FsAbandon" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: FsPath): Buffer => Buffer.from(FsPath.encode(value).finish()),
+    requestDeserialize: (value: Buffer): FsPath => FsPath.decode(value),
+    responseSerialize: (value: Empty): Buffer => Buffer.from(Empty.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Empty => Empty.decode(value),
+  },
+  fsStat: {
+    path: "/mr.v1.Master/FsStat" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: FsPath): Buffer => Buffer.from(FsPath.encode(value).finish()),
+    requestDeserialize: (value: Buffer): FsPath => FsPath.decode(value),
+    responseSerialize: (value: FsEntry): Buffer => Buffer.from(FsEntry.encode(value).finish()),
+    responseDeserialize: (value: Buffer): FsEntry => FsEntry.decode(value),
+  },
+  fsList: {
+    path: "/mr.v1.Master/FsList" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: FsPath): Buffer => Buffer.from(FsPath.encode(value).finish()),
+    requestDeserialize: (value: Buffer): FsPath => FsPath.decode(value),
+    responseSerialize: (value: FsListing): Buffer => Buffer.from(FsListing.encode(value).finish()),
+    responseDeserialize: (value: Buffer): FsListing => FsListing.decode(value),
+  },
+  fsRename: {
+    path: "/mr.v1.Master/FsRename" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: FsRenameRequest): Buffer => Buffer.from(FsRenameRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): FsRenameRequest => FsRenameRequest.decode(value),
+    responseSerialize: (value: FsEntry): Buffer => Buffer.from(FsEntry.encode(value).finish()),
+    responseDeserialize: (value: Buffer): FsEntry => FsEntry.decode(value),
+  },
+  fsDelete: {
+    path: "/mr.v1.Master/FsDelete" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: FsPath): Buffer => Buffer.from(FsPath.encode(value).finish()),
+    requestDeserialize: (value: Buffer): FsPath => FsPath.decode(value),
+    responseSerialize: (value: Empty): Buffer => Buffer.from(Empty.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Empty => Empty.decode(value),
+  },
+  fsReportCorrupt: {
+    path: "/mr.v1.Master/FsReportCorrupt" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: FsCorruptReport): Buffer => Buffer.from(FsCorruptReport.encode(value).finish()),
+    requestDeserialize: (value: Buffer): FsCorruptReport => FsCorruptReport.decode(value),
+    responseSerialize: (value: Empty): Buffer => Buffer.from(Empty.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Empty => Empty.decode(value),
+  },
   /** Workers fetch a user job module by content hash. */
   getModule: {
     path: "/mr.v1.Master/GetModule" as const,
@@ -4842,6 +6957,18 @@ export interface MasterServer extends UntypedServiceImplementation {
   listNodes: handleUnaryCall<Empty, NodeList>;
   /** Decommission a worker (as a spot interruption notice would). */
   drainNode: handleUnaryCall<NodeQuery, NodeStatus>;
+  /** Block store namespace. */
+  fsMkdir: handleUnaryCall<FsPath, FsEntry>;
+  fsCreate: handleUnaryCall<FsCreateRequest, FsEntry>;
+  fsAddBlock: handleUnaryCall<FsAddBlockRequest, BlockLocation>;
+  fsBlockDone: handleUnaryCall<FsBlockWritten, Empty>;
+  fsClose: handleUnaryCall<FsPath, FsEntry>;
+  fsAbandon: handleUnaryCall<FsPath, Empty>;
+  fsStat: handleUnaryCall<FsPath, FsEntry>;
+  fsList: handleUnaryCall<FsPath, FsListing>;
+  fsRename: handleUnaryCall<FsRenameRequest, FsEntry>;
+  fsDelete: handleUnaryCall<FsPath, Empty>;
+  fsReportCorrupt: handleUnaryCall<FsCorruptReport, Empty>;
   /** Workers fetch a user job module by content hash. */
   getModule: handleServerStreamingCall<ModuleRequest, Chunk>;
 }
@@ -4912,6 +7039,154 @@ export interface MasterClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: NodeStatus) => void,
   ): ClientUnaryCall;
+  /** Block store namespace. */
+  fsMkdir(request: FsPath, callback: (error: ServiceError | null, response: FsEntry) => void): ClientUnaryCall;
+  fsMkdir(
+    request: FsPath,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: FsEntry) => void,
+  ): ClientUnaryCall;
+  fsMkdir(
+    request: FsPath,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: FsEntry) => void,
+  ): ClientUnaryCall;
+  fsCreate(
+    request: FsCreateRequest,
+    callback: (error: ServiceError | null, response: FsEntry) => void,
+  ): ClientUnaryCall;
+  fsCreate(
+    request: FsCreateRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: FsEntry) => void,
+  ): ClientUnaryCall;
+  fsCreate(
+    request: FsCreateRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: FsEntry) => void,
+  ): ClientUnaryCall;
+  fsAddBlock(
+    request: FsAddBlockRequest,
+    callback: (error: ServiceError | null, response: BlockLocation) => void,
+  ): ClientUnaryCall;
+  fsAddBlock(
+    request: FsAddBlockRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: BlockLocation) => void,
+  ): ClientUnaryCall;
+  fsAddBlock(
+    request: FsAddBlockRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: BlockLocation) => void,
+  ): ClientUnaryCall;
+  fsBlockDone(
+    request: FsBlockWritten,
+    callback: (error: ServiceError | null, response: Empty) => void,
+  ): ClientUnaryCall;
+  fsBlockDone(
+    request: FsBlockWritten,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Empty) => void,
+  ): ClientUnaryCall;
+  fsBlockDone(
+    request: FsBlockWritten,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Empty) => void,
+  ): ClientUnaryCall;
+  fsClose(request: FsPath, callback: (error: ServiceError | null, response: FsEntry) => void): ClientUnaryCall;
+  fsClose(
+    request: FsPath,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: FsEntry) => void,
+  ): ClientUnaryCall;
+  fsClose(
+    request: FsPath,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: FsEntry) => void,
+  ): ClientUnaryCall;
+  fsAbandon(request: FsPath, callback: (error: ServiceError | null, response: Empty) => void): ClientUnaryCall;
+  fsAbandon(
+    request: FsPath,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Empty) => void,
+  ): ClientUnaryCall;
+  fsAbandon(
+    request: FsPath,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Empty) => void,
+  ): ClientUnaryCall;
+  fsStat(request: FsPath, callback: (error: ServiceError | null, response: FsEntry) => void): ClientUnaryCall;
+  fsStat(
+    request: FsPath,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: FsEntry) => void,
+  ): ClientUnaryCall;
+  fsStat(
+    request: FsPath,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: FsEntry) => void,
+  ): ClientUnaryCall;
+  fsList(request: FsPath, callback: (error: ServiceError | null, response: FsListing) => void): ClientUnaryCall;
+  fsList(
+    request: FsPath,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: FsListing) => void,
+  ): ClientUnaryCall;
+  fsList(
+    request: FsPath,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: FsListing) => void,
+  ): ClientUnaryCall;
+  fsRename(
+    request: FsRenameRequest,
+    callback: (error: ServiceError | null, response: FsEntry) => void,
+  ): ClientUnaryCall;
+  fsRename(
+    request: FsRenameRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: FsEntry) => void,
+  ): ClientUnaryCall;
+  fsRename(
+    request: FsRenameRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: FsEntry) => void,
+  ): ClientUnaryCall;
+  fsDelete(request: FsPath, callback: (error: ServiceError | null, response: Empty) => void): ClientUnaryCall;
+  fsDelete(
+    request: FsPath,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Empty) => void,
+  ): ClientUnaryCall;
+  fsDelete(
+    request: FsPath,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Empty) => void,
+  ): ClientUnaryCall;
+  fsReportCorrupt(
+    request: FsCorruptReport,
+    callback: (error: ServiceError | null, response: Empty) => void,
+  ): ClientUnaryCall;
+  fsReportCorrupt(
+    request: FsCorruptReport,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Empty) => void,
+  ): ClientUnaryCall;
+  fsReportCorrupt(
+    request: FsCorruptReport,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Empty) => void,
+  ): ClientUnaryCall;
   /** Workers fetch a user job module by content hash. */
   getModule(request: ModuleRequest, options?: Partial<CallOptions>): ClientReadableStream<Chunk>;
   getModule(request: ModuleRequest, metadata?: Metadata, options?: Partial<CallOptions>): ClientReadableStream<Chunk>;
@@ -4920,6 +7195,64 @@ export interface MasterClient extends Client {
 export const MasterClient = makeGenericClientConstructor(MasterService, "mr.v1.Master") as unknown as {
   new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): MasterClient;
   service: typeof MasterService;
+  serviceName: string;
+};
+
+export type BlocksService = typeof BlocksService;
+export const BlocksService = {
+  /** Stores a block here and forwards it down the pipeline (client -> core A -> core B -> ...). */
+  write: {
+    path: "/mr.v1.Blocks/Write" as const,
+    requestStream: true as const,
+    responseStream: false as const,
+    requestSerialize: (value: BlockWrite): Buffer => Buffer.from(BlockWrite.encode(value).finish()),
+    requestDeserialize: (value: Buffer): BlockWrite => BlockWrite.decode(value),
+    responseSerialize: (value: BlockWriteResult): Buffer => Buffer.from(BlockWriteResult.encode(value).finish()),
+    responseDeserialize: (value: Buffer): BlockWriteResult => BlockWriteResult.decode(value),
+  },
+  /** Streams a block range, every 512 KiB checked against its stored CRC32C. */
+  read: {
+    path: "/mr.v1.Blocks/Read" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: BlockRead): Buffer => Buffer.from(BlockRead.encode(value).finish()),
+    requestDeserialize: (value: Buffer): BlockRead => BlockRead.decode(value),
+    responseSerialize: (value: Chunk): Buffer => Buffer.from(Chunk.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Chunk => Chunk.decode(value),
+  },
+} as const;
+
+export interface BlocksServer extends UntypedServiceImplementation {
+  /** Stores a block here and forwards it down the pipeline (client -> core A -> core B -> ...). */
+  write: handleClientStreamingCall<BlockWrite, BlockWriteResult>;
+  /** Streams a block range, every 512 KiB checked against its stored CRC32C. */
+  read: handleServerStreamingCall<BlockRead, Chunk>;
+}
+
+export interface BlocksClient extends Client {
+  /** Stores a block here and forwards it down the pipeline (client -> core A -> core B -> ...). */
+  write(callback: (error: ServiceError | null, response: BlockWriteResult) => void): ClientWritableStream<BlockWrite>;
+  write(
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: BlockWriteResult) => void,
+  ): ClientWritableStream<BlockWrite>;
+  write(
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: BlockWriteResult) => void,
+  ): ClientWritableStream<BlockWrite>;
+  write(
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: BlockWriteResult) => void,
+  ): ClientWritableStream<BlockWrite>;
+  /** Streams a block range, every 512 KiB checked against its stored CRC32C. */
+  read(request: BlockRead, options?: Partial<CallOptions>): ClientReadableStream<Chunk>;
+  read(request: BlockRead, metadata?: Metadata, options?: Partial<CallOptions>): ClientReadableStream<Chunk>;
+}
+
+export const BlocksClient = makeGenericClientConstructor(BlocksService, "mr.v1.Blocks") as unknown as {
+  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): BlocksClient;
+  service: typeof BlocksService;
   serviceName: string;
 };
 

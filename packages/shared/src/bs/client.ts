@@ -1,0 +1,182 @@
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import * as grpc from '@grpc/grpc-js';
+import { MrError } from '../errors.js';
+import { CHUNK_BYTES, checkChunk, makeChunk } from '../rpc/chunks.js';
+import { blocksClient, unary } from '../rpc/clients.js';
+import { fromServiceError } from '../rpc/status.js';
+import type { BlockLocation, BlockWrite, FsEntry, MasterClient } from '../gen/mr/v1/cluster.js';
+
+export const DEFAULT_BLOCK_SIZE = 64 * 1024 * 1024;
+
+/** `bs://a/b` -> `/a/b` (the namespace path). */
+export function bsPath(uri: string): string {
+  if (!uri.startsWith('bs://')) throw new MrError('MR_ERR_BAD_URI', `${uri} is not a bs:// URI`);
+  return '/' + uri.slice('bs://'.length).replace(/^\/+/, '');
+}
+
+export interface PutOptions {
+  blockSize?: number;
+  /** 0 = the master's default (3, capped by live core workers). */
+  replication?: number;
+  overwrite?: boolean;
+  onProgress?(bytes: number): void;
+}
+
+/**
+ * The block store client (issue 4): writes go block by block through a replication pipeline of
+ * core workers the master picks; reads go to the first live replica and fail over to the next on
+ * any error, including a checksum mismatch (which the serving node reports itself).
+ */
+export class BlockStoreClient {
+  private readonly peers = new Map<string, ReturnType<typeof blocksClient>>();
+
+  constructor(
+    private readonly master: MasterClient,
+    private readonly token: string,
+    /** The caller's node id when it is a core worker: it gets the first replica, and reads prefer it. */
+    private readonly localNode?: string,
+  ) {}
+
+  close(): void {
+    for (const c of this.peers.values()) c.close();
+    this.peers.clear();
+  }
+
+  private peer(address: string) {
+    let c = this.peers.get(address);
+    if (!c) this.peers.set(address, (c = blocksClient(address, this.token)));
+    return c;
+  }
+
+  private call<Req, Res>(method: keyof MasterClient, req: Req): Promise<Res> {
+    const fn = (this.master[method] as (...a: unknown[]) => unknown).bind(this.master) as Parameters<typeof unary<Req, Res>>[0];
+    return unary<Req, Res>(fn, req, 60_000).catch((e: unknown) => {
+      throw fromServiceError(e, 'master');
+    });
+  }
+
+  stat(path: string): Promise<FsEntry> {
+    return this.call('fsStat', { path, recursive: false });
+  }
+
+  list(path: string, recursive = false): Promise<FsEntry[]> {
+    return this.call<unknown, { entries: FsEntry[] }>('fsList', { path, recursive }).then((r) => r.entries);
+  }
+
+  mkdir(path: string): Promise<FsEntry> {
+    return this.call('fsMkdir', { path, recursive: true });
+  }
+
+  rename(src: string, dst: string): Promise<FsEntry> {
+    return this.call('fsRename', { src, dst });
+  }
+
+  delete(path: string, recursive: boolean): Promise<void> {
+    return this.call('fsDelete', { path, recursive });
+  }
+
+  /** Writes a file from a local path or a stream; it becomes visible only when complete. */
+  async put(source: string | Readable, path: string, o: PutOptions = {}): Promise<FsEntry> {
+    const blockSize = o.blockSize ?? DEFAULT_BLOCK_SIZE;
+    await this.call('fsCreate', { path, blockSize, replication: o.replication ?? 0, clientNode: this.localNode ?? '', overwrite: o.overwrite === true });
+    let written = 0;
+    try {
+      const input = typeof source === 'string' ? createReadStream(source, { highWaterMark: CHUNK_BYTES }) : source;
+      let block: BlockWriter | undefined;
+      for await (const raw of input as AsyncIterable<Buffer>) {
+        let data = raw;
+        while (data.length > 0) {
+          block ??= await this.openBlock(path);
+          const n = Math.min(data.length, blockSize - block.size);
+          await block.write(data.subarray(0, n));
+          data = data.subarray(n);
+          written += n;
+          o.onProgress?.(written);
+          if (block.size === blockSize) {
+            await block.finish();
+            block = undefined;
+          }
+        }
+      }
+      if (block) await block.finish();
+      return await this.call('fsClose', { path, recursive: false });
+    } catch (e) {
+      await this.call('fsAbandon', { path, recursive: false }).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  private async openBlock(path: string): Promise<BlockWriter> {
+    const loc = await this.call<unknown, BlockLocation>('fsAddBlock', { path, clientNode: this.localNode ?? '' });
+    const [first, ...rest] = loc.replicas;
+    if (!first) throw new MrError('MR_ERR_FS_NO_DATANODES', 'the master gave no core worker for a new block');
+    let stream!: grpc.ClientWritableStream<BlockWrite>;
+    const result = new Promise<{ size: number; storedOn: string[] }>((res, rej) => {
+      stream = this.peer(first.address).write((e, r) => (e ? rej(fromServiceError(e, `core worker ${first.address}`)) : res(r)));
+    });
+    result.catch(() => undefined); // observed by finish() or the drain race
+    stream.write({ blockId: loc.id, pipeline: rest, chunk: undefined });
+    const w: BlockWriter = {
+      size: 0,
+      write: async (data: Buffer) => {
+        for (let off = 0; off < data.length; off += CHUNK_BYTES) {
+          const piece = data.subarray(off, off + CHUNK_BYTES);
+          w.size += piece.length;
+          if (!stream.write({ blockId: '', pipeline: [], chunk: makeChunk(piece) })) {
+            await Promise.race([new Promise((r) => stream.once('drain', r)), result]);
+          }
+        }
+      },
+      finish: async () => {
+        stream.end();
+        const r = await result;
+        await this.call('fsBlockDone', { path, blockId: loc.id, size: r.size, replicas: r.storedOn });
+      },
+    };
+    return w;
+  }
+
+  /** The bytes of a file from `offset` (default: all of it), block by block, failing over between replicas. */
+  async *read(path: string, offset = 0, length = Infinity): AsyncGenerator<Buffer> {
+    const entry = await this.stat(path);
+    if (entry.isDir) throw new MrError('MR_ERR_FS_IS_DIR', `bs://${path.replace(/^\//, '')} is a directory`);
+    const end = Math.min(entry.size, offset + length);
+    for (const b of entry.blocks) {
+      if (b.offset + b.size <= offset) continue;
+      if (b.offset >= end) break;
+      const from = Math.max(0, offset - b.offset);
+      const to = Math.min(b.size, end - b.offset);
+      yield* this.readBlock(path, b, from, to - from);
+    }
+  }
+
+  private async *readBlock(path: string, b: BlockLocation, offset: number, length: number): AsyncGenerator<Buffer> {
+    const replicas = [...b.replicas].sort((x, y) => Number(y.nodeId === this.localNode) - Number(x.nodeId === this.localNode));
+    let done = 0;
+    let lastError: unknown;
+    for (const r of replicas) {
+      try {
+        const call = this.peer(r.address).read({ blockId: b.id, offset: offset + done, length: length - done });
+        for await (const c of call as AsyncIterable<{ data: Buffer; crc32c: number }>) {
+          const data = checkChunk(c, `block ${b.id} from ${r.nodeId}`);
+          done += data.length;
+          yield data;
+        }
+        if (done < length) throw new MrError('MR_ERR_CHECKSUM', `block ${b.id} from ${r.nodeId}: ended after ${done} of ${length} bytes`);
+        return;
+      } catch (e) {
+        lastError = MrError.is(e) ? e : fromServiceError(e, `core worker ${r.address}`);
+        // the bytes already yielded are good: the next replica continues from there
+      }
+    }
+    const why = lastError instanceof Error ? `: ${lastError.message}` : '';
+    throw new MrError('MR_ERR_FS_BLOCK_LOST', `bs://${path.replace(/^\//, '')}: no replica of block ${b.id} could be read${replicas.length === 0 ? ' (none is live)' : why}`);
+  }
+}
+
+interface BlockWriter {
+  size: number;
+  write(data: Buffer): Promise<void>;
+  finish(): Promise<void>;
+}

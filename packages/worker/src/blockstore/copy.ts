@@ -1,0 +1,24 @@
+import { blocksClient, fromServiceError, makeChunk } from '@mr/shared';
+import type { BlockStore } from './store.js';
+
+/** Re-replication: streams a block this node holds (verified as read) to another core worker. */
+export async function copyBlock(store: BlockStore, blockId: string, targetAddress: string, token: string): Promise<void> {
+  const client = blocksClient(targetAddress, token);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const call = client.write((e) => (e ? reject(fromServiceError(e, `core worker ${targetAddress}`)) : resolve()));
+      call.write({ blockId, pipeline: [], chunk: undefined });
+      void (async () => {
+        for await (const piece of store.read(blockId)) {
+          if (!call.write({ blockId: '', pipeline: [], chunk: makeChunk(piece) })) await new Promise((r) => call.once('drain', r));
+        }
+        call.end();
+      })().catch((e: unknown) => {
+        call.cancel();
+        reject(e);
+      });
+    });
+  } finally {
+    client.close();
+  }
+}

@@ -1,0 +1,105 @@
+import type * as grpc from '@grpc/grpc-js';
+import { blocksClient, checkChunk, fromServiceError, makeChunk, MrError, toServiceError, wire, type Logger } from '@mr/shared';
+import type { BlockStore } from './store.js';
+
+export interface BlocksServiceDeps {
+  store: BlockStore | undefined;
+  nodeId: string;
+  token: string;
+  log: Logger;
+  /** A stored replica failed its checksum: tell the master. */
+  onCorrupt(blockId: string): void;
+}
+
+/**
+ * The data node's gRPC service (core workers): Write stores a block and forwards it down the
+ * replication pipeline as it arrives; Read streams a verified range.
+ */
+export function blocksService(d: BlocksServiceDeps): wire.BlocksServer {
+  const noStore = () => new MrError('MR_ERR_FS_NO_DATANODES', 'this is a task worker: it stores no blocks');
+  return {
+    write(call: grpc.ServerReadableStream<wire.BlockWrite, wire.BlockWriteResult>, cb: grpc.sendUnaryData<wire.BlockWriteResult>) {
+      if (!d.store) return cb(toServiceError(noStore()), null);
+      const store = d.store;
+      let w: ReturnType<BlockStore['writer']> | undefined;
+      let next: grpc.ClientWritableStream<wire.BlockWrite> | undefined;
+      let downstream: Promise<string[]> = Promise.resolve([]);
+      let failed = false;
+      let blockId = '';
+      const fail = (e: unknown) => {
+        if (failed) return;
+        failed = true;
+        void w?.abort();
+        next?.cancel();
+        call.destroy();
+        cb(toServiceError(e), null);
+      };
+      call.on('data', (m: wire.BlockWrite) => {
+        if (failed) return;
+        try {
+          if (!w) {
+            blockId = m.blockId;
+            w = store.writer(m.blockId);
+            const [first, ...rest] = m.pipeline;
+            if (first) {
+              // forward down the pipeline; a failure there only shortens the replica list
+              downstream = new Promise((resolve) => {
+                const c = blocksClient(first.address, d.token);
+                next = c.write((e, r) => {
+                  c.close();
+                  if (e) d.log.warn({ blockId, next: first.nodeId, err: fromServiceError(e, first.address).message }, 'pipeline: downstream write failed');
+                  resolve(e ? [] : r.storedOn);
+                });
+                next.write({ blockId: m.blockId, pipeline: rest, chunk: undefined });
+              });
+            }
+          }
+          if (m.chunk && m.chunk.data.length > 0) {
+            const data = checkChunk(m.chunk, `block ${blockId}`);
+            // backpressure from both the local disk and the next node in the pipeline
+            const nextOk = next ? next.write({ blockId: '', pipeline: [], chunk: m.chunk }) : true;
+            const localOk = w.write(data);
+            if (!localOk || !nextOk) {
+              call.pause();
+              let waits = (localOk ? 0 : 1) + (nextOk ? 0 : 1);
+              const drained = () => --waits === 0 && call.resume();
+              if (!localOk) w.stream.once('drain', drained);
+              if (!nextOk) next!.once('drain', drained);
+            }
+          }
+        } catch (e) {
+          fail(e);
+        }
+      });
+      call.on('error', fail);
+      call.on('end', () => {
+        if (failed) return;
+        if (!w) return fail(new MrError('MR_ERR_SHUFFLE', 'empty block stream'));
+        next?.end();
+        w.commit().then(
+          async (size) => cb(null, { size, storedOn: [d.nodeId, ...(await downstream)] }),
+          fail,
+        );
+      });
+    },
+
+    read(call: grpc.ServerWritableStream<wire.BlockRead, wire.Chunk>) {
+      if (!d.store) return call.emit('error', toServiceError(noStore()));
+      const { blockId, offset, length } = call.request;
+      const store = d.store;
+      void (async () => {
+        for await (const piece of store.read(blockId, offset, length > 0 ? length : Infinity)) {
+          if (call.cancelled) return;
+          if (!call.write(makeChunk(piece))) await new Promise((r) => call.once('drain', r));
+        }
+        call.end();
+      })().catch((e: unknown) => {
+        if (MrError.is(e) && e.code === 'MR_ERR_CHECKSUM') {
+          d.log.warn({ blockId, err: e.message }, 'corrupt replica');
+          d.onCorrupt(blockId);
+        }
+        call.emit('error', toServiceError(e));
+      });
+    },
+  };
+}

@@ -162,9 +162,10 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
         () => session.sendBlockReplicated({ ...result, ok: true, error: '' }),
         (e: unknown) => {
           const err = MrError.is(e) ? e : toMrError(e);
-          if (err.code === 'MR_ERR_CHECKSUM') session.sendBlockCorrupt(r.blockId);
           log.warn({ ...result, err: err.message }, 'block copy failed');
           session.sendBlockReplicated({ ...result, ok: false, error: err.message });
+          // a corrupt source replica is deleted, then reported (see blockstore/service.ts)
+          if (err.code === 'MR_ERR_CHECKSUM') void blocks!.delete([r.blockId]).finally(() => session.sendBlockCorrupt(r.blockId));
         },
       );
     },

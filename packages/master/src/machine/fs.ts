@@ -264,11 +264,10 @@ export function onBlockReplicated(s: MasterState, e: Ev<'BlockReplicated'>): Act
 export function onBlockCorrupt(s: MasterState, e: Ev<'BlockCorrupt'>): Action[] {
   const b = s.fs.blocks.get(e.blockId);
   if (!b || !b.replicas.includes(e.nodeId)) return [];
+  // the data node deleted the corrupt replica before reporting it, so a new copy may go back there
   b.replicas = b.replicas.filter((n) => n !== e.nodeId);
-  // its delete may still be on the way: a new copy must not race it on the same node
-  b.dropped = [...(b.dropped ?? []), e.nodeId];
   s.fs.corruptReplicas++;
-  const actions: Action[] = [{ kind: 'DeleteBlocks', nodeId: e.nodeId, blockIds: [b.id] }];
+  const actions: Action[] = [];
   replicateBlocks(s, e.nowMs, actions);
   return actions;
 }
@@ -302,7 +301,7 @@ export function replicateBlocks(s: MasterState, nowMs: number, actions: Action[]
     const seq = Number(b.id.slice(4)) || 0;
     for (let i = 0; i < cores.length && need > 0; i++) {
       const dest = cores[(seq + i) % cores.length]!;
-      if (b.replicas.includes(dest.id) || b.copying.some((c) => c.target === dest.id) || b.dropped?.includes(dest.id)) continue;
+      if (b.replicas.includes(dest.id) || b.copying.some((c) => c.target === dest.id)) continue;
       const source = sources[(seq + i) % sources.length]!;
       actions.push({ kind: 'ReplicateBlock', nodeId: source, blockId: b.id, target: { nodeId: dest.id, address: dest.address } });
       b.copying.push({ target: dest.id, sinceMs: nowMs });

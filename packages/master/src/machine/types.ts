@@ -153,8 +153,6 @@ export interface Block {
   replicas: string[];
   /** Copies under way: target node and when it was asked for (retried after a timeout). */
   copying: { target: string; sinceMs: number }[];
-  /** Nodes whose replica was dropped as corrupt: not chosen again as copy targets. */
-  dropped?: string[];
 }
 
 export interface FsState {

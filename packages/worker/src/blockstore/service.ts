@@ -7,7 +7,7 @@ export interface BlocksServiceDeps {
   nodeId: string;
   token: string;
   log: Logger;
-  /** A stored replica failed its checksum: tell the master. */
+  /** A stored replica failed its checksum (and was deleted): tell the master. */
   onCorrupt(blockId: string): void;
 }
 
@@ -94,11 +94,12 @@ export function blocksService(d: BlocksServiceDeps): wire.BlocksServer {
         }
         call.end();
       })().catch((e: unknown) => {
-        if (MrError.is(e) && e.code === 'MR_ERR_CHECKSUM') {
-          d.log.warn({ blockId, err: e.message }, 'corrupt replica');
-          d.onCorrupt(blockId);
-        }
         call.emit('error', toServiceError(e));
+        // delete before reporting, so that a replacement copy to this node cannot race the delete
+        if (MrError.is(e) && e.code === 'MR_ERR_CHECKSUM') {
+          d.log.warn({ blockId, err: e.message }, 'corrupt replica: deleted');
+          void store.delete([blockId]).finally(() => d.onCorrupt(blockId));
+        }
       });
     },
   };

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import wordcount from '../../packages/jobs/src/wordcount.js';
 import { runOracle } from '../oracle.js';
 import { TestCluster } from './helpers/cluster.js';
-import { filesUnder } from './helpers/output.js';
-import { GUTENBERG, reapAll, waitFor } from './helpers/procs.js';
+import { filesUnder, readOutput } from './helpers/output.js';
+import { GUTENBERG, reapAll, ROOT, tempDir, waitFor } from './helpers/procs.js';
 
 interface StatJson { path: string; size: number; blockSize: number; replication: number; liveReplicationTarget: number; blocks: { id: string; offset: number; size: number; replicas: string[] }[] }
 
@@ -153,7 +153,7 @@ describe('jobs on bs:// (issue 4): word count with input and output in the block
     expect(r.code, r.stderr).toBe(0);
     const s = JSON.parse(r.stdout) as { counters: Record<string, number> };
     expect(s.counters.mapTasks).toBeGreaterThan(40); // one per 64 KiB block
-    expect(s.counters.dataLocalMaps / s.counters.mapTasks).toBeGreaterThan(0.5);
+    expect(s.counters.dataLocalMaps! / s.counters.mapTasks!).toBeGreaterThan(0.5);
     const ls = JSON.parse((await c.mr(['fs', 'ls', 'bs://out/wc', '--json'])).stdout) as { path: string }[];
     expect(ls.map((e) => e.path)).toEqual(['bs://out/wc/_SUCCESS', 'bs://out/wc/part-00000', 'bs://out/wc/part-00001', 'bs://out/wc/part-00002']);
     const expected = runOracle(wordcount, filesUnder(GUTENBERG), 3);
@@ -164,5 +164,18 @@ describe('jobs on bs:// (issue 4): word count with input and output in the block
     const again = await c.mr(['submit', 'wordcount', '--input', 'bs://books', '--output', 'bs://out/wc', '--wait']);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/output bs:\/\/out\/wc already holds _SUCCESS \(use --overwrite/);
+  });
+
+  it('chaos: kill -9 a core worker mid-job while map outputs are kept twice: right output, no map re-runs', async () => {
+    const markers = tempDir('markers-');
+    const out = join(c.dir, 'chaos-wc');
+    const id = await c.submit([join(ROOT, 'packages/jobs/dist/testing/markers.js'), '--input', GUTENBERG, '--output', out, '--reducers', '3',
+      '--param', `dir=${markers}`, '--param', 'holdMs=700', '--no-speculation']);
+    await waitFor('4 maps done', 60_000, async () => ((await c.progress(id))!.mapsDone >= 4 ? true : undefined));
+    await c.kill('core-2');
+    const s = await c.waitJob(id, 120_000);
+    expect(s.state, s.error).toBe('SUCCEEDED');
+    expect(s.counters.completedMapsReexecuted).toBe(0); // every map output had a second copy
+    expect(readOutput(out)).toEqual(runOracle(wordcount, filesUnder(GUTENBERG), 3));
   });
 });

@@ -41,6 +41,8 @@ export interface SimOptions {
   masterRestartAtMs?: number;
   /** Drain these nodes at these times (as `mr nodes drain` would). */
   drains?: { nodeId: string; atMs: number }[];
+  /** Kill these nodes (any role) at these times, for good. */
+  kills?: { nodeId: string; atMs: number }[];
   taskTimeoutMs?: number;
   maxSimMs?: number;
 }
@@ -49,6 +51,7 @@ type SimEvent =
   | MasterEvent
   | { kind: 'Restart'; nodeId: string }
   | { kind: 'MasterRestart' }
+  | { kind: 'Kill'; nodeId: string }
   | { kind: 'Report'; nodeId: string; event: MasterEvent };
 
 interface Pending {
@@ -97,6 +100,7 @@ export function simulate(o: SimOptions): SimResult {
   for (let t = 500; t < (o.maxSimMs ?? 600_000); t += 500) push(t, { kind: 'Tick', nowMs: 0 });
   if (o.masterRestartAtMs !== undefined) push(o.masterRestartAtMs, { kind: 'MasterRestart' });
   for (const d of o.drains ?? []) push(d.atMs, { kind: 'DrainRequested', nodeId: d.nodeId, nowMs: 0 });
+  for (const k of o.kills ?? []) push(k.atMs, { kind: 'Kill', nodeId: k.nodeId });
 
   let nowMs = 0;
   let steps = 0;
@@ -113,6 +117,11 @@ export function simulate(o: SimOptions): SimResult {
         running.set(ev.nodeId, new Set());
         stored.set(ev.nodeId, new Set());
         register(ev.nodeId);
+        continue;
+      case 'Kill':
+        alive.set(ev.nodeId, false);
+        running.get(ev.nodeId)?.clear();
+        apply({ kind: 'NodeDisconnected', nodeId: ev.nodeId, nowMs });
         continue;
       case 'MasterRestart': {
         // what the journal gives back: the serialized state, then MasterRecovered; workers reconnect
@@ -152,8 +161,7 @@ export function simulate(o: SimOptions): SimResult {
         const nodeId = s.attempts.get(ev.attemptId)?.nodeId;
         // a crashed worker reports nothing; a killed attempt reports nothing
         if (!nodeId || !alive.get(nodeId) || !running.get(nodeId)!.delete(ev.attemptId)) continue;
-        const target = s.attempts.get(ev.attemptId)?.shuffleTarget;
-        if (ev.kind === 'AttemptSucceeded' && target) stored.get(target)?.add(ev.attemptId);
+        if (ev.kind === 'AttemptSucceeded') for (const t of s.attempts.get(ev.attemptId)?.shuffleTargets ?? []) if (alive.get(t)) stored.get(t)?.add(ev.attemptId);
         const report: MasterEvent = { ...ev, nowMs };
         if (o.reorder) {
           push(nowMs + Math.floor(rand() * 3_000), { kind: 'Report', nodeId, event: report });

@@ -91,15 +91,37 @@ describe('fault handling on the simulated cluster (issue 3)', () => {
     for (const [task, n] of r.launches) expect(n, task).toBe(1);
   });
 
-  it('draining a core worker hands its map outputs over: it is released, no map re-runs', () => {
+  it('draining a core worker: its second copies are dropped, it is released, no map re-runs', () => {
     for (const seed of [71, 72, 73]) {
       const r = run(base(seed, { drains: [{ nodeId: 'core-1', atMs: 3_000 }, { nodeId: 'task-3', atMs: 3_500 }] }));
       const job = job0(r);
       expect(job.state, job.error).toBe('SUCCEEDED');
       expect(job.counters.completedMapsReexecuted).toBe(0);
-      expect(r.actions.filter((a) => a.kind === 'HandOff').length).toBeGreaterThan(0);
       expect(r.actions.filter((a) => a.kind === 'Release').map((a) => a.nodeId).sort()).toEqual(['core-1', 'task-3']);
     }
+  });
+
+  it('draining a core worker that holds the only copy (the other holder died) hands it over first', () => {
+    for (const seed of [74, 75]) {
+      const r = run(base(seed, { jobs: [{ maps: 400, reducers: 6 }], kills: [{ nodeId: 'core-0', atMs: 3_000 }], drains: [{ nodeId: 'core-1', atMs: 3_200 }] }));
+      const job = job0(r);
+      expect(job.state, job.error).toBe('SUCCEEDED');
+      expect(r.actions.filter((a) => a.kind === 'HandOff').length).toBeGreaterThan(0);
+      // the kill alone re-runs nothing (every map had a second copy), the drain hands over rather than re-runs
+      expect(job.counters.completedMapsReexecuted).toBe(0);
+    }
+  });
+
+  it('map outputs are kept twice: killing one core worker re-runs only maps that lost every copy', () => {
+    const r = run(base(81, { jobs: [{ maps: 400, reducers: 6 }], kills: [{ nodeId: 'core-0', atMs: 3_000 }] }));
+    expect(job0(r).state).toBe('SUCCEEDED');
+    expect(job0(r).counters.completedMapsReexecuted).toBe(0);
+    const two = run(base(82, { jobs: [{ maps: 400, reducers: 6 }], kills: [{ nodeId: 'core-0', atMs: 3_000 }, { nodeId: 'core-1', atMs: 3_000 }] }));
+    const job = job0(two);
+    expect(job.state).toBe('SUCCEEDED');
+    // only the maps whose both copies were on core-0 and core-1 ran again
+    expect(job.counters.completedMapsReexecuted).toBeGreaterThan(0);
+    expect(job.counters.completedMapsReexecuted).toBeLessThan(job.counters.mapTasks! / 2);
   });
 
   it('chaos: crashes, flaky code, hung attempts, reordering, speculation, a drain and a master restart together', () => {

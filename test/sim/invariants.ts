@@ -22,8 +22,10 @@ export function checkInvariants(s: MasterState, actions: Action[]): void {
       const task = a.spec.kind === 'map' ? job.maps[a.spec.mapIndex!]! : job.reduces[a.spec.partition!]!;
       if (task.failures >= job.spec.maxAttempts) throw new Error(`${a.spec.attemptId} started after ${task.failures} failures`);
       if (a.spec.kind === 'map') {
-        const target = s.nodes.get(a.spec.shuffleTarget!.nodeId);
-        if (!target || target.role !== 'core' || target.state !== 'ALIVE') throw new Error(`map ${a.spec.attemptId} stores output on a non-core or dead node`);
+        const targets = a.spec.shuffleTargets!.map((t) => s.nodes.get(t.nodeId));
+        if (targets.length === 0 || targets.some((t) => !t || t.role !== 'core' || t.state !== 'ALIVE')) throw new Error(`map ${a.spec.attemptId} stores output on a non-core or dead node`);
+        const cores = [...s.nodes.values()].filter((n) => n.role === 'core' && n.state === 'ALIVE').length;
+        if (new Set(targets).size !== Math.min(2, cores)) throw new Error(`map ${a.spec.attemptId} keeps ${targets.length} copies with ${cores} live cores`);
       }
     }
     if (a.kind === 'CommitTask') {

@@ -35,10 +35,19 @@ export function onAttemptSucceeded(s: MasterState, e: Ev<'AttemptSucceeded'>): A
     if (other !== a.id && s.attempts.get(other)?.state === 'RUNNING') killAttempt(s, other, `task ${task.id} done by ${a.id}`, e.nowMs, actions);
   }
   if (task.kind === 'map') {
-    assert(a.shuffleTarget, `map attempt ${a.id} without shuffle target`);
-    task.outputNode = a.shuffleTarget;
-    const holder = s.nodes.get(a.shuffleTarget);
-    if (holder?.state === 'DECOMMISSIONING') planHandOffs(s, holder, actions);
+    assert(a.shuffleTargets && a.shuffleTargets.length > 0, `map attempt ${a.id} without shuffle targets`);
+    const stored = e.storedOn ? a.shuffleTargets.filter((n) => e.storedOn!.includes(n)) : a.shuffleTargets;
+    task.outputNodes = stored.filter((n) => s.nodes.get(n)?.state !== 'DEAD');
+    if (task.outputNodes.length === 0) {
+      // every copy went away between the store and this report
+      task.state = 'PENDING';
+      task.winner = undefined;
+      addCounter(job.counters, 'completedMapsReexecuted', 1);
+    }
+    for (const n of task.outputNodes) {
+      const holder = s.nodes.get(n)!;
+      if (holder.state === 'DECOMMISSIONING') planHandOffs(s, holder, actions);
+    }
   } else if (bsOutputPath(job.spec.output) !== undefined) {
     // bs:// output: the commits are namespace renames, done right here (atomic, no I/O)
     if (!commitBsTask(s, job, a, task.index, e.nowMs, actions)) return actions;
@@ -124,21 +133,27 @@ export function killAttempt(
 }
 
 /**
- * Map outputs on a core worker are gone (it died, or came back without them): those maps run
- * again (completedMapsReexecuted), and running reduces, which were told where the old outputs
- * were, are killed to start over. `survived` lists outputs the worker still holds.
+ * Map output copies on a core worker are gone (it died, or came back without them). A map with
+ * another copy elsewhere keeps it; a map that lost every copy runs again
+ * (completedMapsReexecuted), and running reduces, which cannot fetch it, are killed to start
+ * over. `survived` lists outputs the worker still holds.
  */
 export function onMapOutputLost(s: MasterState, nodeId: string, nowMs: number, actions: Action[], survived: ReadonlySet<string> = new Set()): void {
   for (const jobId of s.jobOrder) {
     const job = getJob(s, jobId);
     if (job.state !== 'RUNNING') continue;
-    const lost = job.maps.filter((t) => t.state === 'SUCCEEDED' && t.outputNode === nodeId && !survived.has(t.winner!));
+    const lost: Task[] = [];
+    for (const t of job.maps) {
+      if (t.state !== 'SUCCEEDED' || !t.outputNodes?.includes(nodeId) || survived.has(t.winner!)) continue;
+      t.outputNodes = t.outputNodes.filter((n) => n !== nodeId);
+      if (t.handOffTo !== undefined && t.outputNodes.length === 0) t.handOffTo = undefined;
+      if (t.outputNodes.length === 0) lost.push(t);
+    }
     if (lost.length === 0) continue;
     for (const t of lost) {
       t.state = 'PENDING';
       t.winner = undefined;
-      t.outputNode = undefined;
-      t.handOffTo = undefined;
+      t.outputNodes = undefined;
       addCounter(job.counters, 'completedMapsReexecuted', 1);
     }
     for (const r of job.reduces) {

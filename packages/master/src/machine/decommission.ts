@@ -33,15 +33,22 @@ function decommission(s: MasterState, node: NodeInfo, nowMs: number, actions: Ac
   }
 }
 
-/** Copies every map output of a running job stored on `node` to a live core worker (round-robin). */
+/**
+ * For every map output of a running job on `node`: drop this copy when a live one exists
+ * elsewhere, else copy it to a live core worker (round-robin).
+ */
 export function planHandOffs(s: MasterState, node: NodeInfo, actions: Action[]): void {
   const targets = [...s.nodes.values()].filter((n) => n.role === 'core' && n.state === 'ALIVE' && n.id !== node.id);
-  if (targets.length === 0) return; // nowhere to go: those maps re-run when it leaves
   for (const jobId of s.jobOrder) {
     const job = getJob(s, jobId);
     if (job.state !== 'RUNNING') continue;
     for (const t of job.maps) {
-      if (t.state !== 'SUCCEEDED' || t.outputNode !== node.id || t.handOffTo) continue;
+      if (t.state !== 'SUCCEEDED' || !t.outputNodes?.includes(node.id) || t.handOffTo) continue;
+      if (t.outputNodes.some((n) => n !== node.id && s.nodes.get(n)?.state === 'ALIVE')) {
+        t.outputNodes = t.outputNodes.filter((n) => n !== node.id);
+        continue;
+      }
+      if (targets.length === 0) continue; // nowhere to go: the map re-runs when it leaves
       const target = targets[s.shuffleCursor++ % targets.length]!;
       t.handOffTo = target.id;
       actions.push({ kind: 'HandOff', nodeId: node.id, jobId, attemptId: t.winner!, target: { nodeId: target.id, address: target.address } });
@@ -58,7 +65,7 @@ export function onHandOffDone(s: MasterState, e: Ev<'HandOffDone'>): Action[] {
   task.handOffTo = undefined;
   const target = s.nodes.get(e.targetNodeId);
   // a failed copy is not retried: if the draining worker leaves first, the map runs again
-  if (e.ok && target && target.state === 'ALIVE') task.outputNode = target.id;
+  if (e.ok && target && target.state === 'ALIVE') task.outputNodes = [...(task.outputNodes ?? []).filter((n) => s.nodes.get(n)?.state === 'ALIVE'), target.id];
   return [];
 }
 
@@ -68,10 +75,10 @@ function holdsNeededData(s: MasterState, nodeId: string): boolean {
     const job = getJob(s, jobId);
     if (job.state !== 'RUNNING') continue; // committing or over: reduces no longer fetch
     for (const t of job.maps) {
-      if (t.state === 'SUCCEEDED' && t.outputNode === nodeId) return true;
+      if (t.state === 'SUCCEEDED' && t.outputNodes?.includes(nodeId) && !t.outputNodes.some((n) => n !== nodeId && s.nodes.get(n)?.state === 'ALIVE')) return true;
       for (const id of t.attempts) {
         const a = s.attempts.get(id)!;
-        if (a.state === 'RUNNING' && a.shuffleTarget === nodeId) return true;
+        if (a.state === 'RUNNING' && a.shuffleTargets?.includes(nodeId)) return true;
       }
     }
   }

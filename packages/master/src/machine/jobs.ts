@@ -71,8 +71,7 @@ export function endJob(s: MasterState, job: Job, state: JobState, nowMs: number,
   }
   const holders = new Set<string>();
   for (const t of job.maps) for (const id of t.attempts) {
-    const target = s.attempts.get(id)?.shuffleTarget;
-    if (target) holders.add(target);
+    for (const target of s.attempts.get(id)?.shuffleTargets ?? []) holders.add(target);
   }
   if (holders.size > 0) actions.push({ kind: 'DropShuffle', jobId: job.id, nodeIds: [...holders].sort() });
   actions.push({ kind: 'JobFinished', jobId: job.id, state, ...(job.error ? { error: job.error } : {}) });

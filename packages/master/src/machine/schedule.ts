@@ -39,13 +39,13 @@ function assign(s: MasterState, job: Job, task: Task, free: NodeInfo[], nowMs: n
   const exclude = speculative ? new Set(task.attempts.map((id) => s.attempts.get(id)!.nodeId)) : undefined;
   const node = pickNode(free, task, exclude);
   if (!node) return false;
-  let shuffleTarget: NodeInfo | undefined;
+  let shuffleTargets: NodeInfo[] | undefined;
   if (task.kind === 'map') {
-    shuffleTarget = pickShuffleTarget(s);
-    if (!shuffleTarget) return false; // waits for a core worker (onTick fails the job after a grace period)
+    shuffleTargets = pickShuffleTargets(s);
+    if (shuffleTargets.length === 0) return false; // waits for a core worker (onTick fails the job after a grace period)
   }
   if (task.split?.hosts?.includes(node.id)) addCounter(job.counters, 'dataLocalMaps', 1);
-  actions.push(launch(s, job, task, node, shuffleTarget, nowMs, speculative));
+  actions.push(launch(s, job, task, node, shuffleTargets, nowMs, speculative));
   if (freeSlots(node) === 0) free.splice(free.indexOf(node), 1);
   return true;
 }
@@ -100,14 +100,18 @@ function pickNode(free: NodeInfo[], task: Task, exclude?: Set<string>): NodeInfo
   return best;
 }
 
-/** Round-robin over live core workers, so map outputs spread evenly. */
-function pickShuffleTarget(s: MasterState): NodeInfo | undefined {
+/** Map outputs are kept twice when there are two core workers or more (issue 4). */
+export const SHUFFLE_REPLICATION = 2;
+
+/** Round-robin over live core workers, so map outputs spread evenly; consecutive ones hold the copies. */
+function pickShuffleTargets(s: MasterState): NodeInfo[] {
   const cores = aliveCores(s);
-  if (cores.length === 0) return undefined;
-  return cores[s.shuffleCursor++ % cores.length];
+  if (cores.length === 0) return [];
+  const first = s.shuffleCursor++ % cores.length;
+  return Array.from({ length: Math.min(SHUFFLE_REPLICATION, cores.length) }, (_, i) => cores[(first + i) % cores.length]!);
 }
 
-function launch(s: MasterState, job: Job, task: Task, node: NodeInfo, shuffleTarget: NodeInfo | undefined, nowMs: number, speculative: boolean): Action {
+function launch(s: MasterState, job: Job, task: Task, node: NodeInfo, shuffleTargets: NodeInfo[] | undefined, nowMs: number, speculative: boolean): Action {
   const number = task.attempts.length;
   const id = `${job.id}.${task.id}.${number}`;
   const attempt: Attempt = {
@@ -122,7 +126,7 @@ function launch(s: MasterState, job: Job, task: Task, node: NodeInfo, shuffleTar
     progressUnits: 0,
     lastProgressMs: nowMs,
     speculative,
-    ...(shuffleTarget ? { shuffleTarget: shuffleTarget.id } : {}),
+    ...(shuffleTargets ? { shuffleTargets: shuffleTargets.map((t) => t.id) } : {}),
   };
   s.attempts.set(id, attempt);
   task.attempts.push(id);
@@ -149,15 +153,15 @@ function launch(s: MasterState, job: Job, task: Task, node: NodeInfo, shuffleTar
   if (task.kind === 'map') {
     spec.mapIndex = task.index;
     spec.split = task.split;
-    spec.shuffleTarget = { nodeId: shuffleTarget!.id, address: shuffleTarget!.address };
+    spec.shuffleTargets = shuffleTargets!.map((t) => ({ nodeId: t.id, address: t.address }));
   } else {
     spec.partition = task.index;
     spec.output = job.spec.output;
     spec.attemptOutput = attemptOutputDir(job.spec.output, id);
     spec.mapOutputs = job.maps.map((m) => {
-      const holder = m.outputNode ? s.nodes.get(m.outputNode) : undefined;
-      assert(m.winner && holder && holder.state !== 'DEAD', `reduce launched before map ${m.id} has live output`);
-      return { mapIndex: m.index, attemptId: m.winner, nodeId: holder.id, address: holder.address };
+      const holders = (m.outputNodes ?? []).map((id) => s.nodes.get(id)!).filter((n) => n.state !== 'DEAD');
+      assert(m.winner && holders.length > 0, `reduce launched before map ${m.id} has live output`);
+      return { mapIndex: m.index, attemptId: m.winner, holders: holders.map((h) => ({ nodeId: h.id, address: h.address })) };
     });
   }
   return { kind: 'StartAttempt', nodeId: node.id, spec };

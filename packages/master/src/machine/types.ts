@@ -64,9 +64,9 @@ export interface Task {
   /** Nodes where an attempt of this task failed: avoided while others are free. */
   failedOn: string[];
   lastError?: string;
-  /** The attempt whose output counts: for maps, stored on `outputNode` (a core worker). */
+  /** The attempt whose output counts: for maps, stored on `outputNodes` (core workers). */
   winner?: string;
-  outputNode?: string;
+  outputNodes?: string[];
   /** A map output being copied off a draining core worker, to this core worker. */
   handOffTo?: string;
   /** Records user code threw on ("offset:N", "key:K") and how many attempts did. */
@@ -87,8 +87,8 @@ export interface Attempt {
   progressUnits: number;
   lastProgressMs: number;
   speculative: boolean;
-  /** Map attempts: the core worker that stores the output. */
-  shuffleTarget?: string;
+  /** Map attempts: the core workers that store the output (2 when there are two or more). */
+  shuffleTargets?: string[];
   error?: string;
 }
 
@@ -181,7 +181,8 @@ export type MasterEvent =
   | { kind: 'NodeDisconnected'; nodeId: string; nowMs: number }
   | { kind: 'Tick'; nowMs: number }
   | { kind: 'JobSubmitted'; jobId: string; spec: JobSpec; splits: Split[]; nowMs: number }
-  | { kind: 'AttemptSucceeded'; attemptId: string; counters: Record<string, number>; nowMs: number }
+  /** `storedOn`: for maps, the shuffle targets that really stored the output (default: all). */
+  | { kind: 'AttemptSucceeded'; attemptId: string; counters: Record<string, number>; storedOn?: string[]; nowMs: number }
   /** `lost`: an infrastructure error (shuffle peer gone), counted like a kill, not a failure. */
   | { kind: 'AttemptFailed'; attemptId: string; error: string; failedRecord?: string; lost?: boolean; nowMs: number }
   | { kind: 'JobCommitted'; jobId: string; nowMs: number }
@@ -200,8 +201,7 @@ export type FsOp =
 export interface MapOutputLocation {
   mapIndex: number;
   attemptId: string;
-  nodeId: string;
-  address: string;
+  holders: { nodeId: string; address: string }[];
 }
 
 /** What a worker needs to run one attempt. */
@@ -217,7 +217,7 @@ export interface AttemptSpec {
   sortBufferBytes: number;
   mapIndex?: number;
   split?: Split;
-  shuffleTarget?: { nodeId: string; address: string };
+  shuffleTargets?: { nodeId: string; address: string }[];
   partition?: number;
   mapOutputs?: MapOutputLocation[];
   output?: string;

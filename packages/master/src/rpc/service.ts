@@ -33,7 +33,9 @@ export function toWireJob(v: JobView): wire.JobStatus {
 const LOST_CODES = new Set(['MR_ERR_SHUFFLE', 'MR_ERR_UNREACHABLE', 'MR_ERR_CHECKSUM']);
 
 function attemptEvent(s: wire.AttemptStatus, nowMs: number): MasterEvent {
-  if (s.outcome === wire.AttemptOutcome.ATTEMPT_OUTCOME_SUCCEEDED) return { kind: 'AttemptSucceeded', attemptId: s.attemptId, counters: s.counters, nowMs };
+  if (s.outcome === wire.AttemptOutcome.ATTEMPT_OUTCOME_SUCCEEDED) {
+    return { kind: 'AttemptSucceeded', attemptId: s.attemptId, counters: s.counters, ...(s.storedOn.length > 0 ? { storedOn: s.storedOn } : {}), nowMs };
+  }
   return {
     kind: 'AttemptFailed', attemptId: s.attemptId, error: s.error || 'attempt failed', nowMs,
     ...(s.failedRecord ? { failedRecord: s.failedRecord } : {}),

@@ -9,6 +9,8 @@ import type { SegmentRange, ShuffleStore } from '../shuffle/store.js';
 export interface AttemptReport {
   attemptId: string;
   ok: boolean;
+  /** Map attempts: the core workers that stored the output. */
+  storedOn?: string[];
   error?: string;
   errorCode?: string;
   failedRecord?: string;
@@ -93,7 +95,7 @@ export class Executor {
     for (const id of [...this.running.keys()]) this.kill(id, reason);
   }
 
-  private async execute(spec: wire.AttemptSpec, signal: AbortSignal, progress: Int32Array): Promise<{ counters: Record<string, number>; partitionBytes: number[] }> {
+  private async execute(spec: wire.AttemptSpec, signal: AbortSignal, progress: Int32Array): Promise<{ counters: Record<string, number>; partitionBytes: number[]; storedOn?: string[] }> {
     const job = spec.job?.moduleHash ? { modulePath: await this.d.resolveModule(spec.job.moduleHash) } : { builtin: spec.job?.builtin ?? '' };
     const params = JSON.parse(spec.paramsJson || '{}') as Record<string, string>;
     await mkdir(this.d.scratchDir, { recursive: true });
@@ -109,7 +111,7 @@ export class Executor {
 
   private async map(spec: wire.AttemptSpec, common: CommonInput, workDir: string, signal: AbortSignal) {
     const split = spec.split!;
-    const target = spec.shuffleTarget!;
+
     const range = split.uri.startsWith('bs://')
       ? await this.materializeBsSplit(split, workDir)
       : { path: requireLocalPath(split.uri, 'input'), start: split.start, length: split.length };
@@ -123,9 +125,18 @@ export class Executor {
     );
     const { outputFile, partitionBytes } = out.map!;
     const header = { jobId: spec.jobId, mapIndex: spec.mapIndex, attemptId: spec.attemptId, partitionBytes };
-    if (target.nodeId === this.d.nodeId && this.d.store) await this.d.store.adopt(spec.jobId, spec.attemptId, outputFile, partitionBytes);
-    else await this.d.shuffle.push(target.address, header, outputFile, signal);
-    return { counters: out.counters, partitionBytes };
+    // every copy at once; the local one (a map on a core worker that is a target) last, since it moves the file
+    const targets = [...spec.shuffleTargets].sort((a, b) => Number(a.nodeId === this.d.nodeId) - Number(b.nodeId === this.d.nodeId));
+    const remote = targets.filter((t) => t.nodeId !== this.d.nodeId || !this.d.store);
+    const results = await Promise.allSettled(remote.map((t) => this.d.shuffle.push(t.address, header, outputFile, signal).then(() => t.nodeId)));
+    const storedOn = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    if (targets.some((t) => t.nodeId === this.d.nodeId) && this.d.store) {
+      await this.d.store.adopt(spec.jobId, spec.attemptId, outputFile, partitionBytes);
+      storedOn.push(this.d.nodeId);
+    }
+    // one copy is enough to go on (the master re-runs the map if it is lost too)
+    if (storedOn.length === 0) throw (results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason;
+    return { counters: out.counters, partitionBytes, storedOn };
   }
 
   private async reduce(spec: wire.AttemptSpec, common: CommonInput, workDir: string, signal: AbortSignal) {
@@ -177,14 +188,25 @@ export class Executor {
         const i = next++;
         const ref = refs[i]!;
         if (signal.aborted) throw new MrError('MR_ERR_ATTEMPT_KILLED', 'attempt killed');
-        if (ref.node!.nodeId === this.d.nodeId && this.d.store) {
+        if (this.d.store && ref.holders.some((h) => h.nodeId === this.d.nodeId)) {
           segments[i] = await this.d.store.segment(spec.jobId, ref.attemptId, spec.partition);
           continue;
         }
         const file = join(workDir, `seg-${ref.mapIndex}`);
         const req = { jobId: spec.jobId, mapIndex: ref.mapIndex, attemptId: ref.attemptId, partition: spec.partition };
-        const length = await this.d.shuffle.fetch(ref.node!.address, req, file, signal);
-        segments[i] = { file, start: 0, length };
+        // fail over between the copies; the last error stands when none can be read
+        let lastError: unknown;
+        for (const h of ref.holders) {
+          try {
+            segments[i] = { file, start: 0, length: await this.d.shuffle.fetch(h.address, req, file, signal) };
+            lastError = undefined;
+            break;
+          } catch (e) {
+            lastError = e;
+            if (signal.aborted) throw e;
+          }
+        }
+        if (lastError !== undefined) throw lastError;
         Atomics.add(progress, 0, 1);
       }
     };

@@ -52,6 +52,7 @@ export class MasterSession {
       partitionBytes: r.partitionBytes,
       failedRecord: r.failedRecord ?? '',
       errorCode: r.errorCode ?? '',
+      storedOn: r.storedOn ?? [],
     };
     this.sendOrQueue({ msg: { $case: 'attemptStatus', value: status } });
   }

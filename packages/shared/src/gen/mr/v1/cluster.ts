@@ -175,7 +175,8 @@ export interface NodeAddress {
 export interface MapOutputRef {
   mapIndex: number;
   attemptId: string;
-  node: NodeAddress | undefined;
+  /** every core worker holding a copy (a reducer fails over between them) */
+  holders: NodeAddress[];
 }
 
 export interface AttemptSpec {
@@ -189,8 +190,11 @@ export interface AttemptSpec {
   numReducers: number;
   /** map */
   mapIndex: number;
-  split: Split | undefined;
-  shuffleTarget: NodeAddress | undefined;
+  split:
+    | Split
+    | undefined;
+  /** core workers to store the map output on (2 copies when there are at least two core workers) */
+  shuffleTargets: NodeAddress[];
   sortBufferBytes: number;
   /** reduce */
   partition: number;
@@ -257,6 +261,8 @@ export interface AttemptStatus {
   failedRecord: string;
   /** the MrError code; infrastructure errors (shuffle fetch, unreachable peer) do not count as failures */
   errorCode: string;
+  /** map attempts: the core workers that stored the output */
+  storedOn: string[];
 }
 
 export interface AttemptStatus_CountersEntry {
@@ -826,7 +832,7 @@ export const NodeAddress: MessageFns<NodeAddress> = {
 };
 
 function createBaseMapOutputRef(): MapOutputRef {
-  return { mapIndex: 0, attemptId: "", node: undefined };
+  return { mapIndex: 0, attemptId: "", holders: [] };
 }
 
 export const MapOutputRef: MessageFns<MapOutputRef> = {
@@ -837,8 +843,8 @@ export const MapOutputRef: MessageFns<MapOutputRef> = {
     if (message.attemptId !== "") {
       writer.uint32(18).string(message.attemptId);
     }
-    if (message.node !== undefined) {
-      NodeAddress.encode(message.node, writer.uint32(26).fork()).join();
+    for (const v of message.holders) {
+      NodeAddress.encode(v!, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -877,7 +883,7 @@ export const MapOutputRef: MessageFns<MapOutputRef> = {
               break;
             }
 
-            message.node = NodeAddress.decode(reader, reader.uint32());
+            message.holders.push(NodeAddress.decode(reader, reader.uint32()));
             continue;
           }
         }
@@ -904,7 +910,7 @@ export const MapOutputRef: MessageFns<MapOutputRef> = {
         : isSet(object.attempt_id)
         ? globalThis.String(object.attempt_id)
         : "",
-      node: isSet(object.node) ? NodeAddress.fromJSON(object.node) : undefined,
+      holders: globalThis.Array.isArray(object?.holders) ? object.holders.map((e: any) => NodeAddress.fromJSON(e)) : [],
     };
   },
 
@@ -916,8 +922,8 @@ export const MapOutputRef: MessageFns<MapOutputRef> = {
     if (message.attemptId !== "") {
       obj.attemptId = message.attemptId;
     }
-    if (message.node !== undefined) {
-      obj.node = NodeAddress.toJSON(message.node);
+    if (message.holders?.length) {
+      obj.holders = message.holders.map((e) => NodeAddress.toJSON(e));
     }
     return obj;
   },
@@ -929,9 +935,7 @@ export const MapOutputRef: MessageFns<MapOutputRef> = {
     const message = createBaseMapOutputRef();
     message.mapIndex = object.mapIndex ?? 0;
     message.attemptId = object.attemptId ?? "";
-    message.node = (object.node !== undefined && object.node !== null)
-      ? NodeAddress.fromPartial(object.node)
-      : undefined;
+    message.holders = object.holders?.map((e) => NodeAddress.fromPartial(e)) || [];
     return message;
   },
 };
@@ -948,7 +952,7 @@ function createBaseAttemptSpec(): AttemptSpec {
     numReducers: 0,
     mapIndex: 0,
     split: undefined,
-    shuffleTarget: undefined,
+    shuffleTargets: [],
     sortBufferBytes: 0,
     partition: 0,
     mapOutputs: [],
@@ -991,8 +995,8 @@ export const AttemptSpec: MessageFns<AttemptSpec> = {
     if (message.split !== undefined) {
       Split.encode(message.split, writer.uint32(82).fork()).join();
     }
-    if (message.shuffleTarget !== undefined) {
-      NodeAddress.encode(message.shuffleTarget, writer.uint32(90).fork()).join();
+    for (const v of message.shuffleTargets) {
+      NodeAddress.encode(v!, writer.uint32(90).fork()).join();
     }
     if (message.sortBufferBytes !== 0) {
       writer.uint32(96).int64(message.sortBufferBytes);
@@ -1120,7 +1124,7 @@ export const AttemptSpec: MessageFns<AttemptSpec> = {
               break;
             }
 
-            message.shuffleTarget = NodeAddress.decode(reader, reader.uint32());
+            message.shuffleTargets.push(NodeAddress.decode(reader, reader.uint32()));
             continue;
           }
           case 12: {
@@ -1237,11 +1241,11 @@ export const AttemptSpec: MessageFns<AttemptSpec> = {
         ? globalThis.Number(object.map_index)
         : 0,
       split: isSet(object.split) ? Split.fromJSON(object.split) : undefined,
-      shuffleTarget: isSet(object.shuffleTarget)
-        ? NodeAddress.fromJSON(object.shuffleTarget)
-        : isSet(object.shuffle_target)
-        ? NodeAddress.fromJSON(object.shuffle_target)
-        : undefined,
+      shuffleTargets: globalThis.Array.isArray(object?.shuffleTargets)
+        ? object.shuffleTargets.map((e: any) => NodeAddress.fromJSON(e))
+        : globalThis.Array.isArray(object?.shuffle_targets)
+        ? object.shuffle_targets.map((e: any) => NodeAddress.fromJSON(e))
+        : [],
       sortBufferBytes: isSet(object.sortBufferBytes)
         ? globalThis.Number(object.sortBufferBytes)
         : isSet(object.sort_buffer_bytes)
@@ -1308,8 +1312,8 @@ export const AttemptSpec: MessageFns<AttemptSpec> = {
     if (message.split !== undefined) {
       obj.split = Split.toJSON(message.split);
     }
-    if (message.shuffleTarget !== undefined) {
-      obj.shuffleTarget = NodeAddress.toJSON(message.shuffleTarget);
+    if (message.shuffleTargets?.length) {
+      obj.shuffleTargets = message.shuffleTargets.map((e) => NodeAddress.toJSON(e));
     }
     if (message.sortBufferBytes !== 0) {
       obj.sortBufferBytes = Math.round(message.sortBufferBytes);
@@ -1350,9 +1354,7 @@ export const AttemptSpec: MessageFns<AttemptSpec> = {
     message.numReducers = object.numReducers ?? 0;
     message.mapIndex = object.mapIndex ?? 0;
     message.split = (object.split !== undefined && object.split !== null) ? Split.fromPartial(object.split) : undefined;
-    message.shuffleTarget = (object.shuffleTarget !== undefined && object.shuffleTarget !== null)
-      ? NodeAddress.fromPartial(object.shuffleTarget)
-      : undefined;
+    message.shuffleTargets = object.shuffleTargets?.map((e) => NodeAddress.fromPartial(e)) || [];
     message.sortBufferBytes = object.sortBufferBytes ?? 0;
     message.partition = object.partition ?? 0;
     message.mapOutputs = object.mapOutputs?.map((e) => MapOutputRef.fromPartial(e)) || [];
@@ -2004,7 +2006,16 @@ export const HandOffResult: MessageFns<HandOffResult> = {
 };
 
 function createBaseAttemptStatus(): AttemptStatus {
-  return { attemptId: "", outcome: 0, error: "", counters: {}, partitionBytes: [], failedRecord: "", errorCode: "" };
+  return {
+    attemptId: "",
+    outcome: 0,
+    error: "",
+    counters: {},
+    partitionBytes: [],
+    failedRecord: "",
+    errorCode: "",
+    storedOn: [],
+  };
 }
 
 export const AttemptStatus: MessageFns<AttemptStatus> = {
@@ -2033,6 +2044,9 @@ export const AttemptStatus: MessageFns<AttemptStatus> = {
     }
     if (message.errorCode !== "") {
       writer.uint32(58).string(message.errorCode);
+    }
+    for (const v of message.storedOn) {
+      writer.uint32(66).string(v!);
     }
     return writer;
   },
@@ -2119,6 +2133,14 @@ export const AttemptStatus: MessageFns<AttemptStatus> = {
             message.errorCode = reader.string();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.storedOn.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2169,6 +2191,11 @@ export const AttemptStatus: MessageFns<AttemptStatus> = {
         : isSet(object.error_code)
         ? globalThis.String(object.error_code)
         : "",
+      storedOn: globalThis.Array.isArray(object?.storedOn)
+        ? object.storedOn.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.stored_on)
+        ? object.stored_on.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -2201,6 +2228,9 @@ export const AttemptStatus: MessageFns<AttemptStatus> = {
     if (message.errorCode !== "") {
       obj.errorCode = message.errorCode;
     }
+    if (message.storedOn?.length) {
+      obj.storedOn = message.storedOn;
+    }
     return obj;
   },
 
@@ -2224,6 +2254,7 @@ export const AttemptStatus: MessageFns<AttemptStatus> = {
     message.partitionBytes = object.partitionBytes?.map((e) => e) || [];
     message.failedRecord = object.failedRecord ?? "";
     message.errorCode = object.errorCode ?? "";
+    message.storedOn = object.storedOn?.map((e) => e) || [];
     return message;
   },
 };

@@ -20,6 +20,9 @@ export interface MasterConfig {
   dataDir: string;
   heartbeatIntervalMs: number;
   heartbeatTimeoutMs: number;
+  /** Block store defaults (contract.md: --block-size, --replication on the master). */
+  blockSize?: number;
+  replication?: number;
   log: Logger;
   clock?: Clock;
 }
@@ -41,7 +44,12 @@ export async function startMaster(cfg: MasterConfig): Promise<RunningMaster> {
   const sessions = new Sessions();
   const shuffleAddress = (nodeId: string) => driver.state.nodes.get(nodeId)?.address;
 
-  const { journal, state, replayed, recovered } = Journal.open(join(cfg.dataDir, 'journal'), { heartbeatTimeoutMs: cfg.heartbeatTimeoutMs });
+  const machineConfig = {
+    heartbeatTimeoutMs: cfg.heartbeatTimeoutMs,
+    ...(cfg.blockSize ? { defaultBlockSize: cfg.blockSize } : {}),
+    ...(cfg.replication ? { defaultReplication: cfg.replication } : {}),
+  };
+  const { journal, state, replayed, recovered } = Journal.open(join(cfg.dataDir, 'journal'), machineConfig);
   if (recovered) log.info({ jobs: state.jobOrder.length, nodes: state.nodes.size, replayed }, 'recovered state from the journal');
   const driver: Driver = new Driver(
     {

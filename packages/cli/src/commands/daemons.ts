@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { startMaster } from '@mr/master';
 import { createLogger, defaultMasterDataDir, MrError, requireClusterToken, type Logger } from '@mr/shared';
 import { startWorker } from '@mr/worker';
-import { durationFlag, intFlag } from '../options.js';
+import { durationFlag, intFlag, sizeFlag } from '../options.js';
 
 function daemonLogger(name: string, verbose: boolean | undefined): Logger {
   return createLogger({ name, level: verbose ? 'debug' : 'info' });
@@ -39,11 +39,14 @@ export function masterCommand(): Command {
     .option('--advertise <HOST>', 'address to tell others (default: the bind host)')
     .addOption(new Option('--heartbeat-timeout <DURATION>', 'a worker is DEAD after this long without a heartbeat').argParser(durationFlag('--heartbeat-timeout')).default(5_000, '5s'))
     .addOption(new Option('--heartbeat-interval <DURATION>', 'how often workers send heartbeats').argParser(durationFlag('--heartbeat-interval')).default(1_000, '1s'))
+    .addOption(new Option('--block-size <SIZE>', 'default block size of block-store files').argParser(sizeFlag('--block-size')).default(64 * 1024 * 1024, '64m'))
+    .addOption(new Option('--replication <N>', 'default replicas per block (capped by live core workers)').argParser(intFlag('--replication', 1, 16)).default(3))
     .option('--verbose', 'debug logs')
-    .action(async (o: { port: number; httpPort: number; data: string; bind: string; advertise?: string; heartbeatTimeout: number; heartbeatInterval: number; verbose?: boolean }) => {
+    .action(async (o: { port: number; httpPort: number; data: string; bind: string; advertise?: string; heartbeatTimeout: number; heartbeatInterval: number; blockSize: number; replication: number; verbose?: boolean }) => {
       const log = daemonLogger('master', o.verbose);
       const m = await startMaster({
         bind: o.bind, ...(o.advertise ? { advertise: o.advertise } : {}), port: o.port, httpPort: o.httpPort, dataDir: o.data,
+        blockSize: o.blockSize, replication: o.replication,
         heartbeatIntervalMs: o.heartbeatInterval, heartbeatTimeoutMs: o.heartbeatTimeout, log,
       });
       await untilSignal(m.close, log);

@@ -114,7 +114,7 @@ export function fsCommand(io: Io): Command {
   fs.command('put')
     .description('copy a local file into the block store (parents are created; an existing file is refused)')
     .argument('<LOCAL>').argument('<BS_URI>')
-    .addOption(new Option('--block-size <SIZE>', 'block size for this file (default: 64m)').argParser(sizeFlag('--block-size')))
+    .addOption(new Option('--block-size <SIZE>', "block size for this file (default: the master's --block-size, 64m)").argParser(sizeFlag('--block-size')))
     .addOption(new Option('--replication <N>', 'replicas per block (default: min(3, live core workers))').argParser(intFlag('--replication', 1, 16)))
     .option('--overwrite', 'replace an existing file')
     .action(run(async (ctx, local: string, dest: string, o: { blockSize?: number; replication?: number; overwrite?: boolean }) => {

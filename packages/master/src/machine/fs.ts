@@ -1,4 +1,3 @@
-import { assert } from './state.js';
 import type { Action, Block, FsDir, FsFile, FsOp, FsState, MasterEvent, MasterState, NodeInfo } from './types.js';
 
 type Ev<K extends MasterEvent['kind']> = Extract<MasterEvent, { kind: K }>;
@@ -9,7 +8,6 @@ type Ev<K extends MasterEvent['kind']> = Extract<MasterEvent, { kind: K }>;
  * machine: requests come in as events and are answered by Reply actions; block copies and
  * deletions go out as actions.
  */
-export const DEFAULT_REPLICATION = 3;
 /** A copy not confirmed within this long is asked for again. */
 const COPY_TIMEOUT_MS = 60_000;
 /** At most this many block copies are started per tick (bounds the burst after a node dies). */
@@ -121,8 +119,9 @@ function create(s: MasterState, path: string, op: Extract<FsOp, { op: 'create' }
   const parent = s.fs.entries.get(parentOf(path));
   if (parent?.kind === 'file') throw new FsFail('MR_ERR_FS_NOT_DIR', `bs://${parentOf(path).slice(1)} is a file`);
   mkdirs(s.fs, parentOf(path), nowMs);
-  assert(op.blockSize > 0, 'block size > 0');
-  s.fs.entries.set(path, { kind: 'file', path, size: 0, blockSize: op.blockSize, replication: op.replication > 0 ? op.replication : DEFAULT_REPLICATION, blocks: [], open: true, mtimeMs: nowMs });
+  const blockSize = op.blockSize > 0 ? op.blockSize : s.config.defaultBlockSize;
+  const replication = op.replication > 0 ? op.replication : s.config.defaultReplication;
+  s.fs.entries.set(path, { kind: 'file', path, size: 0, blockSize, replication, blocks: [], open: true, mtimeMs: nowMs });
   return path;
 }
 

@@ -1,6 +1,8 @@
 import type { Attempt, Job, MachineConfig, MasterState, NodeInfo, Task } from './types.js';
 
-export const DEFAULT_MACHINE_CONFIG: MachineConfig = { heartbeatTimeoutMs: 5_000, recoveryGraceMs: 10_000, noCoreGraceMs: 30_000 };
+export const DEFAULT_MACHINE_CONFIG: MachineConfig = {
+  heartbeatTimeoutMs: 5_000, recoveryGraceMs: 10_000, noCoreGraceMs: 30_000, defaultBlockSize: 64 * 1024 * 1024, defaultReplication: 3,
+};
 
 export function initialState(config: Partial<MachineConfig> = {}): MasterState {
   return {

@@ -110,6 +110,9 @@ export interface MachineConfig {
   recoveryGraceMs: number;
   /** Running jobs wait this long for a core worker (to hold shuffle data) when none is alive, then fail. */
   noCoreGraceMs: number;
+  /** Block store defaults for files created without their own (--block-size, --replication on the master). */
+  defaultBlockSize: number;
+  defaultReplication: number;
 }
 
 export interface MasterState {

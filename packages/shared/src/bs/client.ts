@@ -7,8 +7,6 @@ import { blocksClient, unary } from '../rpc/clients.js';
 import { fromServiceError } from '../rpc/status.js';
 import type { BlockLocation, BlockWrite, FsEntry, MasterClient } from '../gen/mr/v1/cluster.js';
 
-export const DEFAULT_BLOCK_SIZE = 64 * 1024 * 1024;
-
 /** `bs://a/b` -> `/a/b` (the namespace path). */
 export function bsPath(uri: string): string {
   if (!uri.startsWith('bs://')) throw new MrError('MR_ERR_BAD_URI', `${uri} is not a bs:// URI`);
@@ -78,8 +76,9 @@ export class BlockStoreClient {
 
   /** Writes a file from a local path or a stream; it becomes visible only when complete. */
   async put(source: string | Readable, path: string, o: PutOptions = {}): Promise<FsEntry> {
-    const blockSize = o.blockSize ?? DEFAULT_BLOCK_SIZE;
-    await this.call('fsCreate', { path, blockSize, replication: o.replication ?? 0, clientNode: this.localNode ?? '', overwrite: o.overwrite === true });
+    // 0 = the master's defaults (--block-size, --replication on the master)
+    const created = await this.call<unknown, FsEntry>('fsCreate', { path, blockSize: o.blockSize ?? 0, replication: o.replication ?? 0, clientNode: this.localNode ?? '', overwrite: o.overwrite === true });
+    const blockSize = created.blockSize;
     let written = 0;
     try {
       const input = typeof source === 'string' ? createReadStream(source, { highWaterMark: CHUNK_BYTES }) : source;

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { initialState } from './state.js';
+import { step } from './step.js';
+import type { Action, FsOp, MasterState } from './types.js';
+
+function cluster(cores: number): MasterState {
+  const s = initialState();
+  for (let i = 1; i <= cores; i++) step(s, { kind: 'NodeRegistered', nodeId: `core-${i}`, role: 'core', address: `c${i}:1`, slots: 1, running: [], mapOutputs: [], nowMs: 0 });
+  return s;
+}
+
+let req = 0;
+function fs(s: MasterState, op: FsOp, nowMs = 1): { reply: Extract<Action, { kind: 'Reply' }>; actions: Action[] } {
+  const { actions } = step(s, { kind: 'FsRequest', requestId: ++req, op, nowMs });
+  return { reply: actions.find((a): a is Extract<Action, { kind: 'Reply' }> => a.kind === 'Reply')!, actions };
+}
+const ok = (r: ReturnType<typeof fs>) => {
+  if (!r.reply.ok) throw new Error(r.reply.message);
+  return r.reply.value;
+};
+const err = (r: ReturnType<typeof fs>) => (r.reply.ok ? 'ok' : r.reply.code);
+
+/** Writes a closed file of `blocks` blocks of 10 bytes, replicas as the pipeline would report them. */
+function write(s: MasterState, path: string, blocks: number, replication = 3): string[] {
+  ok(fs(s, { op: 'create', path, blockSize: 10, replication, overwrite: false }));
+  const ids: string[] = [];
+  for (let i = 0; i < blocks; i++) {
+    const b = ok(fs(s, { op: 'addBlock', path })) as { id: string; targets: { nodeId: string }[] };
+    ok(fs(s, { op: 'blockDone', path, blockId: b.id, size: 10, replicas: b.targets.map((t) => t.nodeId) }));
+    ids.push(b.id);
+  }
+  ok(fs(s, { op: 'close', path }));
+  return ids;
+}
+
+describe('block store namespace (pure, issue 4)', () => {
+  it('write-once files, visible only after close; parents are created; paths are checked', () => {
+    const s = cluster(3);
+    ok(fs(s, { op: 'create', path: '/a/b/f', blockSize: 10, replication: 0, overwrite: false }));
+    expect(s.fs.entries.get('/a/b')?.kind).toBe('dir');
+    expect(err(fs(s, { op: 'create', path: '/a/b/f', blockSize: 10, replication: 0, overwrite: false }))).toBe('MR_ERR_FS_EXISTS');
+    ok(fs(s, { op: 'close', path: '/a/b/f' }));
+    expect(err(fs(s, { op: 'create', path: '/a/b/f', blockSize: 10, replication: 0, overwrite: false }))).toBe('MR_ERR_FS_EXISTS');
+    expect(err(fs(s, { op: 'create', path: '/a/../x', blockSize: 10, replication: 0, overwrite: false }))).toBe('MR_ERR_FS_BAD_PATH');
+    expect(err(fs(s, { op: 'create', path: 'rel', blockSize: 10, replication: 0, overwrite: false }))).toBe('MR_ERR_FS_BAD_PATH');
+    expect(err(fs(s, { op: 'create', path: '/a/b/f/g', blockSize: 10, replication: 0, overwrite: false }))).toBe('MR_ERR_FS_NOT_DIR');
+    expect(err(fs(s, { op: 'mkdir', path: '/a/b/f' }))).toBe('MR_ERR_FS_EXISTS');
+  });
+
+  it('blocks go to distinct live cores, the writer first; replication is capped by live cores', () => {
+    const s = cluster(2);
+    ok(fs(s, { op: 'create', path: '/f', blockSize: 10, replication: 3, overwrite: false }));
+    const b = ok(fs(s, { op: 'addBlock', path: '/f', clientNode: 'core-2' })) as { targets: { nodeId: string }[] };
+    expect(b.targets.map((t) => t.nodeId)).toEqual(['core-2', 'core-1']);
+    expect(err(fs(cluster(0), { op: 'create', path: '/g', blockSize: 10, replication: 1, overwrite: false }))).toBe('MR_ERR_FS_NO_DATANODES');
+  });
+
+  it('rename moves a directory and its files atomically; delete needs -r for a non-empty directory', () => {
+    const s = cluster(3);
+    const ids = write(s, '/d/x/f', 2);
+    ok(fs(s, { op: 'rename', src: '/d', dst: '/e/d2' }));
+    expect([...s.fs.entries.keys()].sort()).toEqual(['/', '/e', '/e/d2', '/e/d2/x', '/e/d2/x/f']);
+    expect(ids.map((id) => s.fs.blocks.get(id)!.path)).toEqual(['/e/d2/x/f', '/e/d2/x/f']);
+    expect(err(fs(s, { op: 'rename', src: '/e', dst: '/e/d2/inside' }))).toBe('MR_ERR_FS_BAD_PATH');
+    expect(err(fs(s, { op: 'delete', path: '/e', recursive: false }))).toBe('MR_ERR_FS_NOT_EMPTY');
+    const del = fs(s, { op: 'delete', path: '/e', recursive: true });
+    expect(del.reply.ok).toBe(true);
+    // every replica of every block is told to go
+    const deletes = del.actions.filter((a) => a.kind === 'DeleteBlocks');
+    expect(deletes.map((a) => a.nodeId).sort()).toEqual(['core-1', 'core-2', 'core-3']);
+    expect(s.fs.blocks.size).toBe(0);
+  });
+
+  it('a dead core: its replicas stop counting and copies are made to a live core lacking one', () => {
+    const s = cluster(4);
+    const ids = write(s, '/f', 3, 3);
+    const holder = s.fs.blocks.get(ids[0]!)!.replicas[0]!;
+    const { actions } = step(s, { kind: 'NodeDisconnected', nodeId: holder, nowMs: 5 });
+    const copies = actions.filter((a): a is Extract<Action, { kind: 'ReplicateBlock' }> => a.kind === 'ReplicateBlock');
+    expect(copies.length).toBeGreaterThan(0);
+    for (const c of copies) {
+      const b = s.fs.blocks.get(c.blockId)!;
+      expect(b.replicas).not.toContain(holder);
+      expect(b.replicas).not.toContain(c.target.nodeId);
+      expect(b.replicas).toContain(c.nodeId);
+      step(s, { kind: 'BlockReplicated', nodeId: c.nodeId, blockId: c.blockId, targetNodeId: c.target.nodeId, ok: true, nowMs: 6 });
+    }
+    for (const id of ids) expect(s.fs.blocks.get(id)!.replicas).toHaveLength(3);
+    // nothing more to do on the next tick
+    expect(step(s, { kind: 'Tick', nowMs: 7 }).actions.filter((a) => a.kind === 'ReplicateBlock')).toEqual([]);
+  });
+
+  it('a corrupt replica is dropped and replaced; a block report restores and cleans up', () => {
+    const s = cluster(3);
+    const [id] = write(s, '/f', 1, 2);
+    const b = s.fs.blocks.get(id!)!;
+    const bad = b.replicas[0]!;
+    const { actions } = step(s, { kind: 'BlockCorrupt', nodeId: bad, blockId: id!, nowMs: 3 });
+    expect(s.fs.corruptReplicas).toBe(1);
+    expect(actions.filter((a) => a.kind === 'ReplicateBlock')).toHaveLength(1);
+    const report = step(s, { kind: 'BlockReport', nodeId: 'core-3', blocks: [{ id: 'blk-999', size: 1 }], nowMs: 4 });
+    expect(report.actions).toContainEqual({ kind: 'DeleteBlocks', nodeId: 'core-3', blockIds: ['blk-999'] });
+  });
+});

@@ -1,4 +1,4 @@
-import type { Action, Block, FsDir, FsFile, FsOp, FsState, MasterEvent, MasterState, NodeInfo } from './types.js';
+import type { Action, FsDir, FsFile, FsOp, FsState, MasterEvent, MasterState, NodeInfo } from './types.js';
 
 type Ev<K extends MasterEvent['kind']> = Extract<MasterEvent, { kind: K }>;
 

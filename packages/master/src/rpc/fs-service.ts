@@ -1,5 +1,4 @@
-import type * as grpc from '@grpc/grpc-js';
-import { MrError, toServiceError, type wire } from '@mr/shared';
+import { MrError, unaryHandler, type wire } from '@mr/shared';
 import type { Driver } from '../driver/loop.js';
 import { fsChildren, fsLookup, fsPath, liveReplicationTarget } from '../machine/fs.js';
 import type { FsDir, FsFile, FsOp, MasterState } from '../machine/types.js';
@@ -41,12 +40,7 @@ function lookup(s: MasterState, raw: string): FsDir | FsFile {
 
 /** The namespace RPCs: mutations are machine events answered by Reply; reads look at the state. */
 export function fsService(driver: Driver): FsHandlers {
-  const unary = <Req, Res>(fn: (req: Req) => Promise<Res> | Res) =>
-    (call: grpc.ServerUnaryCall<Req, Res>, cb: grpc.sendUnaryData<Res>) => {
-      Promise.resolve()
-        .then(() => fn(call.request))
-        .then((r) => cb(null, r), (e: unknown) => cb(toServiceError(e), null));
-    };
+  const unary = unaryHandler;
   const s = () => driver.state;
   const entry = async (op: FsOp, withBlocks = false) => {
     const path = await driver.request<string>(op);

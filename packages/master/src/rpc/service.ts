@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
-import { CHUNK_BYTES, makeChunk, MrError, toServiceError, wire, type Logger } from '@mr/shared';
+import { CHUNK_BYTES, makeChunk, MrError, toServiceError, unaryHandler, wire, type Logger } from '@mr/shared';
 import type { Driver } from '../driver/loop.js';
 import type { MasterEvent } from '../machine/types.js';
 import { aliveCores } from '../machine/state.js';
@@ -45,12 +45,7 @@ function attemptEvent(s: wire.AttemptStatus, nowMs: number): MasterEvent {
 
 export function masterService(d: MasterServiceDeps): wire.MasterServer {
   const now = () => d.driver.clock.nowMs();
-  const unary = <Req, Res>(fn: (req: Req) => Promise<Res> | Res) =>
-    (call: grpc.ServerUnaryCall<Req, Res>, cb: grpc.sendUnaryData<Res>) => {
-      Promise.resolve()
-        .then(() => fn(call.request))
-        .then((r) => cb(null, r), (e: unknown) => cb(toServiceError(e), null));
-    };
+  const unary = unaryHandler;
 
   return {
     ...fsService(d.driver),

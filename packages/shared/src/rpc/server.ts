@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { hasValidToken } from './auth.js';
 import { channelOptions } from './clients.js';
+import { toServiceError } from './status.js';
 
 export function createServer(): grpc.Server {
   return new grpc.Server({
@@ -33,6 +34,15 @@ export function requireToken<T extends grpc.UntypedServiceImplementation>(
     };
   }
   return out as T;
+}
+
+/** A unary handler from an async function: its result is the reply, a thrown error a coded gRPC status. */
+export function unaryHandler<Req, Res>(fn: (req: Req) => Promise<Res> | Res) {
+  return (call: grpc.ServerUnaryCall<Req, Res>, cb: grpc.sendUnaryData<Res>): void => {
+    Promise.resolve()
+      .then(() => fn(call.request))
+      .then((r) => cb(null, r), (e: unknown) => cb(toServiceError(e), null));
+  };
 }
 
 /** Binds to host:port (0 = a free port) and resolves with the port. */

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { createWriteStream } from 'node:fs';
 import { bsPath, MrError, requireLocalPath, toMrError, type BlockStoreClient, type Logger, type wire } from '@mr/shared';
 import type { AttemptPool } from '../exec/pool.js';
+import type { Common as CommonInput } from '../exec/thread.js';
 import type { ShuffleClients } from '../shuffle/client.js';
 import type { SegmentRange, ShuffleStore } from '../shuffle/store.js';
 
@@ -213,14 +214,6 @@ export class Executor {
     await Promise.all(Array.from({ length: Math.min(8, refs.length) }, worker));
     return segments;
   }
-}
-
-interface CommonInput {
-  job: { builtin?: string; modulePath?: string };
-  params: Record<string, string>;
-  taskId: string;
-  attempt: number;
-  progress: Int32Array;
 }
 
 export function partName(partition: number): string {

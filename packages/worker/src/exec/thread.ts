@@ -10,7 +10,7 @@ import { runReduce } from '../task/reduce.js';
 import type { SplitRange } from '../task/lines.js';
 import type { SegmentRange } from '../shuffle/store.js';
 
-interface Common {
+export interface Common {
   job: { builtin?: string; modulePath?: string };
   params: Record<string, string>;
   taskId: string;

@@ -101,4 +101,21 @@ describe('block store namespace (pure, issue 4)', () => {
     const report = step(s, { kind: 'BlockReport', nodeId: 'core-3', blocks: [{ id: 'blk-999', size: 1 }], nowMs: 4 });
     expect(report.actions).toContainEqual({ kind: 'DeleteBlocks', nodeId: 'core-3', blockIds: ['blk-999'] });
   });
+
+  it('a draining core worker is released only once its blocks have their copies elsewhere', () => {
+    const s = cluster(4);
+    const ids = write(s, '/f', 4, 2);
+    const node = s.fs.blocks.get(ids[0]!)!.replicas[0]!;
+    const drain = step(s, { kind: 'DrainRequested', nodeId: node, nowMs: 10 }).actions;
+    expect(drain.filter((a) => a.kind === 'Release')).toEqual([]);
+    const copies = drain.filter((a): a is Extract<Action, { kind: 'ReplicateBlock' }> => a.kind === 'ReplicateBlock');
+    const mine = ids.filter((id) => s.fs.blocks.get(id)!.replicas.includes(node));
+    expect(copies.map((c) => c.blockId).sort()).toEqual(mine.sort());
+    let released: Action[] = [];
+    for (const c of copies) {
+      expect(c.target.nodeId).not.toBe(node);
+      released = step(s, { kind: 'BlockReplicated', nodeId: c.nodeId, blockId: c.blockId, targetNodeId: c.target.nodeId, ok: true, nowMs: 11 }).actions;
+    }
+    expect(released).toContainEqual({ kind: 'Release', nodeId: node });
+  });
 });

@@ -7,6 +7,7 @@ import {
 import { Driver } from './driver/loop.js';
 import { Journal } from './journal/journal.js';
 import { abortAttempt, abortJob, commitJob, commitTask } from './driver/output.js';
+import { abortS3Uploads, commitS3Job } from './driver/s3-output.js';
 import { createStatusHandler } from './http/status.js';
 import { masterService } from './rpc/service.js';
 import { Sessions } from './rpc/sessions.js';
@@ -61,9 +62,10 @@ export async function startMaster(cfg: MasterConfig): Promise<RunningMaster> {
       replicateBlock: (a) => void sessions.send(a.nodeId, { msg: { $case: 'replicateBlock', value: { blockId: a.blockId, target: a.target } } }),
       deleteBlocks: (a) => void sessions.send(a.nodeId, { msg: { $case: 'deleteBlocks', value: { blockIds: a.blockIds } } }),
       commitTask: (a) => commitTask(a.output, a.attemptOutput, a.partition),
-      commitJob: (a) => commitJob(a.output, a.numReducers),
+      commitJob: (a) => (a.output.startsWith('s3://') ? commitS3Job(a.output, a.numReducers, a.uploads ?? []) : commitJob(a.output, a.numReducers)),
       abortAttempt: (a) => abortAttempt(a.output),
-      abortJob: (a) => abortJob(a.output),
+      abortJob: (a) => (a.output.startsWith('s3://') ? abortS3Uploads(a.uploads ?? []) : abortJob(a.output)),
+      abortUpload: (a) => abortS3Uploads([a.upload]),
       dropShuffle: (a) => {
         for (const nodeId of a.nodeIds) {
           const address = shuffleAddress(nodeId);

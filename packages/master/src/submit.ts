@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkParams, builtinJob } from '@mr/jobs';
-import { MrError, type wire } from '@mr/shared';
+import { listNames, MrError, parseS3, type wire } from '@mr/shared';
 import { checkOutput } from './driver/output.js';
 import type { JobSpec, Split } from './machine/types.js';
 import { fsChildren, fsLookup, fsPath } from './machine/fs.js';
@@ -66,6 +66,11 @@ export async function checkLocations(inputs: string[], output: string, overwrite
   const files = await listInputFiles(inputs.filter((i) => !i.startsWith('bs://')));
   const splits = [...cutSplits(files, splitSize), ...(fs ? bsSplits(fs, bsInputs) : [])];
   if (splits.length === 0 && (bsInputs.length === 0 || fs)) throw new MrError('MR_ERR_INPUT_EMPTY', `no input files under ${inputs.join(', ')} (names starting with _ or . are skipped)`);
+  if (output.startsWith('s3://')) {
+    await checkS3Output(output, overwrite);
+    const { bucket, key } = parseS3(output);
+    return { splits, output: `s3://${bucket}/${key}` };
+  }
   if (output.startsWith('bs://')) {
     if (fs) checkBsOutput(fs, output, overwrite);
     return { splits, output: bsUri(fsPathOrUsage(output)) };
@@ -100,6 +105,15 @@ function bsSplits(fs: FsState, uris: string[]): Split[] {
     }
   }
   return splits;
+}
+
+async function checkS3Output(output: string, overwrite: boolean): Promise<void> {
+  const { bucket, key } = parseS3(output);
+  const names = (await listNames(bucket, key)).map((o) => o.key.slice(key === '' ? 0 : key.length + 1)).filter((n) => !n.includes('/'));
+  const taken = names.filter((n) => n === '_SUCCESS' || n.startsWith('part-'));
+  if (taken.length > 0 && !overwrite) {
+    throw new MrError('MR_ERR_OUTPUT_EXISTS', `output ${output} already holds ${taken.includes('_SUCCESS') ? '_SUCCESS' : taken[0]} (use --overwrite to replace it)`);
+  }
 }
 
 function checkBsOutput(fs: FsState, output: string, overwrite: boolean): void {

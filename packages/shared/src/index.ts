@@ -13,3 +13,4 @@ export * from './rpc/clients.js';
 export * from './rpc/server.js';
 export * as wire from './gen/mr/v1/cluster.js';
 export * from './bs/client.js';
+export * from './s3/s3.js';

@@ -1,11 +1,13 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { Command, Option } from 'commander';
 import {
-  BlockStoreClient, bsPath, masterClient, MrError, parseUri, requireClusterToken, wire,
+  BlockStoreClient, bsPath, completeUpload, deleteObjects, listNames, masterClient, MrError, parseS3, parseUri, readObject,
+  requireClusterToken, s3Join, uploadPending, wire,
 } from '@mr/shared';
 import { intFlag, masterAddress, sizeFlag } from '../options.js';
 import { table } from '../render/table.js';
@@ -39,17 +41,38 @@ function context(cmd: Command): FsCtx {
 }
 
 const isBs = (uri: string) => uri.startsWith('bs://');
+const isS3 = (uri: string) => uri.startsWith('s3://');
+
+/** Writes a stream to an S3 key whole or not at all (a multipart upload completed at the end). */
+async function writeS3(source: Readable, uri: string, overwrite: boolean): Promise<void> {
+  const { bucket, key } = parseS3(uri);
+  if (!overwrite && (await listNames(bucket, key)).some((o) => o.key === key)) throw new MrError('MR_ERR_FS_EXISTS', `${uri} already exists (use --overwrite)`);
+  const dir = await mkdtemp(join(tmpdir(), 'mr-fs-'));
+  try {
+    const tmp = join(dir, 'body');
+    await pipeline(source, createWriteStream(tmp));
+    await completeUpload(await uploadPending(tmp, bucket, key));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 const bsUri = (path: string) => `bs://${path.replace(/^\//, '')}`;
 
 function localPath(uri: string): string {
   const loc = parseUri(uri);
-  if (loc.scheme !== 'file') throw new MrError('MR_ERR_UNSUPPORTED', `${uri}: ${loc.scheme}:// is not supported by mr fs yet`);
+  if (loc.scheme !== 'file') throw new MrError('MR_ERR_USAGE', `${uri}: expected a local path here`);
   return loc.path;
 }
 
 /** The bytes of any readable location (bs:// or a local file) as a stream. */
 function readable(ctx: FsCtx, uri: string): Readable {
   if (isBs(uri)) return Readable.from(ctx.client().read(bsPath(uri)));
+  if (isS3(uri)) {
+    const { bucket, key } = parseS3(uri);
+    return Readable.from((async function* () {
+      yield* (await readObject(bucket, key)) as AsyncIterable<Buffer>;
+    })());
+  }
   return Readable.from((async function* () {
     const { createReadStream } = await import('node:fs');
     yield* createReadStream(localPath(uri), { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>;
@@ -118,11 +141,12 @@ export function fsCommand(io: Io): Command {
     .addOption(new Option('--replication <N>', 'replicas per block (default: min(3, live core workers))').argParser(intFlag('--replication', 1, 16)))
     .option('--overwrite', 'replace an existing file')
     .action(run(async (ctx, local: string, dest: string, o: { blockSize?: number; replication?: number; overwrite?: boolean }) => {
-      if (!isBs(dest)) throw new MrError('MR_ERR_USAGE', `put: ${dest} is not a bs:// URI (use cp between local paths)`);
       const src = localPath(local);
       const st = await stat(src).catch(() => undefined);
       if (!st) throw new MrError('MR_ERR_INPUT_NOT_FOUND', `put: ${src} does not exist`);
       if (!st.isFile()) throw new MrError('MR_ERR_USAGE', `put: ${src} is not a file`);
+      if (isS3(dest)) return writeS3(readable(ctx, src), dest, o.overwrite === true);
+      if (!isBs(dest)) throw new MrError('MR_ERR_USAGE', `put: ${dest} is not a bs:// or s3:// URI (use cp between local paths)`);
       const bar = progress(io, `put ${dest}`, st.size);
       const e = await ctx.client().put(src, bsPath(dest), { ...(o.blockSize ? { blockSize: o.blockSize } : {}), ...(o.replication ? { replication: o.replication } : {}), overwrite: o.overwrite === true, onProgress: bar.update });
       bar.done();
@@ -130,11 +154,12 @@ export function fsCommand(io: Io): Command {
     }));
 
   fs.command('get')
-    .description('copy a block-store file to a local path (written whole or not at all)')
-    .argument('<BS_URI>').argument('<LOCAL>')
+    .description('copy a block-store (or S3) file to a local path (written whole or not at all)')
+    .argument('<URI>').argument('<LOCAL>')
     .option('--overwrite', 'replace an existing local file')
     .action(run(async (ctx, src: string, local: string, o: { overwrite?: boolean }) => {
-      if (!isBs(src)) throw new MrError('MR_ERR_USAGE', `get: ${src} is not a bs:// URI`);
+      if (isS3(src)) return writeLocal(readable(ctx, src), localPath(local), o.overwrite === true);
+      if (!isBs(src)) throw new MrError('MR_ERR_USAGE', `get: ${src} is not a bs:// or s3:// URI`);
       const e = await ctx.client().stat(bsPath(src));
       if (e.isDir) throw new MrError('MR_ERR_FS_IS_DIR', `get: ${src} is a directory`);
       const bar = progress(io, `get ${src}`, e.size);
@@ -169,6 +194,18 @@ export function fsCommand(io: Io): Command {
       if (isBs(uri)) {
         const entries = await ctx.client().list(bsPath(uri), o.recursive === true);
         rows = entries.map((e) => ({ path: bsUri(e.path), type: e.isDir ? 'dir' : 'file', size: e.size, replication: e.replication }));
+      } else if (isS3(uri)) {
+        const { bucket, key } = parseS3(uri);
+        const all = await listNames(bucket, key);
+        const direct = new Map<string, { path: string; type: string; size: number; replication: number }>();
+        for (const obj of all) {
+          const rel = obj.key.slice(key === '' ? 0 : key.length + 1);
+          const cut = o.recursive ? -1 : rel.indexOf('/');
+          const name = cut < 0 ? rel : rel.slice(0, cut);
+          const path = `s3://${bucket}/${s3Join(key, name)}`;
+          if (!direct.has(path)) direct.set(path, { path, type: cut < 0 ? 'file' : 'dir', size: cut < 0 ? obj.size : 0, replication: 0 });
+        }
+        rows = [...direct.values()];
       } else {
         const dir = localPath(uri);
         const names = await readdir(dir, { withFileTypes: true, recursive: o.recursive === true }).catch(() => {
@@ -208,6 +245,15 @@ export function fsCommand(io: Io): Command {
     .option('-r, --recursive', 'a directory and everything under it')
     .action(run(async (ctx, uri: string, o: { recursive?: boolean }) => {
       if (isBs(uri)) return ctx.client().delete(bsPath(uri), o.recursive === true);
+      if (isS3(uri)) {
+        const { bucket, key } = parseS3(uri);
+        const keys = (await listNames(bucket, key)).map((x) => x.key);
+        const exact = (await listNames(bucket, key.split('/').slice(0, -1).join('/'))).some((x) => x.key === key);
+        if (exact) return deleteObjects(bucket, [key]);
+        if (keys.length === 0) throw new MrError('MR_ERR_INPUT_NOT_FOUND', `rm: ${uri} does not exist`);
+        if (!o.recursive) throw new MrError('MR_ERR_FS_NOT_EMPTY', `rm: ${uri} is a prefix (use -r)`);
+        return deleteObjects(bucket, keys);
+      }
       const p = localPath(uri);
       const st = await stat(p).catch(() => {
         throw new MrError('MR_ERR_INPUT_NOT_FOUND', `rm: ${p} does not exist`);
@@ -242,11 +288,15 @@ export function fsCommand(io: Io): Command {
       if (isBs(src)) {
         const e = await ctx.client().stat(bsPath(src));
         if (e.isDir) throw new MrError('MR_ERR_FS_IS_DIR', `cp: ${src} is a directory`);
+      } else if (isS3(src)) {
+        const { bucket, key } = parseS3(src);
+        if (!(await listNames(bucket, key.split('/').slice(0, -1).join('/'))).some((x) => x.key === key)) throw new MrError('MR_ERR_INPUT_NOT_FOUND', `cp: ${src} does not exist`);
       } else if (!(await stat(localPath(src)).then((s) => s.isFile(), () => false))) {
         throw new MrError('MR_ERR_INPUT_NOT_FOUND', `cp: ${localPath(src)} is not a file`);
       }
       const body = readable(ctx, src);
       if (isBs(dst)) await ctx.client().put(body, bsPath(dst), { overwrite: o.overwrite === true, ...(o.blockSize ? { blockSize: o.blockSize } : {}) });
+      else if (isS3(dst)) await writeS3(body, dst, o.overwrite === true);
       else await writeLocal(body, localPath(dst), o.overwrite === true);
     }));
   return fs;

@@ -16,6 +16,7 @@ export interface Effects {
   commitJob(a: Extract<Action, { kind: 'CommitJob' }>): Promise<void>;
   abortAttempt(a: Extract<Action, { kind: 'AbortAttempt' }>): Promise<void>;
   abortJob(a: Extract<Action, { kind: 'AbortJob' }>): Promise<void>;
+  abortUpload(a: Extract<Action, { kind: 'AbortUpload' }>): Promise<void>;
   dropShuffle(a: Extract<Action, { kind: 'DropShuffle' }>): void;
   jobFinished(a: Extract<Action, { kind: 'JobFinished' }>): void;
 }
@@ -121,6 +122,8 @@ export class Driver {
         return this.effects.abortAttempt(a);
       case 'AbortJob':
         return this.effects.abortJob(a);
+      case 'AbortUpload':
+        return this.effects.abortUpload(a);
       case 'DropShuffle':
         return this.effects.dropShuffle(a);
       case 'JobFinished':

@@ -25,6 +25,7 @@ export function onAttemptSucceeded(s: MasterState, e: Ev<'AttemptSucceeded'>): A
   if (task.state === 'SUCCEEDED' || job.state !== 'RUNNING') {
     // Lost a race (or the job is over): discard, never commit twice.
     discardOutput(s, job, a, actions);
+    if (e.upload) actions.push({ kind: 'AbortUpload', jobId: job.id, upload: e.upload });
     return actions;
   }
   task.state = 'SUCCEEDED';
@@ -47,6 +48,14 @@ export function onAttemptSucceeded(s: MasterState, e: Ev<'AttemptSucceeded'>): A
     for (const n of task.outputNodes) {
       const holder = s.nodes.get(n)!;
       if (holder.state === 'DECOMMISSIONING') planHandOffs(s, holder, actions);
+    }
+  } else if (job.spec.output.startsWith('s3://')) {
+    // s3:// output: the task commit records the winner's pending upload; the job commit completes them all
+    assert(e.upload, `reduce attempt ${a.id} on s3:// reported no upload`);
+    task.upload = e.upload;
+    if (job.reduces.every((t) => t.state === 'SUCCEEDED')) {
+      job.state = 'COMMITTING';
+      actions.push({ kind: 'CommitJob', jobId: job.id, output: job.spec.output, numReducers: job.spec.numReducers, uploads: job.reduces.map((t) => t.upload!) });
     }
   } else if (bsOutputPath(job.spec.output) !== undefined) {
     // bs:// output: the commits are namespace renames, done right here (atomic, no I/O)
@@ -185,6 +194,7 @@ export function hasRunningAttempt(s: MasterState, task: Task): boolean {
 /** Reduce attempts write under the output's temporary dir; a discarded one is removed there. */
 function discardOutput(s: MasterState, job: Job, a: Attempt, actions: Action[]): void {
   if (a.kind !== 'reduce') return;
+  if (job.spec.output.startsWith('s3://')) return; // its upload is aborted by the worker, or with AbortUpload
   const dir = attemptOutputDir(job.spec.output, a.id);
   const bs = bsOutputPath(dir);
   if (bs === undefined) actions.push({ kind: 'AbortAttempt', jobId: job.id, attemptId: a.id, output: dir });

@@ -66,7 +66,8 @@ export function endJob(s: MasterState, job: Job, state: JobState, nowMs: number,
   job.finishedMs = nowMs;
   if (state !== 'SUCCEEDED') {
     const bs = bsOutputPath(job.spec.output);
-    if (bs === undefined) actions.push({ kind: 'AbortJob', jobId: job.id, output: job.spec.output });
+    const uploads = job.reduces.flatMap((t) => (t.upload ? [t.upload] : []));
+    if (bs === undefined) actions.push({ kind: 'AbortJob', jobId: job.id, output: job.spec.output, ...(uploads.length > 0 ? { uploads } : {}) });
     else if (fsLookup(s.fs, `${bs}/_temporary`)) fsDelete(s, `${bs}/_temporary`, true, actions);
   }
   const holders = new Set<string>();

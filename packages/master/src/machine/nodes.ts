@@ -119,14 +119,18 @@ export function onMasterRecovered(s: MasterState, nowMs: number): Action[] {
   for (const jobId of s.jobOrder) {
     const job = getJob(s, jobId);
     // Commits granted before the crash may not have happened: redo them (they are idempotent).
-    if ((job.state === 'RUNNING' || job.state === 'COMMITTING') && bsOutputPath(job.spec.output) === undefined) {
+    const local = bsOutputPath(job.spec.output) === undefined && !job.spec.output.startsWith('s3://');
+    if ((job.state === 'RUNNING' || job.state === 'COMMITTING') && local) {
       for (const t of job.reduces) {
         if (t.state !== 'SUCCEEDED') continue;
         const a = s.attempts.get(t.winner!)!;
         actions.push({ kind: 'CommitTask', jobId, attemptId: a.id, partition: t.index, output: job.spec.output, attemptOutput: attemptOutputDir(job.spec.output, a.id) });
       }
     }
-    if (job.state === 'COMMITTING') actions.push({ kind: 'CommitJob', jobId, output: job.spec.output, numReducers: job.spec.numReducers });
+    if (job.state === 'COMMITTING') {
+      const uploads = job.reduces.flatMap((t) => (t.upload ? [t.upload] : []));
+      actions.push({ kind: 'CommitJob', jobId, output: job.spec.output, numReducers: job.spec.numReducers, ...(uploads.length > 0 ? { uploads } : {}) });
+    }
     // Hand-offs in flight died with the old master's sessions: plan them again.
     for (const t of job.maps) t.handOffTo = undefined;
   }

@@ -71,6 +71,16 @@ export interface Task {
   handOffTo?: string;
   /** Records user code threw on ("offset:N", "key:K") and how many attempts did. */
   badRecords: Record<string, number>;
+  /** s3:// output: the winner's multipart upload, completed at job commit. */
+  upload?: PendingUpload;
+}
+
+/** An S3 multipart upload left open by a reduce attempt (opaque to the machine). */
+export interface PendingUpload {
+  bucket: string;
+  key: string;
+  uploadId: string;
+  parts: { PartNumber: number; ETag: string }[];
 }
 
 export interface Attempt {
@@ -185,7 +195,7 @@ export type MasterEvent =
   | { kind: 'Tick'; nowMs: number }
   | { kind: 'JobSubmitted'; jobId: string; spec: JobSpec; splits: Split[]; nowMs: number }
   /** `storedOn`: for maps, the shuffle targets that really stored the output (default: all). */
-  | { kind: 'AttemptSucceeded'; attemptId: string; counters: Record<string, number>; storedOn?: string[]; nowMs: number }
+  | { kind: 'AttemptSucceeded'; attemptId: string; counters: Record<string, number>; storedOn?: string[]; upload?: PendingUpload; nowMs: number }
   /** `lost`: an infrastructure error (shuffle peer gone), counted like a kill, not a failure. */
   | { kind: 'AttemptFailed'; attemptId: string; error: string; failedRecord?: string; lost?: boolean; nowMs: number }
   | { kind: 'JobCommitted'; jobId: string; nowMs: number }
@@ -241,10 +251,12 @@ export type Action =
   | { kind: 'CommitTask'; jobId: string; attemptId: string; partition: number; output: string; attemptOutput: string }
   /** Remove a discarded attempt's temporary output. */
   | { kind: 'AbortAttempt'; jobId: string; attemptId: string; output: string }
-  /** Move committed parts to their final paths, then write _SUCCESS; answers JobCommitted. */
-  | { kind: 'CommitJob'; jobId: string; output: string; numReducers: number }
-  /** Remove everything the job wrote under its output's temporary dir. */
-  | { kind: 'AbortJob'; jobId: string; output: string }
+  /** Move committed parts to their final paths (s3://: complete the uploads), then write _SUCCESS; answers JobCommitted. */
+  | { kind: 'CommitJob'; jobId: string; output: string; numReducers: number; uploads?: PendingUpload[] }
+  /** Remove everything the job wrote under its output's temporary dir (s3://: abort its uploads). */
+  | { kind: 'AbortJob'; jobId: string; output: string; uploads?: PendingUpload[] }
+  /** s3://: abort an upload no one will complete (a duplicate attempt's). */
+  | { kind: 'AbortUpload'; jobId: string; upload: PendingUpload }
   /** Tell core workers to delete the job's shuffle data. */
   | { kind: 'DropShuffle'; jobId: string; nodeIds: string[] }
   | { kind: 'JobFinished'; jobId: string; state: JobState; error?: string }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
 import { CHUNK_BYTES, makeChunk, MrError, toServiceError, unaryHandler, wire, type Logger } from '@mr/shared';
 import type { Driver } from '../driver/loop.js';
-import type { MasterEvent } from '../machine/types.js';
+import type { MasterEvent, PendingUpload } from '../machine/types.js';
 import { aliveCores } from '../machine/state.js';
 import { prepareJob } from '../submit.js';
 import { jobView, listJobs, listNodes, type JobView } from '../views.js';
@@ -34,7 +34,11 @@ const LOST_CODES = new Set(['MR_ERR_SHUFFLE', 'MR_ERR_UNREACHABLE', 'MR_ERR_CHEC
 
 function attemptEvent(s: wire.AttemptStatus, nowMs: number): MasterEvent {
   if (s.outcome === wire.AttemptOutcome.ATTEMPT_OUTCOME_SUCCEEDED) {
-    return { kind: 'AttemptSucceeded', attemptId: s.attemptId, counters: s.counters, ...(s.storedOn.length > 0 ? { storedOn: s.storedOn } : {}), nowMs };
+    return {
+      kind: 'AttemptSucceeded', attemptId: s.attemptId, counters: s.counters, nowMs,
+      ...(s.storedOn.length > 0 ? { storedOn: s.storedOn } : {}),
+      ...(s.pendingUpload ? { upload: JSON.parse(s.pendingUpload) as PendingUpload } : {}),
+    };
   }
   return {
     kind: 'AttemptFailed', attemptId: s.attemptId, error: s.error || 'attempt failed', nowMs,

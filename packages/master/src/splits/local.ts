@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MrError, parseUri } from '@mr/shared';
+import { listObjects, MrError, parseUri } from '@mr/shared';
 import type { Split } from '../machine/types.js';
 
 /** Names a directory walk skips (contract.md: names starting with `_` or `.`). */
@@ -14,8 +14,11 @@ export async function listInputFiles(uris: string[]): Promise<{ path: string; si
   for (const uri of uris) {
     const loc = parseUri(uri);
     if (loc.scheme === 'bs') continue; // listed from the namespace (submit.ts)
-    if (loc.scheme !== 'file') {
-      throw new MrError('MR_ERR_UNSUPPORTED', `input ${uri}: ${loc.scheme}:// inputs are not supported by this build yet; use a local path`);
+    if (loc.scheme === 's3') {
+      const objects = await listObjects(loc.bucket, loc.key);
+      if (objects.length === 0) throw new MrError('MR_ERR_INPUT_NOT_FOUND', `input not found: no objects under ${uri}`);
+      for (const o of objects) out.push({ path: `s3://${loc.bucket}/${o.key}`, size: o.size });
+      continue;
     }
     let st;
     try {

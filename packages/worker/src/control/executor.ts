@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createWriteStream } from 'node:fs';
-import { bsPath, MrError, requireLocalPath, toMrError, type BlockStoreClient, type Logger, type wire } from '@mr/shared';
+import { bsPath, MrError, parseS3, readObject, requireLocalPath, s3Join, toMrError, uploadPending, type BlockStoreClient, type Logger, type PendingUpload, type wire } from '@mr/shared';
 import type { AttemptPool } from '../exec/pool.js';
 import type { Common as CommonInput } from '../exec/thread.js';
 import type { ShuffleClients } from '../shuffle/client.js';
@@ -12,6 +12,8 @@ export interface AttemptReport {
   ok: boolean;
   /** Map attempts: the core workers that stored the output. */
   storedOn?: string[];
+  /** Reduce attempts writing to s3://: their pending multipart upload. */
+  pendingUpload?: PendingUpload;
   error?: string;
   errorCode?: string;
   failedRecord?: string;
@@ -96,7 +98,7 @@ export class Executor {
     for (const id of [...this.running.keys()]) this.kill(id, reason);
   }
 
-  private async execute(spec: wire.AttemptSpec, signal: AbortSignal, progress: Int32Array): Promise<{ counters: Record<string, number>; partitionBytes: number[]; storedOn?: string[] }> {
+  private async execute(spec: wire.AttemptSpec, signal: AbortSignal, progress: Int32Array): Promise<{ counters: Record<string, number>; partitionBytes: number[]; storedOn?: string[]; pendingUpload?: PendingUpload }> {
     const job = spec.job?.moduleHash ? { modulePath: await this.d.resolveModule(spec.job.moduleHash) } : { builtin: spec.job?.builtin ?? '' };
     const params = JSON.parse(spec.paramsJson || '{}') as Record<string, string>;
     await mkdir(this.d.scratchDir, { recursive: true });
@@ -113,8 +115,8 @@ export class Executor {
   private async map(spec: wire.AttemptSpec, common: CommonInput, workDir: string, signal: AbortSignal) {
     const split = spec.split!;
 
-    const range = split.uri.startsWith('bs://')
-      ? await this.materializeBsSplit(split, workDir)
+    const range = split.uri.startsWith('bs://') || split.uri.startsWith('s3://')
+      ? await this.materializeSplit(split, workDir)
       : { path: requireLocalPath(split.uri, 'input'), start: split.start, length: split.length };
     const out = await this.d.pool.run(
       {
@@ -143,40 +145,54 @@ export class Executor {
   private async reduce(spec: wire.AttemptSpec, common: CommonInput, workDir: string, signal: AbortSignal) {
     const segments = await this.fetchSegments(spec, workDir, signal, common.progress);
     const toBs = spec.attemptOutputUri.startsWith('bs://');
-    const outputDir = toBs ? workDir : requireLocalPath(spec.attemptOutputUri, 'output');
+    const toS3 = spec.outputUri.startsWith('s3://');
+    const outputDir = toBs || toS3 ? workDir : requireLocalPath(spec.attemptOutputUri, 'output');
     const outputFile = join(outputDir, partName(spec.partition));
     const out = await this.d.pool.run({ kind: 'reduce', ...common, segments, outputFile, skipKeys: spec.skipKeys }, signal);
     // bs:// output: the part is written to the block store; the master commits it by a rename
     if (toBs) await this.d.bs.put(outputFile, `${bsPath(spec.attemptOutputUri)}/${partName(spec.partition)}`);
+    // s3:// output: uploaded to its final key but left pending; the master completes it at job commit
+    if (toS3) {
+      const { bucket, key } = parseS3(spec.outputUri);
+      return { counters: out.counters, partitionBytes: [], pendingUpload: await uploadPending(outputFile, bucket, s3Join(key, partName(spec.partition))) };
+    }
     return { counters: out.counters, partitionBytes: [] };
   }
 
   /**
-   * A bs:// split copied to a local file for the reader: one byte before it (does a line start at
-   * `start`?), the split, then on to the end of the line that crosses its end. `.gz` files whole.
+   * A bs:// or s3:// split copied to a local file for the reader: one byte before it (does a line
+   * start at `start`?), the split, then on to the end of the line that crosses its end. `.gz` whole.
    */
-  private async materializeBsSplit(split: wire.Split, workDir: string): Promise<{ path: string; start: number; length: number; offsetBase: number }> {
-    const path = bsPath(split.uri);
+  private async materializeSplit(split: wire.Split, workDir: string): Promise<{ path: string; start: number; length: number; offsetBase: number }> {
+    const read = this.rangeReader(split.uri);
     const file = join(workDir, split.uri.endsWith('.gz') ? 'split.gz' : 'split.in');
     const out = createWriteStream(file);
     const write = async (b: Buffer) => {
       if (!out.write(b)) await new Promise<void>((r) => out.once('drain', () => r()));
     };
     if (split.uri.endsWith('.gz')) {
-      for await (const b of this.d.bs.read(path)) await write(b);
+      for await (const b of read(0, Infinity)) await write(b);
       await new Promise<void>((r) => out.end(() => r()));
       return { path: file, start: 0, length: split.length, offsetBase: 0 };
     }
     const from = split.start > 0 ? split.start - 1 : 0;
     const end = split.start + split.length;
-    for await (const b of this.d.bs.read(path, from, end - from)) await write(b);
-    for await (const b of this.d.bs.read(path, end)) {
+    for await (const b of read(from, end - from)) await write(b);
+    for await (const b of read(end, Infinity)) {
       const nl = b.indexOf(10);
       await write(nl < 0 ? b : b.subarray(0, nl + 1));
       if (nl >= 0) break;
     }
     await new Promise<void>((r) => out.end(() => r()));
     return { path: file, start: split.start - from, length: split.length, offsetBase: from };
+  }
+
+  private rangeReader(uri: string): (offset: number, length: number) => AsyncIterable<Buffer> {
+    if (uri.startsWith('bs://')) return (offset, length) => this.d.bs.read(bsPath(uri), offset, length);
+    const { bucket, key } = parseS3(uri);
+    return async function* (offset, length) {
+      yield* (await readObject(bucket, key, offset, offset + length)) as AsyncIterable<Buffer>;
+    };
   }
 
   /** Every map's segment of this partition: read in place when stored here, else fetched (8 at a time). */

@@ -53,6 +53,7 @@ export class MasterSession {
       failedRecord: r.failedRecord ?? '',
       errorCode: r.errorCode ?? '',
       storedOn: r.storedOn ?? [],
+      pendingUpload: r.pendingUpload ? JSON.stringify(r.pendingUpload) : '',
     };
     this.sendOrQueue({ msg: { $case: 'attemptStatus', value: status } });
   }

@@ -263,6 +263,8 @@ export interface AttemptStatus {
   errorCode: string;
   /** map attempts: the core workers that stored the output */
   storedOn: string[];
+  /** reduce attempts writing to s3://: the multipart upload left pending for the master to complete (JSON) */
+  pendingUpload: string;
 }
 
 export interface AttemptStatus_CountersEntry {
@@ -2015,6 +2017,7 @@ function createBaseAttemptStatus(): AttemptStatus {
     failedRecord: "",
     errorCode: "",
     storedOn: [],
+    pendingUpload: "",
   };
 }
 
@@ -2047,6 +2050,9 @@ export const AttemptStatus: MessageFns<AttemptStatus> = {
     }
     for (const v of message.storedOn) {
       writer.uint32(66).string(v!);
+    }
+    if (message.pendingUpload !== "") {
+      writer.uint32(74).string(message.pendingUpload);
     }
     return writer;
   },
@@ -2141,6 +2147,14 @@ export const AttemptStatus: MessageFns<AttemptStatus> = {
             message.storedOn.push(reader.string());
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.pendingUpload = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2196,6 +2210,11 @@ export const AttemptStatus: MessageFns<AttemptStatus> = {
         : globalThis.Array.isArray(object?.stored_on)
         ? object.stored_on.map((e: any) => globalThis.String(e))
         : [],
+      pendingUpload: isSet(object.pendingUpload)
+        ? globalThis.String(object.pendingUpload)
+        : isSet(object.pending_upload)
+        ? globalThis.String(object.pending_upload)
+        : "",
     };
   },
 
@@ -2231,6 +2250,9 @@ export const AttemptStatus: MessageFns<AttemptStatus> = {
     if (message.storedOn?.length) {
       obj.storedOn = message.storedOn;
     }
+    if (message.pendingUpload !== "") {
+      obj.pendingUpload = message.pendingUpload;
+    }
     return obj;
   },
 
@@ -2255,6 +2277,7 @@ export const AttemptStatus: MessageFns<AttemptStatus> = {
     message.failedRecord = object.failedRecord ?? "";
     message.errorCode = object.errorCode ?? "";
     message.storedOn = object.storedOn?.map((e) => e) || [];
+    message.pendingUpload = object.pendingUpload ?? "";
     return message;
   },
 };

@@ -1,0 +1,201 @@
+import {
+  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, DeleteObjectsCommand,
+  GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException, UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { MrError } from '../errors.js';
+
+/**
+ * S3 through @aws-sdk/client-s3 (pinned 3.1175.0: the last to support Node 20), with the standard
+ * AWS configuration (env vars, shared files, the default credential chain, AWS_REGION). With a
+ * custom endpoint (MinIO, s3rver, LocalStack: AWS_ENDPOINT_URL[_S3]) addressing is path-style and
+ * flexible checksums are only used when required (design.md: they corrupt stream bodies there).
+ * Throttling and 5xx are retried by the SDK's standard retry strategy.
+ */
+let shared: S3Client | undefined;
+
+export function s3Client(): S3Client {
+  if (shared) return shared;
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const endpoint = process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
+  shared = new S3Client({
+    region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    maxAttempts: 5,
+    retryMode: 'standard',
+    ...(endpoint
+      ? { endpoint, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }
+      : {}),
+  });
+  return shared;
+}
+
+/** `s3://bucket/a/b` -> { bucket, key: 'a/b' } (keys joined with exactly one '/'). */
+export function parseS3(uri: string): { bucket: string; key: string } {
+  const m = /^s3:\/\/([^/]+)\/?(.*)$/i.exec(uri);
+  if (!m || !m[1]) throw new MrError('MR_ERR_BAD_URI', `${uri}: an S3 URI is s3://bucket/prefix`);
+  return { bucket: m[1], key: m[2]!.replace(/\/+$/, '').replace(/\/{2,}/g, '/') };
+}
+
+export const s3Join = (...parts: string[]) => parts.filter((p) => p !== '').map((p) => p.replace(/^\/+|\/+$/g, '')).join('/');
+
+/** A one-line error naming the bucket (and key) for what S3 said. */
+export function s3Error(e: unknown, bucket: string, key = ''): MrError {
+  if (MrError.is(e)) return e;
+  const where = `s3://${bucket}${key ? '/' + key : ''}`;
+  const name = (e as { name?: string }).name ?? '';
+  const status = e instanceof S3ServiceException ? e.$metadata.httpStatusCode : undefined;
+  if (name === 'NoSuchBucket') return new MrError('MR_ERR_INPUT_NOT_FOUND', `bucket ${bucket} does not exist (${where})`);
+  if (name === 'NoSuchKey' || name === 'NotFound' || status === 404) return new MrError('MR_ERR_INPUT_NOT_FOUND', `${where} does not exist`);
+  if (['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'ExpiredToken', 'InvalidToken', 'CredentialsProviderError'].includes(name) || status === 403) {
+    return new MrError('MR_ERR_UNAUTHENTICATED', `access to bucket ${bucket} denied: ${name || 'HTTP 403'} (check the AWS credentials)`);
+  }
+  const msg = (e as Error).message?.split('\n')[0] ?? String(e);
+  return new MrError('MR_ERR_UNREACHABLE', `${where}: ${name ? name + ': ' : ''}${msg}`);
+}
+
+export interface S3Object {
+  key: string;
+  size: number;
+}
+
+/** Every object under a prefix (paginated), skipping names that start with `_` or `.` below it. */
+export async function listObjects(bucket: string, prefix: string): Promise<S3Object[]> {
+  const out: S3Object[] = [];
+  let token: string | undefined;
+  const base = prefix === '' ? '' : prefix + '/';
+  try {
+    // an exact object first: `s3://b/file.txt` means that object
+    if (prefix !== '') {
+      const head = await s3Client().send(new HeadObjectCommand({ Bucket: bucket, Key: prefix })).catch((e: unknown) => {
+        if ((e as { name?: string }).name === 'NotFound' || (e as S3ServiceException).$metadata?.httpStatusCode === 404) return undefined;
+        throw e;
+      });
+      if (head) return [{ key: prefix, size: Number(head.ContentLength ?? 0) }];
+    }
+    do {
+      const r = await s3Client().send(new ListObjectsV2Command({ Bucket: bucket, Prefix: base, ContinuationToken: token }));
+      for (const o of r.Contents ?? []) {
+        const rel = o.Key!.slice(base.length);
+        if (rel === '' || rel.endsWith('/') || rel.split('/').some((seg) => seg.startsWith('_') || seg.startsWith('.'))) continue;
+        out.push({ key: o.Key!, size: Number(o.Size ?? 0) });
+      }
+      token = r.IsTruncated ? r.NextContinuationToken : undefined;
+    } while (token);
+  } catch (e) {
+    throw s3Error(e, bucket, prefix);
+  }
+  return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/** Names directly under a prefix, hidden ones included (for output checks and `mr fs ls`). */
+export async function listNames(bucket: string, prefix: string): Promise<S3Object[]> {
+  const out: S3Object[] = [];
+  let token: string | undefined;
+  const base = prefix === '' ? '' : prefix + '/';
+  try {
+    do {
+      const r = await s3Client().send(new ListObjectsV2Command({ Bucket: bucket, Prefix: base, ContinuationToken: token }));
+      for (const o of r.Contents ?? []) out.push({ key: o.Key!, size: Number(o.Size ?? 0) });
+      token = r.IsTruncated ? r.NextContinuationToken : undefined;
+    } while (token);
+  } catch (e) {
+    throw s3Error(e, bucket, prefix);
+  }
+  return out;
+}
+
+/** A byte range of an object (ranged GET), as a stream; `end` exclusive, Infinity = to the end. */
+export async function readObject(bucket: string, key: string, start = 0, end = Infinity): Promise<Readable> {
+  if (end <= start) return (await import('node:stream')).Readable.from([]);
+  try {
+    const r = await s3Client().send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(start > 0 || end !== Infinity ? { Range: `bytes=${start}-${end === Infinity ? '' : end - 1}` } : {}) }));
+    return r.Body as Readable;
+  } catch (e) {
+    if ((e as S3ServiceException).$metadata?.httpStatusCode === 416) return (await import('node:stream')).Readable.from([]);
+    throw s3Error(e, bucket, key);
+  }
+}
+
+export async function putObject(bucket: string, key: string, body: Buffer | string): Promise<void> {
+  try {
+    await s3Client().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+  } catch (e) {
+    throw s3Error(e, bucket, key);
+  }
+}
+
+export async function deleteObjects(bucket: string, keys: string[]): Promise<void> {
+  for (let i = 0; i < keys.length; i += 1000) {
+    try {
+      await s3Client().send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })) } }));
+    } catch (e) {
+      throw s3Error(e, bucket, keys[i]);
+    }
+  }
+}
+
+/** A multipart upload, uploaded but not completed: the object appears only when it is completed. */
+export interface PendingUpload {
+  bucket: string;
+  key: string;
+  uploadId: string;
+  parts: { PartNumber: number; ETag: string }[];
+}
+
+export const MULTIPART_CHUNK = 8 * 1024 * 1024;
+
+/**
+ * Uploads a local file as a multipart upload and leaves it pending (the S3A committers' idea): the
+ * master completes it at job commit, or aborts it. Parts are MULTIPART_CHUNK bytes, the last smaller.
+ */
+export async function uploadPending(file: string, bucket: string, key: string): Promise<PendingUpload> {
+  const c = s3Client();
+  let uploadId: string;
+  try {
+    uploadId = (await c.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }))).UploadId!;
+  } catch (e) {
+    throw s3Error(e, bucket, key);
+  }
+  const parts: PendingUpload['parts'] = [];
+  try {
+    const size = (await stat(file)).size;
+    let n = 0;
+    for (let start = 0; start < Math.max(size, 1); start += MULTIPART_CHUNK) {
+      const end = Math.min(size, start + MULTIPART_CHUNK);
+      const body = size === 0 ? Buffer.alloc(0) : await readAll(createReadStream(file, { start, end: end - 1 }));
+      const r = await c.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: ++n, Body: body, ContentLength: body.length }));
+      parts.push({ PartNumber: n, ETag: r.ETag! });
+    }
+  } catch (e) {
+    await abortUpload({ bucket, key, uploadId });
+    throw s3Error(e, bucket, key);
+  }
+  return { bucket, key, uploadId, parts };
+}
+
+async function readAll(s: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of s as AsyncIterable<Buffer>) chunks.push(c);
+  return Buffer.concat(chunks);
+}
+
+export async function completeUpload(u: PendingUpload): Promise<void> {
+  try {
+    await s3Client().send(new CompleteMultipartUploadCommand({ Bucket: u.bucket, Key: u.key, UploadId: u.uploadId, MultipartUpload: { Parts: u.parts } }));
+  } catch (e) {
+    throw s3Error(e, u.bucket, u.key);
+  }
+}
+
+/** Aborts an upload; s3rver answers 405 (unsupported), which is tolerated (real S3 and MinIO abort). */
+export async function abortUpload(u: Pick<PendingUpload, 'bucket' | 'key' | 'uploadId'>): Promise<void> {
+  try {
+    await s3Client().send(new AbortMultipartUploadCommand({ Bucket: u.bucket, Key: u.key, UploadId: u.uploadId }));
+  } catch (e) {
+    const status = (e as S3ServiceException).$metadata?.httpStatusCode;
+    if (status === 405 || status === 404 || (e as { name?: string }).name === 'NoSuchUpload') return;
+    throw s3Error(e, u.bucket, u.key);
+  }
+}

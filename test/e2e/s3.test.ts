@@ -1,0 +1,102 @@
+import { createWriteStream, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import wordcount from '../../packages/jobs/src/wordcount.js';
+import { listNames, putObject } from '../../packages/shared/src/s3/s3.js';
+import { runOracle } from '../oracle.js';
+import { TestCluster } from './helpers/cluster.js';
+import { filesUnder, partLines, straightforwardWordCount } from './helpers/output.js';
+import { GUTENBERG, mr, reapAll, ROOT, tempDir } from './helpers/procs.js';
+import { startS3, type TestS3 } from './helpers/s3rver.js';
+
+const books = filesUnder(GUTENBERG);
+
+describe('S3 input and output (issue 5), against s3rver', () => {
+  let s3: TestS3;
+  const c = new TestCluster();
+  const cat = async (uri: string) => {
+    const r = await mr(['fs', 'cat', uri], { env: s3.env });
+    if (r.code !== 0) throw new Error(r.stderr);
+    return r.stdout;
+  };
+  const keys = async (bucket: string, prefix: string) => (await listNames(bucket, prefix)).map((o) => o.key).sort();
+
+  beforeAll(async () => {
+    s3 = await startS3(['in', 'out']);
+    Object.assign(process.env, s3.env); // for this process's own uploads and listings
+    Object.assign(c.env, s3.env);
+    for (const f of books) await putObject('in', `books/${f.split('/').pop()}`, readFileSync(f));
+    await c.startMaster();
+    c.startWorker('core-1', { role: 'core', slots: 2 });
+    c.startWorker('task-1', { role: 'task', slots: 2 });
+    await c.waitAlive(['core-1', 'task-1']);
+  });
+  afterAll(async () => {
+    await reapAll();
+    s3?.stop();
+  });
+
+  it('word count S3 -> S3 equals the reference; the output holds exactly the parts and _SUCCESS', async () => {
+    const r = await c.mr(['submit', 'wordcount', '--input', 's3://in/books/', '--output', 's3://out/wc', '--reducers', '3', '--wait', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await keys('out', 'wc')).toEqual(['wc/_SUCCESS', 'wc/part-00000', 'wc/part-00001', 'wc/part-00002']);
+    const expected = runOracle(wordcount, books, 3);
+    for (let p = 0; p < 3; p++) expect(await cat(`s3://out/wc/part-0000${p}`)).toBe(expected.get(`part-0000${p}`));
+    const again = await c.mr(['submit', 'wordcount', '--input', 's3://in/books', '--output', 's3://out/wc/', '--wait']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/output s3:\/\/out\/wc\/? already holds _SUCCESS \(use --overwrite/);
+  });
+
+  it('1200 small input objects (paginated listing), _ and . names skipped', async () => {
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 1200; i++) {
+      const word = `w${String.fromCharCode(97 + (i % 26))}`;
+      counts.set(word, (counts.get(word) ?? 0) + 1);
+      await putObject('in', `many/obj-${String(i).padStart(4, '0')}.txt`, `${word}\n`);
+    }
+    await putObject('in', 'many/_SUCCESS', 'ignored\n');
+    await putObject('in', 'many/.hidden', 'ignored\n');
+    const r = await c.mr(['submit', 'wordcount', '--input', 's3://in/many', '--output', 's3://out/many', '--wait', '--json'], 300_000);
+    expect(r.code, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as { counters: Record<string, number> }).counters.mapTasks).toBe(1200);
+    const got = new Map(partLines(await cat('s3://out/many/part-00000')).map(([k, v]) => [k, Number(v)]));
+    expect(got).toEqual(counts);
+  }, 300_000);
+
+  it('a 100 MB object read as several ranged splits, and a gzipped object', async () => {
+    const big = join(tempDir(), 'big.txt');
+    const out = createWriteStream(big);
+    const text = books.map((f) => readFileSync(f, 'utf8')).join('\n');
+    for (let i = 0; i < 30; i++) out.write(text + '\n');
+    await new Promise<void>((r) => out.end(() => r()));
+    const up = await mr(['fs', 'put', big, 's3://in/big/big.txt'], { env: s3.env });
+    expect(up.code, up.stderr).toBe(0);
+    await putObject('in', 'gz/book.txt.gz', gzipSync(readFileSync(books[0]!)));
+    const r = await c.mr(['submit', 'wordcount', '--input', 's3://in/big,s3://in/gz/book.txt.gz', '--output', 's3://out/big', '--split-size', '16m', '--wait', '--json'], 300_000);
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout) as { counters: Record<string, number> };
+    expect(s.counters.mapTasks).toBe(Math.ceil(readFileSync(big).length / (16 * 1024 * 1024)) + 1);
+    const once = straightforwardWordCount(books);
+    const first = straightforwardWordCount([books[0]!]);
+    const got = new Map(partLines(await cat('s3://out/big/part-00000')).map(([k, v]) => [k, Number(v)]));
+    expect(got.size).toBe(once.size);
+    for (const [w, n] of once) expect(got.get(w), w).toBe(30 * n + (first.get(w) ?? 0));
+  }, 300_000);
+
+  it('a failed job leaves nothing at the output prefix (no parts, no _SUCCESS, no visible uploads)', async () => {
+    const r = await c.mr(['submit', join(ROOT, 'packages/jobs/dist/testing/poison.js'), '--input', 's3://in/books', '--output', 's3://out/failed',
+      '--param', 'poison=the', '--reducers', '2', '--max-attempts', '1', '--wait', '--json']);
+    expect(r.code).toBe(1);
+    expect(await keys('out', 'failed')).toEqual([]);
+  });
+
+  it('wrong credentials and a missing bucket: one-line errors naming the bucket', async () => {
+    const bad = await mr(['run', 'wordcount', '--input', 's3://in/books', '--output', join(tempDir(), 'o')], { env: { ...s3.env, AWS_ACCESS_KEY_ID: 'WRONGKEY', AWS_SECRET_ACCESS_KEY: 'wrong' } });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^mr: access to bucket in denied: \w+ \(check the AWS credentials\)\n$/);
+    const missing = await mr(['run', 'wordcount', '--input', 's3://no-such-bucket/x', '--output', join(tempDir(), 'o')], { env: s3.env });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe('mr: bucket no-such-bucket does not exist (s3://no-such-bucket/x)\n');
+  });
+});

@@ -1,4 +1,4 @@
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -98,5 +98,25 @@ describe('S3 input and output (issue 5), against s3rver', () => {
     const missing = await mr(['run', 'wordcount', '--input', 's3://no-such-bucket/x', '--output', join(tempDir(), 'o')], { env: s3.env });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe('mr: bucket no-such-bucket does not exist (s3://no-such-bucket/x)\n');
+  });
+
+  it('mr fs on s3://: put, ls, get, cp to and from the local disk, rm', async () => {
+    const dir = tempDir();
+    const local = join(dir, 'a.txt');
+    writeFileSync(local, 'alpha\nbeta\n');
+    const env = { env: s3.env };
+    expect((await mr(['fs', 'put', local, 's3://out/fs/a.txt'], env)).code).toBe(0);
+    const again = await mr(['fs', 'put', local, 's3://out/fs/a.txt'], env);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe('mr: s3://out/fs/a.txt already exists (use --overwrite)\n');
+    expect((await mr(['fs', 'cp', 's3://out/fs/a.txt', 's3://out/fs/sub/b.txt'], env)).code).toBe(0);
+    const ls = JSON.parse((await mr(['fs', 'ls', 's3://out/fs', '--json'], env)).stdout) as { path: string; type: string }[];
+    expect(ls).toEqual([{ path: 's3://out/fs/a.txt', type: 'file', size: 11, replication: 0 }, { path: 's3://out/fs/sub', type: 'dir', size: 0, replication: 0 }]);
+    expect((await mr(['fs', 'get', 's3://out/fs/sub/b.txt', join(dir, 'b.txt')], env)).code).toBe(0);
+    expect(readFileSync(join(dir, 'b.txt'), 'utf8')).toBe('alpha\nbeta\n');
+    const rmPrefix = await mr(['fs', 'rm', 's3://out/fs'], env);
+    expect(rmPrefix.code).toBe(1);
+    expect((await mr(['fs', 'rm', '-r', 's3://out/fs'], env)).code).toBe(0);
+    expect(await keys('out', 'fs')).toEqual([]);
   });
 });

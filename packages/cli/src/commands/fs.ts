@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { Command, Option } from 'commander';
 import {
-  BlockStoreClient, bsPath, completeUpload, deleteObjects, listNames, masterClient, MrError, parseS3, parseUri, readObject,
+  BlockStoreClient, bsPath, completeUpload, deleteObjects, listNames, masterClient, MrError, objectExists, parseS3, parseUri, readObject,
   requireClusterToken, s3Join, uploadPending, wire,
 } from '@mr/shared';
 import { intFlag, masterAddress, sizeFlag } from '../options.js';
@@ -46,7 +46,7 @@ const isS3 = (uri: string) => uri.startsWith('s3://');
 /** Writes a stream to an S3 key whole or not at all (a multipart upload completed at the end). */
 async function writeS3(source: Readable, uri: string, overwrite: boolean): Promise<void> {
   const { bucket, key } = parseS3(uri);
-  if (!overwrite && (await listNames(bucket, key)).some((o) => o.key === key)) throw new MrError('MR_ERR_FS_EXISTS', `${uri} already exists (use --overwrite)`);
+  if (!overwrite && (await objectExists(bucket, key))) throw new MrError('MR_ERR_FS_EXISTS', `${uri} already exists (use --overwrite)`);
   const dir = await mkdtemp(join(tmpdir(), 'mr-fs-'));
   try {
     const tmp = join(dir, 'body');
@@ -248,8 +248,7 @@ export function fsCommand(io: Io): Command {
       if (isS3(uri)) {
         const { bucket, key } = parseS3(uri);
         const keys = (await listNames(bucket, key)).map((x) => x.key);
-        const exact = (await listNames(bucket, key.split('/').slice(0, -1).join('/'))).some((x) => x.key === key);
-        if (exact) return deleteObjects(bucket, [key]);
+        if (await objectExists(bucket, key)) return deleteObjects(bucket, [key]);
         if (keys.length === 0) throw new MrError('MR_ERR_INPUT_NOT_FOUND', `rm: ${uri} does not exist`);
         if (!o.recursive) throw new MrError('MR_ERR_FS_NOT_EMPTY', `rm: ${uri} is a prefix (use -r)`);
         return deleteObjects(bucket, keys);
@@ -290,7 +289,7 @@ export function fsCommand(io: Io): Command {
         if (e.isDir) throw new MrError('MR_ERR_FS_IS_DIR', `cp: ${src} is a directory`);
       } else if (isS3(src)) {
         const { bucket, key } = parseS3(src);
-        if (!(await listNames(bucket, key.split('/').slice(0, -1).join('/'))).some((x) => x.key === key)) throw new MrError('MR_ERR_INPUT_NOT_FOUND', `cp: ${src} does not exist`);
+        if (!(await objectExists(bucket, key))) throw new MrError('MR_ERR_INPUT_NOT_FOUND', `cp: ${src} does not exist`);
       } else if (!(await stat(localPath(src)).then((s) => s.isFile(), () => false))) {
         throw new MrError('MR_ERR_INPUT_NOT_FOUND', `cp: ${localPath(src)} is not a file`);
       }

@@ -89,6 +89,18 @@ export async function listObjects(bucket: string, prefix: string): Promise<S3Obj
   return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
+/** Whether exactly this object exists (HEAD). */
+export async function objectExists(bucket: string, key: string): Promise<boolean> {
+  if (key === '') return false;
+  try {
+    await s3Client().send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return true;
+  } catch (e) {
+    if ((e as { name?: string }).name === 'NotFound' || (e as S3ServiceException).$metadata?.httpStatusCode === 404) return false;
+    throw s3Error(e, bucket, key);
+  }
+}
+
 /** Names directly under a prefix, hidden ones included (for output checks and `mr fs ls`). */
 export async function listNames(bucket: string, prefix: string): Promise<S3Object[]> {
   const out: S3Object[] = [];

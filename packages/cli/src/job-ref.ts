@@ -4,7 +4,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
 import { builtinJob, checkParams, isBuiltinJob } from '@mr/jobs';
 import { jobShapeProblem, MrError, type JobDefinition } from '@mr/shared';
 
@@ -45,6 +44,8 @@ export async function resolveJob(job: string, rawParams: Record<string, string>)
 async function bundle(path: string): Promise<Buffer> {
   // `defineJob` (and MrError) come from this installation's light job entry, not the engine runtime
   const sharedEntry = fileURLToPath(import.meta.resolve('@mr/shared/job'));
+  // loaded on use: most commands never bundle anything
+  const { build } = await import('esbuild');
   try {
     const out = await build({
       entryPoints: [path],

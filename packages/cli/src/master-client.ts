@@ -59,7 +59,7 @@ export class MasterApi {
       }
       onProgress(s);
       if (FINAL.has(s.state)) return s;
-      await sleep(200);
+      await sleep(100);
     }
   }
 }

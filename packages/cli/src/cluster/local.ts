@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,11 +62,20 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
   let api: MasterApi | undefined;
   try {
     const masterData = join(runDir, 'master');
+    // the master's port is picked here so that workers start at the same time (they retry until it listens)
+    const address = `127.0.0.1:${await freePort()}`;
     const master = start('master', [
-      'master', '--port', '0', '--http-port', '0', '--data', masterData,
+      'master', '--port', address.split(':')[1]!, '--http-port', '0', '--data', masterData,
       ...(o.heartbeatTimeoutMs ? ['--heartbeat-timeout', `${o.heartbeatTimeoutMs}ms`] : []),
     ]);
-    const info = await waitFor(START_TIMEOUT_MS, () => {
+    const info = { address };
+    for (let i = 0; i < o.core; i++) {
+      start(`core-${i}`, ['worker', '--master', info.address, '--role', 'core', '--slots', String(o.slots), '--data', join(runDir, `core-${i}`), '--id', `core-${i}`]);
+    }
+    for (let i = 0; i < o.task; i++) {
+      start(`task-${i}`, ['worker', '--master', info.address, '--role', 'task', '--slots', String(o.slots), '--data', join(runDir, `task-${i}`), '--id', `task-${i}`]);
+    }
+    const { httpAddress } = await waitFor(START_TIMEOUT_MS, () => {
       if (master.exitCode !== null) throw startError('master', logsDir);
       try {
         return JSON.parse(readFileSync(join(masterData, 'master.json'), 'utf8')) as { address: string; httpAddress: string };
@@ -73,12 +83,6 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
         return undefined;
       }
     });
-    for (let i = 0; i < o.core; i++) {
-      start(`core-${i}`, ['worker', '--master', info.address, '--role', 'core', '--slots', String(o.slots), '--data', join(runDir, `core-${i}`), '--id', `core-${i}`]);
-    }
-    for (let i = 0; i < o.task; i++) {
-      start(`task-${i}`, ['worker', '--master', info.address, '--role', 'task', '--slots', String(o.slots), '--data', join(runDir, `task-${i}`), '--id', `task-${i}`]);
-    }
     api = new MasterApi(info.address, token);
     const want = o.core + o.task;
     const masterApi = api;
@@ -92,11 +96,23 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
         ? new MrError('MR_ERR_TIMEOUT', `only ${last} of ${want} workers joined within ${START_TIMEOUT_MS / 1000} s (logs: ${logsDir})`)
         : e;
     });
-    return { api, httpAddress: info.httpAddress, runDir, logsDir, stop };
+    return { api, httpAddress, runDir, logsDir, stop };
   } catch (e) {
     await stop(true);
     throw e;
   }
+}
+
+/** A port free on 127.0.0.1 a moment ago (the master binds it right after). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
 }
 
 function startError(name: string, logsDir: string): MrError {

@@ -11,6 +11,9 @@ export const channelOptions: grpc.ChannelOptions = {
   'grpc.keepalive_time_ms': 10_000,
   'grpc.keepalive_timeout_ms': 5_000,
   'grpc.keepalive_permit_without_calls': 1,
+  // a worker started with (or restarted after) its master reconnects within a fraction of a second
+  'grpc.initial_reconnect_backoff_ms': 100,
+  'grpc.max_reconnect_backoff_ms': 2_000,
 };
 
 export function masterClient(address: string, token: string): MasterClient {

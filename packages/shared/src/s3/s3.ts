@@ -1,7 +1,4 @@
-import {
-  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, DeleteObjectsCommand,
-  GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException, UploadPartCommand,
-} from '@aws-sdk/client-s3';
+import type { S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
@@ -15,10 +12,23 @@ import { MrError } from '../errors.js';
  * Throttling and 5xx are retried by the SDK's standard retry strategy.
  */
 let shared: S3Client | undefined;
+type Sdk = typeof import('@aws-sdk/client-s3');
+let sdkModule: Sdk | undefined;
 
-export function s3Client(): S3Client {
-  if (shared) return shared;
+/** The SDK is loaded on first use: it costs a quarter second at start-up, and most processes never touch S3. */
+async function sdk(): Promise<Sdk> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  return (sdkModule ??= await import('@aws-sdk/client-s3'));
+}
+
+/** Sends commands built from the lazily loaded SDK with the shared client. */
+async function run<R>(fn: (m: Sdk, c: S3Client) => Promise<R>): Promise<R> {
+  return fn(await sdk(), await s3Client());
+}
+
+export async function s3Client(): Promise<S3Client> {
+  if (shared) return shared;
+  const { S3Client } = await sdk();
   const endpoint = process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
   shared = new S3Client({
     region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
@@ -45,7 +55,7 @@ export function s3Error(e: unknown, bucket: string, key = ''): MrError {
   if (MrError.is(e)) return e;
   const where = `s3://${bucket}${key ? '/' + key : ''}`;
   const name = (e as { name?: string }).name ?? '';
-  const status = e instanceof S3ServiceException ? e.$metadata.httpStatusCode : undefined;
+  const status = (e as Partial<S3ServiceException>).$metadata?.httpStatusCode;
   if (name === 'NoSuchBucket') return new MrError('MR_ERR_INPUT_NOT_FOUND', `bucket ${bucket} does not exist (${where})`);
   if (name === 'NoSuchKey' || name === 'NotFound' || status === 404) return new MrError('MR_ERR_INPUT_NOT_FOUND', `${where} does not exist`);
   if (['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'ExpiredToken', 'InvalidToken', 'CredentialsProviderError'].includes(name) || status === 403) {
@@ -68,14 +78,14 @@ export async function listObjects(bucket: string, prefix: string): Promise<S3Obj
   try {
     // an exact object first: `s3://b/file.txt` means that object
     if (prefix !== '') {
-      const head = await s3Client().send(new HeadObjectCommand({ Bucket: bucket, Key: prefix })).catch((e: unknown) => {
+      const head = await run((m, c) => c.send(new m.HeadObjectCommand({ Bucket: bucket, Key: prefix }))).catch((e: unknown) => {
         if ((e as { name?: string }).name === 'NotFound' || (e as S3ServiceException).$metadata?.httpStatusCode === 404) return undefined;
         throw e;
       });
       if (head) return [{ key: prefix, size: Number(head.ContentLength ?? 0) }];
     }
     do {
-      const r = await s3Client().send(new ListObjectsV2Command({ Bucket: bucket, Prefix: base, ContinuationToken: token }));
+      const r = await run((m, c) => c.send(new m.ListObjectsV2Command({ Bucket: bucket, Prefix: base, ContinuationToken: token })));
       for (const o of r.Contents ?? []) {
         const rel = o.Key!.slice(base.length);
         if (rel === '' || rel.endsWith('/') || rel.split('/').some((seg) => seg.startsWith('_') || seg.startsWith('.'))) continue;
@@ -93,7 +103,7 @@ export async function listObjects(bucket: string, prefix: string): Promise<S3Obj
 export async function objectExists(bucket: string, key: string): Promise<boolean> {
   if (key === '') return false;
   try {
-    await s3Client().send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    await run((m, c) => c.send(new m.HeadObjectCommand({ Bucket: bucket, Key: key })));
     return true;
   } catch (e) {
     if ((e as { name?: string }).name === 'NotFound' || (e as S3ServiceException).$metadata?.httpStatusCode === 404) return false;
@@ -108,7 +118,7 @@ export async function listNames(bucket: string, prefix: string): Promise<S3Objec
   const base = prefix === '' ? '' : prefix + '/';
   try {
     do {
-      const r = await s3Client().send(new ListObjectsV2Command({ Bucket: bucket, Prefix: base, ContinuationToken: token }));
+      const r = await run((m, c) => c.send(new m.ListObjectsV2Command({ Bucket: bucket, Prefix: base, ContinuationToken: token })));
       for (const o of r.Contents ?? []) out.push({ key: o.Key!, size: Number(o.Size ?? 0) });
       token = r.IsTruncated ? r.NextContinuationToken : undefined;
     } while (token);
@@ -122,7 +132,7 @@ export async function listNames(bucket: string, prefix: string): Promise<S3Objec
 export async function readObject(bucket: string, key: string, start = 0, end = Infinity): Promise<Readable> {
   if (end <= start) return (await import('node:stream')).Readable.from([]);
   try {
-    const r = await s3Client().send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(start > 0 || end !== Infinity ? { Range: `bytes=${start}-${end === Infinity ? '' : end - 1}` } : {}) }));
+    const r = await run((m, c) => c.send(new m.GetObjectCommand({ Bucket: bucket, Key: key, ...(start > 0 || end !== Infinity ? { Range: `bytes=${start}-${end === Infinity ? '' : end - 1}` } : {}) })));
     return r.Body as Readable;
   } catch (e) {
     if ((e as S3ServiceException).$metadata?.httpStatusCode === 416) return (await import('node:stream')).Readable.from([]);
@@ -132,7 +142,7 @@ export async function readObject(bucket: string, key: string, start = 0, end = I
 
 export async function putObject(bucket: string, key: string, body: Buffer | string): Promise<void> {
   try {
-    await s3Client().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+    await run((m, c) => c.send(new m.PutObjectCommand({ Bucket: bucket, Key: key, Body: body })));
   } catch (e) {
     throw s3Error(e, bucket, key);
   }
@@ -141,7 +151,7 @@ export async function putObject(bucket: string, key: string, body: Buffer | stri
 export async function deleteObjects(bucket: string, keys: string[]): Promise<void> {
   for (let i = 0; i < keys.length; i += 1000) {
     try {
-      await s3Client().send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })) } }));
+      await run((m, c) => c.send(new m.DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })) } })));
     } catch (e) {
       throw s3Error(e, bucket, keys[i]);
     }
@@ -163,10 +173,9 @@ export const MULTIPART_CHUNK = 8 * 1024 * 1024;
  * master completes it at job commit, or aborts it. Parts are MULTIPART_CHUNK bytes, the last smaller.
  */
 export async function uploadPending(file: string, bucket: string, key: string): Promise<PendingUpload> {
-  const c = s3Client();
   let uploadId: string;
   try {
-    uploadId = (await c.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }))).UploadId!;
+    uploadId = (await run((m, c) => c.send(new m.CreateMultipartUploadCommand({ Bucket: bucket, Key: key })))).UploadId!;
   } catch (e) {
     throw s3Error(e, bucket, key);
   }
@@ -177,7 +186,8 @@ export async function uploadPending(file: string, bucket: string, key: string): 
     for (let start = 0; start < Math.max(size, 1); start += MULTIPART_CHUNK) {
       const end = Math.min(size, start + MULTIPART_CHUNK);
       const body = size === 0 ? Buffer.alloc(0) : await readAll(createReadStream(file, { start, end: end - 1 }));
-      const r = await c.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: ++n, Body: body, ContentLength: body.length }));
+      const PartNumber = ++n;
+      const r = await run((m, c) => c.send(new m.UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber, Body: body, ContentLength: body.length })));
       parts.push({ PartNumber: n, ETag: r.ETag! });
     }
   } catch (e) {
@@ -195,7 +205,7 @@ async function readAll(s: Readable): Promise<Buffer> {
 
 export async function completeUpload(u: PendingUpload): Promise<void> {
   try {
-    await s3Client().send(new CompleteMultipartUploadCommand({ Bucket: u.bucket, Key: u.key, UploadId: u.uploadId, MultipartUpload: { Parts: u.parts } }));
+    await run((m, c) => c.send(new m.CompleteMultipartUploadCommand({ Bucket: u.bucket, Key: u.key, UploadId: u.uploadId, MultipartUpload: { Parts: u.parts } })));
   } catch (e) {
     throw s3Error(e, u.bucket, u.key);
   }
@@ -204,7 +214,7 @@ export async function completeUpload(u: PendingUpload): Promise<void> {
 /** Aborts an upload; s3rver answers 405 (unsupported), which is tolerated (real S3 and MinIO abort). */
 export async function abortUpload(u: Pick<PendingUpload, 'bucket' | 'key' | 'uploadId'>): Promise<void> {
   try {
-    await s3Client().send(new AbortMultipartUploadCommand({ Bucket: u.bucket, Key: u.key, UploadId: u.uploadId }));
+    await run((m, c) => c.send(new m.AbortMultipartUploadCommand({ Bucket: u.bucket, Key: u.key, UploadId: u.uploadId })));
   } catch (e) {
     const status = (e as S3ServiceException).$metadata?.httpStatusCode;
     if (status === 405 || status === 404 || (e as { name?: string }).name === 'NoSuchUpload') return;

@@ -18,7 +18,7 @@ export interface SessionOptions {
   onDeleteBlocks(d: wire.DeleteBlocks): void;
 }
 
-const BACKOFF_MIN_MS = 250;
+const BACKOFF_MIN_MS = 100;
 /** contract.md: workers reconnect within 10 s of the master being reachable again. */
 const BACKOFF_MAX_MS = 2_000;
 

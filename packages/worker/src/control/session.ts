@@ -21,6 +21,7 @@ export interface SessionOptions {
 const BACKOFF_MIN_MS = 100;
 /** contract.md: workers reconnect within 10 s of the master being reachable again. */
 const BACKOFF_MAX_MS = 2_000;
+const RESEND_WINDOW_MS = 60_000;
 
 /**
  * The worker's half of the long-lived Session stream: Register, then heartbeats and attempt results
@@ -33,9 +34,17 @@ export class MasterSession {
   private reconnect: NodeJS.Timeout | undefined;
   private backoffMs = BACKOFF_MIN_MS;
   private readonly unsent: wire.WorkerMessage[] = [];
+  /**
+   * Attempt reports written in the last RESEND_WINDOW_MS. A report written to a stream that was
+   * already dying is lost with it (there is no ack), so after a reconnect these are sent again;
+   * the master ignores the ones it already had.
+   */
+  private recent: { status: wire.AttemptStatus; atMs: number }[] = [];
   private closed = false;
   private registered = false;
   private draining = false;
+  /** Set after the first registration: later ones are reconnects. */
+  private reconnected = false;
 
   constructor(private readonly o: SessionOptions) {}
 
@@ -55,12 +64,15 @@ export class MasterSession {
       storedOn: r.storedOn ?? [],
       pendingUpload: r.pendingUpload ? JSON.stringify(r.pendingUpload) : '',
     };
+    const now = Date.now();
+    this.recent = this.recent.filter((r) => now - r.atMs < RESEND_WINDOW_MS);
+    this.recent.push({ status, atMs: now });
     this.sendOrQueue({ msg: { $case: 'attemptStatus', value: status } });
   }
 
-  /** Attempts that ended while the master was unreachable: their reports wait in the queue. */
+  /** Attempts whose reports the master may not have (queued, or written to a stream that died). */
   unreportedAttempts(): string[] {
-    return this.unsent.flatMap((m) => (m.msg?.$case === 'attemptStatus' ? [m.msg.value.attemptId] : []));
+    return this.recent.map((r) => r.status.attemptId);
   }
 
   /** Tells the master this worker is leaving; said again after a reconnect. */
@@ -129,6 +141,10 @@ export class MasterSession {
         this.heartbeat = setInterval(() => this.sendHeartbeat(), every);
         this.sendHeartbeat();
         if (this.draining) this.call?.write({ msg: { $case: 'draining', value: {} } });
+        // reports that may have died with the old stream, then whatever was queued while disconnected
+        const queued = new Set(this.unsent.flatMap((m) => (m.msg?.$case === 'attemptStatus' ? [m.msg.value.attemptId] : [])));
+        if (this.reconnected) for (const r of this.recent) if (!queued.has(r.status.attemptId)) this.call?.write({ msg: { $case: 'attemptStatus', value: r.status } });
+        this.reconnected = true;
         for (const m of this.unsent.splice(0)) this.call?.write(m);
         return;
       }

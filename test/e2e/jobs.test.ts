@@ -1,11 +1,11 @@
-import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import wordcount from '../../packages/jobs/src/wordcount.js';
 import { runOracle } from '../oracle.js';
 import { TestCluster } from './helpers/cluster.js';
 import { filesUnder, partLines, readOutput } from './helpers/output.js';
-import { GUTENBERG, reapAll, ROOT, tempDir } from './helpers/procs.js';
+import { GUTENBERG, reapAll, ROOT, tempDir, waitFor } from './helpers/procs.js';
 
 const TESTING = join(ROOT, 'packages/jobs/dist/testing');
 const books = filesUnder(GUTENBERG);
@@ -102,5 +102,25 @@ describe('the 6.5840 lab tests, ported (issue 3): two workers, one slot each', (
     expect(s.counters).toMatchObject({ mapAttempts: 2, failedAttempts: 1 });
     expect(readOutput(join(c.dir, 'timeout')).get('part-00000')).toBe('one\t1\ntwo\t2\n');
     await c.kill('task-slow');
+  });
+
+  it('mr job kill: the running attempts stop, nothing is left at the output, the state is KILLED', async () => {
+    const dir = tempDir('markers-');
+    const out = join(c.dir, 'killed');
+    const id = await c.submit([join(TESTING, 'markers.js'), '--input', GUTENBERG, '--output', out, '--param', `dir=${dir}`, '--param', 'holdMs=3000', '--no-speculation']);
+    await waitFor('an attempt running', 20_000, () => (readdirSync(dir).some((n) => n.endsWith('.start')) ? true : undefined));
+    const k = await c.mr(['job', 'kill', id, '--json']);
+    expect(k.code, k.stderr).toBe(0);
+    expect(JSON.parse(k.stdout)).toMatchObject({ id, state: 'KILLED', error: 'killed by request' });
+    const s = await c.status(id);
+    expect(s.state).toBe('KILLED');
+    expect(existsSync(join(out, '_SUCCESS'))).toBe(false);
+    expect(existsSync(out) ? readdirSync(out).filter((n) => n.startsWith('part-')) : []).toEqual([]);
+    const again = await c.mr(['job', 'kill', id]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toBe(`mr: job ${id} already ended (KILLED)\n`);
+    const unknown = await c.mr(['job', 'kill', 'job-nope']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toBe('mr: no job job-nope\n');
   });
 });

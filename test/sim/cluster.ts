@@ -81,6 +81,10 @@ export function simulate(o: SimOptions): SimResult {
   const hung = new Set<string>();
   const stored = new Map<string, Set<string>>(); // core -> map outputs it holds
   const released = new Set<string>();
+  /** After a master restart, until a node registers again it has no session: no heartbeats, reports wait. */
+  const reconnecting = new Set<string>();
+  /** Attempts whose report is still on its way: a re-registering worker lists them as running. */
+  const unreported = new Map<string, Set<string>>();
   const launches = new Map<string, number>();
   const allActions: Action[] = [];
   const events: MasterEvent[] = [];
@@ -106,7 +110,7 @@ export function simulate(o: SimOptions): SimResult {
   let steps = 0;
   const done = () => s.jobs.size === o.jobs.length && [...s.jobs.values()].every((j) => j.state === 'SUCCEEDED' || j.state === 'FAILED');
   const register = (id: string) =>
-    apply({ kind: 'NodeRegistered', nodeId: id, role: id.startsWith('core') ? 'core' : 'task', address: `${id}:1`, slots: o.slots, running: [...running.get(id)!], mapOutputs: [...(stored.get(id) ?? [])], nowMs });
+    apply({ kind: 'NodeRegistered', nodeId: id, role: id.startsWith('core') ? 'core' : 'task', address: `${id}:1`, slots: o.slots, running: [...running.get(id)!, ...(unreported.get(id) ?? [])], mapOutputs: [...(stored.get(id) ?? [])], nowMs });
   while (queue.size > 0 && !done()) {
     const next = queue.pop()!;
     nowMs = next.at;
@@ -116,6 +120,7 @@ export function simulate(o: SimOptions): SimResult {
         alive.set(ev.nodeId, true);
         running.set(ev.nodeId, new Set());
         stored.set(ev.nodeId, new Set());
+        unreported.set(ev.nodeId, new Set());
         register(ev.nodeId);
         continue;
       case 'Kill':
@@ -129,13 +134,23 @@ export function simulate(o: SimOptions): SimResult {
         s = deserializeState(JSON.parse(JSON.stringify(serializeState(s))), s.config);
         carryCommits(before, s);
         apply({ kind: 'MasterRecovered', nowMs });
-        for (const id of nodeIds) if (alive.get(id) && !released.has(id)) push(nowMs + 200 + Math.floor(rand() * 1_500), { kind: 'Report', nodeId: id, event: { kind: 'Tick', nowMs: -1 } });
+        for (const id of nodeIds) {
+          if (!alive.get(id) || released.has(id)) continue;
+          reconnecting.add(id);
+          push(nowMs + 200 + Math.floor(rand() * 1_500), { kind: 'Report', nodeId: id, event: { kind: 'Tick', nowMs: -1 } });
+        }
         continue;
       }
       case 'Report':
         if (!alive.get(ev.nodeId)) continue;
-        if (ev.event.kind === 'Tick') register(ev.nodeId); // the reconnect after a master restart
-        else apply({ ...ev.event, nowMs } as MasterEvent);
+        if (ev.event.kind === 'Tick') {
+          reconnecting.delete(ev.nodeId); // the reconnect after a master restart
+          register(ev.nodeId);
+        } else if (reconnecting.has(ev.nodeId)) push(nowMs + 100, ev);
+        else {
+          if ('attemptId' in ev.event) unreported.get(ev.nodeId)?.delete(ev.event.attemptId);
+          apply({ ...ev.event, nowMs } as MasterEvent);
+        }
         continue;
       case 'Tick':
         for (const id of nodeIds) {
@@ -151,6 +166,7 @@ export function simulate(o: SimOptions): SimResult {
             push(nowMs + 2_000, { kind: 'Restart', nodeId: id });
             continue;
           }
+          if (reconnecting.has(id)) continue;
           const mine = [...running.get(id)!];
           apply({ kind: 'Heartbeat', nodeId: id, running: mine, progress: mine.map((a) => ({ attemptId: a, units: hung.has(a) ? 0 : nowMs })), nowMs });
         }
@@ -160,10 +176,17 @@ export function simulate(o: SimOptions): SimResult {
       case 'AttemptFailed': {
         const nodeId = s.attempts.get(ev.attemptId)?.nodeId;
         // a crashed worker reports nothing; a killed attempt reports nothing
-        if (!nodeId || !alive.get(nodeId) || !running.get(nodeId)!.delete(ev.attemptId)) continue;
+        if (!nodeId || !alive.get(nodeId)) continue;
+        if (reconnecting.has(nodeId)) {
+          push(nowMs + 100, ev); // the report waits for the session
+          continue;
+        }
+        if (!running.get(nodeId)!.delete(ev.attemptId)) continue;
         if (ev.kind === 'AttemptSucceeded') for (const t of s.attempts.get(ev.attemptId)?.shuffleTargets ?? []) if (alive.get(t)) stored.get(t)?.add(ev.attemptId);
         const report: MasterEvent = { ...ev, nowMs };
         if (o.reorder) {
+          if (!unreported.has(nodeId)) unreported.set(nodeId, new Set());
+          unreported.get(nodeId)!.add(ev.attemptId);
           push(nowMs + Math.floor(rand() * 3_000), { kind: 'Report', nodeId, event: report });
           if (rand() < 0.1) push(nowMs + Math.floor(rand() * 6_000), { kind: 'Report', nodeId, event: report }); // duplicate
         } else apply(report);

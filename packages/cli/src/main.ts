@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { MrError, toMrError } from '@mr/shared';
 import { masterCommand, workerCommand } from './commands/daemons.js';
 import { fsCommand } from './commands/fs.js';
+import { jobCommand } from './commands/job.js';
 import { nodesCommand } from './commands/nodes.js';
 import { runCommand } from './commands/run.js';
 import { statusCommand } from './commands/status.js';
@@ -20,7 +21,8 @@ export function buildProgram(io: Io): Command {
     .addCommand(submitCommand(io))
     .addCommand(statusCommand(io))
     .addCommand(nodesCommand(io))
-    .addCommand(fsCommand(io));
+    .addCommand(fsCommand(io))
+    .addCommand(jobCommand(io));
   const quiet = (cmd: Command) => {
     cmd.exitOverride().configureOutput({
       writeOut: (s) => io.out(s.trimEnd()),

@@ -37,6 +37,10 @@ export class MasterApi {
     return this.call('listNodes', {}, 10_000);
   }
 
+  killJob(jobId: string): Promise<wire.JobStatus> {
+    return this.call('killJob', { jobId });
+  }
+
   drainNode(nodeId: string): Promise<wire.NodeStatus> {
     return this.call('drainNode', { nodeId });
   }

@@ -57,6 +57,10 @@ export async function startMaster(cfg: MasterConfig): Promise<RunningMaster> {
       startAttempt: (a) => void sessions.send(a.nodeId, { msg: { $case: 'assign', value: { spec: toWireSpec(a.spec) } } }),
       killAttempt: (a) => void sessions.send(a.nodeId, { msg: { $case: 'kill', value: { attemptId: a.attemptId, reason: a.reason } } }),
       sendDrain: (a) => void sessions.send(a.nodeId, { msg: { $case: 'drain', value: { timeoutMs: 0 } } }),
+      closeSession: (a) => {
+        log.warn({ nodeId: a.nodeId, reason: a.reason }, 'closing worker session');
+        sessions.close(a.nodeId);
+      },
       handOff: (a) => void sessions.send(a.nodeId, { msg: { $case: 'handOff', value: { jobId: a.jobId, attemptId: a.attemptId, target: a.target } } }),
       release: (a) => void sessions.send(a.nodeId, { msg: { $case: 'release', value: {} } }),
       replicateBlock: (a) => void sessions.send(a.nodeId, { msg: { $case: 'replicateBlock', value: { blockId: a.blockId, target: a.target } } }),

@@ -44,5 +44,5 @@ export function formatLocation(loc: Location): string {
 export function requireLocalPath(text: string, what: string): string {
   const loc = parseUri(text);
   if (loc.scheme === 'file') return loc.path;
-  throw new MrError('MR_ERR_UNSUPPORTED', `${what} ${text}: ${loc.scheme}:// locations are not supported by this build yet; use a local path`);
+  throw new MrError('MR_ERR_UNSUPPORTED', `${what} ${text}: expected a local path here, not ${loc.scheme}://`);
 }

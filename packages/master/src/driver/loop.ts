@@ -8,6 +8,7 @@ export interface Effects {
   startAttempt(a: Extract<Action, { kind: 'StartAttempt' }>): void;
   killAttempt(a: Extract<Action, { kind: 'KillAttempt' }>): void;
   sendDrain(a: Extract<Action, { kind: 'SendDrain' }>): void;
+  closeSession(a: Extract<Action, { kind: 'CloseSession' }>): void;
   handOff(a: Extract<Action, { kind: 'HandOff' }>): void;
   release(a: Extract<Action, { kind: 'Release' }>): void;
   replicateBlock(a: Extract<Action, { kind: 'ReplicateBlock' }>): void;
@@ -46,9 +47,14 @@ export class Driver {
 
   /** A namespace request: resolves with the machine's Reply (or rejects with its coded error). */
   request<T>(op: FsOp): Promise<T> {
+    return this.ask<T>((requestId) => ({ kind: 'FsRequest', requestId, op, nowMs: this.clock.nowMs() }));
+  }
+
+  /** Dispatches an event that the machine answers with a Reply action carrying its requestId. */
+  ask<T>(make: (requestId: number) => MasterEvent): Promise<T> {
     const requestId = ++this.nextRequest;
     const answer = new Promise<T>((resolve, reject) => this.pending.set(requestId, { resolve: resolve as (v: unknown) => void, reject }));
-    void this.dispatch({ kind: 'FsRequest', requestId, op, nowMs: this.clock.nowMs() }).catch((e: unknown) => {
+    void this.dispatch(make(requestId)).catch((e: unknown) => {
       this.pending.get(requestId)?.reject(e);
       this.pending.delete(requestId);
     });
@@ -58,7 +64,8 @@ export class Driver {
   /** Queues an event; resolves once it and its actions have been carried out. */
   dispatch(e: MasterEvent): Promise<void> {
     const run = this.tail.then(() => this.process(e));
-    this.tail = run.catch(() => undefined);
+    // many callers do not await: a failure is logged here rather than crashing the process
+    this.tail = run.catch((err: unknown) => this.log.error({ event: e.kind, err: toMrError(err).message }, 'event failed'));
     return run;
   }
 
@@ -73,8 +80,9 @@ export class Driver {
   }
 
   private async process(e: MasterEvent): Promise<void> {
-    this.journal?.append(e);
+    // step first: an event the machine rejects (a bug) is not journaled, so replay cannot trip on it
     const { actions } = step(this.state, e);
+    this.journal?.append(e);
     if (this.journal?.snapshotDue) this.journal.snapshot(this.state);
     for (const a of actions) {
       try {
@@ -97,6 +105,8 @@ export class Driver {
         return this.effects.killAttempt(a);
       case 'SendDrain':
         return this.effects.sendDrain(a);
+      case 'CloseSession':
+        return this.effects.closeSession(a);
       case 'HandOff':
         return this.effects.handOff(a);
       case 'Release':

@@ -17,7 +17,10 @@ export function attemptOutputDir(output: string, attemptId: string): string {
 
 export function onAttemptSucceeded(s: MasterState, e: Ev<'AttemptSucceeded'>): Action[] {
   const a = s.attempts.get(e.attemptId);
-  if (!a || a.state !== 'RUNNING') return []; // late report of a killed attempt: already cleaned up
+  if (!a || a.state !== 'RUNNING') {
+    // late report of a killed attempt: already cleaned up, but an S3 upload it left must go
+    return a && e.upload ? [{ kind: 'AbortUpload', jobId: a.jobId, upload: e.upload }] : [];
+  }
   const job = getJob(s, a.jobId);
   const task = taskOf(job, a.taskId);
   const actions: Action[] = [];
@@ -33,7 +36,7 @@ export function onAttemptSucceeded(s: MasterState, e: Ev<'AttemptSucceeded'>): A
   for (const [name, n] of Object.entries(e.counters)) addCounter(job.counters, name, n);
   // Other copies of this task (speculative backups) are no longer needed.
   for (const other of task.attempts) {
-    if (other !== a.id && s.attempts.get(other)?.state === 'RUNNING') killAttempt(s, other, `task ${task.id} done by ${a.id}`, e.nowMs, actions);
+    if (other !== a.id && s.attempts.get(other)?.state === 'RUNNING') killAttempt(s, other, `task ${task.id} done by ${a.id}`, e.nowMs, actions, { notifyWorker: true, count: false });
   }
   if (task.kind === 'map') {
     assert(a.shuffleTargets && a.shuffleTargets.length > 0, `map attempt ${a.id} without shuffle targets`);
@@ -121,7 +124,8 @@ export function killAttempt(
   reason: string,
   nowMs: number,
   actions: Action[],
-  opts = { notifyWorker: true },
+  /** `count: false` for kills the master decides itself (job over, race lost): they say nothing about the task. */
+  opts: { notifyWorker: boolean; count?: boolean } = { notifyWorker: true },
 ): void {
   const a = s.attempts.get(attemptId);
   assert(a && a.state === 'RUNNING', `kill of attempt ${attemptId} that is not running`);
@@ -133,7 +137,7 @@ export function killAttempt(
   discardOutput(s, job, a, actions);
   addCounter(job.counters, 'killedAttempts', 1);
   if (task.state === 'SUCCEEDED' || job.state !== 'RUNNING') return;
-  task.killed++;
+  if (opts.count !== false) task.killed++;
   if (task.killed >= job.spec.maxKilledAttempts) {
     failJob(s, job, `task ${task.id} was killed ${task.killed} times; last: ${reason}`, nowMs, actions);
     return;
@@ -167,18 +171,24 @@ export function onMapOutputLost(s: MasterState, nodeId: string, nowMs: number, a
     }
     for (const r of job.reduces) {
       for (const id of r.attempts) {
-        if (s.attempts.get(id)?.state === 'RUNNING') killAttempt(s, id, `map output on ${nodeId} lost`, nowMs, actions);
+        if (s.attempts.get(id)?.state === 'RUNNING') killAttempt(s, id, `map output on ${nodeId} lost`, nowMs, actions, { notifyWorker: true, count: false });
       }
     }
   }
 }
 
 export function failJob(s: MasterState, job: Job, error: string, nowMs: number, actions: Action[]): void {
+  if (job.state !== 'RUNNING') return; // already ending (a kill inside this very failure, say)
+  stopJob(s, job, 'FAILED', error, nowMs, actions);
+}
+
+/** Ends a running job: its attempts are killed (not counted against their tasks), then endJob. */
+export function stopJob(s: MasterState, job: Job, state: 'FAILED' | 'KILLED', error: string, nowMs: number, actions: Action[]): void {
   job.error = error;
   for (const t of [...job.maps, ...job.reduces]) {
-    for (const id of t.attempts) if (s.attempts.get(id)?.state === 'RUNNING') killAttempt(s, id, 'job failed', nowMs, actions);
+    for (const id of t.attempts) if (s.attempts.get(id)?.state === 'RUNNING') killAttempt(s, id, `job ${state === 'FAILED' ? 'failed' : 'killed'}`, nowMs, actions, { notifyWorker: true, count: false });
   }
-  endJob(s, job, 'FAILED', nowMs, actions);
+  if (job.state === 'RUNNING') endJob(s, job, state, nowMs, actions);
 }
 
 function finishAttempt(s: MasterState, a: Attempt, state: Attempt['state'], nowMs: number): void {
@@ -216,6 +226,10 @@ function commitBsTask(s: MasterState, job: Job, a: Attempt, partition: number, n
     failJob(s, job, `commit of ${part(partition)}: ${a.id} reported success but bs://${from.slice(1)} is missing`, nowMs, actions);
     return false;
   }
+  if (fsLookup(s.fs, `${out}/_temporary/committed/${part(partition)}`)) {
+    failJob(s, job, `commit of ${part(partition)}: bs://${out.slice(1)}/_temporary/committed/${part(partition)} already exists (is another job writing this output?)`, nowMs, actions);
+    return false;
+  }
   fsInternal(() => fsRename(s, from, `${out}/_temporary/committed/${part(partition)}`, nowMs));
   fsDelete(s, bsOutputPath(attemptOutputDir(job.spec.output, a.id))!, true, actions);
   return true;
@@ -228,7 +242,13 @@ function commitBsJob(s: MasterState, job: Job, nowMs: number, actions: Action[])
     const name = e.path.slice(out.length + 1);
     if (name === '_SUCCESS' || name.startsWith('part-')) fsDelete(s, e.path, true, actions);
   }
-  for (let p = 0; p < job.spec.numReducers; p++) fsInternal(() => fsRename(s, `${out}/_temporary/committed/${part(p)}`, `${out}/${part(p)}`, nowMs));
+  for (let p = 0; p < job.spec.numReducers; p++) {
+    if (!fsLookup(s.fs, `${out}/_temporary/committed/${part(p)}`)) {
+      failJob(s, job, `commit: bs://${out.slice(1)}/_temporary/committed/${part(p)} disappeared (was the output changed while the job ran?)`, nowMs, actions);
+      return;
+    }
+    fsInternal(() => fsRename(s, `${out}/_temporary/committed/${part(p)}`, `${out}/${part(p)}`, nowMs));
+  }
   fsDelete(s, `${out}/_temporary`, true, actions);
   fsTouch(s, `${out}/_SUCCESS`, nowMs);
   endJob(s, job, 'SUCCEEDED', nowMs, actions);

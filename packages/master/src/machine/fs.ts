@@ -253,8 +253,10 @@ export function onBlockReport(s: MasterState, e: Ev<'BlockReport'>): Action[] {
 export function onBlockReplicated(s: MasterState, e: Ev<'BlockReplicated'>): Action[] {
   const b = s.fs.blocks.get(e.blockId);
   if (!b) return e.ok ? [{ kind: 'DeleteBlocks', nodeId: e.targetNodeId, blockIds: [e.blockId] }] : [];
+  // a failed copy keeps its entry until it times out: the next try waits (no tight retry loop)
+  if (!e.ok) return [];
   b.copying = b.copying.filter((c) => c.target !== e.targetNodeId);
-  if (e.ok && s.nodes.get(e.targetNodeId)?.state !== 'DEAD' && !b.replicas.includes(e.targetNodeId)) b.replicas.push(e.targetNodeId);
+  if (s.nodes.get(e.targetNodeId)?.state !== 'DEAD' && !b.replicas.includes(e.targetNodeId)) b.replicas.push(e.targetNodeId);
   const actions: Action[] = [];
   replicateBlocks(s, e.nowMs, actions);
   return actions;

@@ -1,4 +1,4 @@
-import { bsOutputPath } from './attempts.js';
+import { bsOutputPath, stopJob } from './attempts.js';
 import { fsDelete, fsLookup } from './fs.js';
 import { schedule } from './schedule.js';
 import { assert, getJob, taskId } from './state.js';
@@ -56,6 +56,19 @@ export function onJobCommitFailed(s: MasterState, e: Ev<'JobCommitFailed'>): Act
   const actions: Action[] = [];
   job.error = `commit failed: ${e.error}`;
   endJob(s, job, 'FAILED', e.nowMs, actions);
+  return actions;
+}
+
+export function onKillJob(s: MasterState, e: Ev<'KillJob'>): Action[] {
+  const job = s.jobs.get(e.jobId);
+  const reply = (ok: boolean, message: string): Action =>
+    ok ? { kind: 'Reply', requestId: e.requestId, ok: true, value: job!.state } : { kind: 'Reply', requestId: e.requestId, ok: false, code: 'MR_ERR_USAGE', message };
+  if (!job) return [{ kind: 'Reply', requestId: e.requestId, ok: false, code: 'MR_ERR_JOB_NOT_FOUND', message: `no job ${e.jobId}` }];
+  if (job.state === 'COMMITTING') return [reply(false, `job ${job.id} is committing its output; it cannot be killed now`)];
+  if (job.state !== 'RUNNING') return [reply(false, `job ${job.id} already ended (${job.state})`)];
+  const actions: Action[] = [];
+  stopJob(s, job, 'KILLED', 'killed by request', e.nowMs, actions);
+  actions.push(reply(true, ''));
   return actions;
 }
 

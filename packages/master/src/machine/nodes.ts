@@ -16,8 +16,9 @@ export function onNodeRegistered(s: MasterState, e: Ev<'NodeRegistered'>): Actio
   const old = s.nodes.get(e.nodeId);
   const reported = new Set(e.running);
   if (old && old.state !== 'DEAD') {
+    old.awaitingSession = undefined;
     for (const id of [...old.running]) {
-      if (!reported.has(id)) killAttempt(s, id, `node ${old.id} came back without it`, e.nowMs, actions, { notifyWorker: false });
+      if (!reported.has(id) && s.attempts.get(id)?.state === 'RUNNING') killAttempt(s, id, `node ${old.id} came back without it`, e.nowMs, actions, { notifyWorker: false });
     }
     if (old.role === 'core') onMapOutputLost(s, old.id, e.nowMs, actions, new Set(e.mapOutputs));
     old.address = e.address;
@@ -38,9 +39,11 @@ export function onNodeRegistered(s: MasterState, e: Ev<'NodeRegistered'>): Actio
 export function onHeartbeat(s: MasterState, e: Ev<'Heartbeat'>): Action[] {
   const node = s.nodes.get(e.nodeId);
   if (!node) return [];
+  // a node declared DEAD lost its attempts, replicas and map outputs here: it must register again
+  // (with its block report and what it still holds), not slip back in on a heartbeat
+  if (node.state === 'DEAD') return [{ kind: 'CloseSession', nodeId: node.id, reason: 'declared dead: register again' }];
   node.lastHeartbeatMs = e.nowMs;
   const actions: Action[] = [];
-  if (node.state === 'DEAD') node.state = 'ALIVE';
   for (const p of e.progress) {
     const a = s.attempts.get(p.attemptId);
     if (a && a.state === 'RUNNING' && a.nodeId === node.id && p.units > a.progressUnits) {
@@ -114,13 +117,20 @@ function checkCoreWorkers(s: MasterState, nowMs: number, actions: Action[]): voi
 export function onMasterRecovered(s: MasterState, nowMs: number): Action[] {
   const actions: Action[] = [];
   // Workers lost their session with the old master; give them a grace period to reconnect.
-  for (const node of s.nodes.values()) if (node.state !== 'DEAD') node.lastHeartbeatMs = nowMs + s.config.recoveryGraceMs - s.config.heartbeatTimeoutMs;
+  // no session exists yet: nothing is assigned to a node before it registers again
+  for (const node of s.nodes.values()) {
+    if (node.state === 'DEAD') continue;
+    node.lastHeartbeatMs = nowMs + s.config.recoveryGraceMs - s.config.heartbeatTimeoutMs;
+    node.awaitingSession = true;
+  }
   for (const a of s.attempts.values()) if (a.state === 'RUNNING') a.lastProgressMs = nowMs + s.config.recoveryGraceMs;
   for (const jobId of s.jobOrder) {
     const job = getJob(s, jobId);
     // Commits granted before the crash may not have happened: redo them (they are idempotent).
     const local = bsOutputPath(job.spec.output) === undefined && !job.spec.output.startsWith('s3://');
-    if ((job.state === 'RUNNING' || job.state === 'COMMITTING') && local) {
+    // (a COMMITTING job's CommitJob below is idempotent over parts already moved; redoing its task
+    // commits would fail on parts the job commit already took)
+    if (job.state === 'RUNNING' && local) {
       for (const t of job.reduces) {
         if (t.state !== 'SUCCEEDED') continue;
         const a = s.attempts.get(t.winner!)!;
@@ -146,6 +156,7 @@ function markDead(s: MasterState, node: NodeInfo, why: string, nowMs: number, ac
   node.state = 'DEAD';
   node.released = undefined;
   for (const attemptId of [...node.running]) {
+    if (s.attempts.get(attemptId)?.state !== 'RUNNING') continue; // ended by a job failure inside this loop
     killAttempt(s, attemptId, `node ${node.id} lost (${why})`, nowMs, actions, { notifyWorker: false });
   }
   assert(node.running.length === 0, `dead node ${node.id} still runs attempts`);

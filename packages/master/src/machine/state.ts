@@ -40,7 +40,7 @@ export function taskId(kind: 'map' | 'reduce', index: number): string {
 }
 
 export function freeSlots(n: NodeInfo): number {
-  return n.state === 'ALIVE' ? n.slots - n.running.length : 0;
+  return n.state === 'ALIVE' && !n.awaitingSession ? n.slots - n.running.length : 0;
 }
 
 export function aliveCores(s: MasterState): NodeInfo[] {

@@ -1,7 +1,7 @@
 import { onAttemptFailed, onAttemptSucceeded } from './attempts.js';
 import { onDrainRequested, onHandOffDone, onNodeDraining, releaseDrained } from './decommission.js';
 import { onBlockCorrupt, onBlockReplicated, onBlockReport, onFsRequest } from './fs.js';
-import { onJobCommitFailed, onJobCommitted, onJobSubmitted } from './jobs.js';
+import { onJobCommitFailed, onJobCommitted, onJobSubmitted, onKillJob } from './jobs.js';
 import { onHeartbeat, onMasterRecovered, onNodeDisconnected, onNodeRegistered, onTick } from './nodes.js';
 import type { Action, MasterEvent, MasterState } from './types.js';
 
@@ -30,6 +30,7 @@ function dispatch(s: MasterState, e: MasterEvent): Action[] {
     case 'AttemptFailed':    return onAttemptFailed(s, e);
     case 'JobCommitted':     return onJobCommitted(s, e);
     case 'JobCommitFailed':  return onJobCommitFailed(s, e);
+    case 'KillJob':          return onKillJob(s, e);
     case 'FsRequest':        return onFsRequest(s, e);
     case 'BlockReport':      return onBlockReport(s, e);
     case 'BlockReplicated':  return onBlockReplicated(s, e);

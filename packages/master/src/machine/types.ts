@@ -50,6 +50,8 @@ export interface NodeInfo {
   running: string[];
   /** DECOMMISSIONING: told it may leave (holds nothing a running job needs). */
   released?: boolean;
+  /** After a master restart, until the node registers again: it has no session, so nothing is assigned. */
+  awaitingSession?: boolean;
 }
 
 export interface Task {
@@ -199,7 +201,9 @@ export type MasterEvent =
   /** `lost`: an infrastructure error (shuffle peer gone), counted like a kill, not a failure. */
   | { kind: 'AttemptFailed'; attemptId: string; error: string; failedRecord?: string; lost?: boolean; nowMs: number }
   | { kind: 'JobCommitted'; jobId: string; nowMs: number }
-  | { kind: 'JobCommitFailed'; jobId: string; error: string; nowMs: number };
+  | { kind: 'JobCommitFailed'; jobId: string; error: string; nowMs: number }
+  /** `mr job kill`: answered by a Reply (the job's state, or why it cannot be killed). */
+  | { kind: 'KillJob'; jobId: string; requestId: number; nowMs: number };
 
 export type FsOp =
   | { op: 'mkdir'; path: string }
@@ -243,6 +247,8 @@ export type Action =
   | { kind: 'StartAttempt'; nodeId: string; spec: AttemptSpec }
   | { kind: 'KillAttempt'; nodeId: string; attemptId: string; reason: string }
   | { kind: 'SendDrain'; nodeId: string }
+  /** End a worker's session (it reconnects and registers afresh). */
+  | { kind: 'CloseSession'; nodeId: string; reason: string }
   /** Ask a draining core worker to copy a stored map output to another core worker. */
   | { kind: 'HandOff'; nodeId: string; jobId: string; attemptId: string; target: { nodeId: string; address: string } }
   /** A draining worker holds nothing needed any more: it may exit once its attempts end. */

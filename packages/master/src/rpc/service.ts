@@ -122,6 +122,8 @@ export function masterService(d: MasterServiceDeps): wire.MasterServer {
 
     submit: unary(async (req: wire.SubmitRequest) => {
       const { spec, splits } = await prepareJob(req, d.modulesDir, d.driver.state.fs);
+      const busy = [...d.driver.state.jobs.values()].find((j) => (j.state === 'RUNNING' || j.state === 'COMMITTING') && j.spec.output === spec.output);
+      if (busy) throw new MrError('MR_ERR_OUTPUT_EXISTS', `output ${spec.output} is being written by running job ${busy.id}`);
       if (aliveCores(d.driver.state).length === 0) {
         throw new MrError('MR_ERR_NO_CORE_WORKERS', 'no core worker is alive: a job needs one to hold its shuffle data (start `mr worker --role core`)');
       }
@@ -140,6 +142,12 @@ export function masterService(d: MasterServiceDeps): wire.MasterServer {
     listJobs: unary(() => ({ jobs: listJobs(d.driver.state, now()).map(toWireJob) })),
 
     listNodes: unary(() => ({ nodes: listNodes(d.driver.state) })),
+
+    killJob: unary(async (req: wire.JobQuery) => {
+      await d.driver.ask((requestId) => ({ kind: 'KillJob', jobId: req.jobId, requestId, nowMs: now() }));
+      d.log.info({ jobId: req.jobId }, 'job killed by request');
+      return toWireJob(jobView(d.driver.state.jobs.get(req.jobId)!, now()));
+    }),
 
     drainNode: unary(async (req: wire.NodeQuery) => {
       const node = d.driver.state.nodes.get(req.nodeId);

@@ -20,6 +20,13 @@ export class Sessions {
     return true;
   }
 
+  /** Ends a worker's stream: it reconnects and registers again. */
+  close(nodeId: string): void {
+    const call = this.calls.get(nodeId);
+    this.calls.delete(nodeId);
+    call?.end();
+  }
+
   send(nodeId: string, msg: wire.MasterMessage): boolean {
     const call = this.calls.get(nodeId);
     if (!call) return false;

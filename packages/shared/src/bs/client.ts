@@ -4,6 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import { MrError } from '../errors.js';
 import { CHUNK_BYTES, checkChunk, makeChunk } from '../rpc/chunks.js';
 import { blocksClient, unary } from '../rpc/clients.js';
+import { waitDrain } from '../rpc/streams.js';
 import { fromServiceError } from '../rpc/status.js';
 import type { BlockLocation, BlockWrite, FsEntry, MasterClient } from '../gen/mr/v1/cluster.js';
 
@@ -123,7 +124,7 @@ export class BlockStoreClient {
           const piece = data.subarray(off, off + CHUNK_BYTES);
           w.size += piece.length;
           if (!stream.write({ blockId: '', pipeline: [], chunk: makeChunk(piece) })) {
-            await Promise.race([new Promise((r) => stream.once('drain', r)), result]);
+            await Promise.race([waitDrain(stream), result]);
           }
         }
       },
@@ -155,8 +156,8 @@ export class BlockStoreClient {
     let done = 0;
     let lastError: unknown;
     for (const r of replicas) {
+      const call = this.peer(r.address).read({ blockId: b.id, offset: offset + done, length: length - done });
       try {
-        const call = this.peer(r.address).read({ blockId: b.id, offset: offset + done, length: length - done });
         for await (const c of call as AsyncIterable<{ data: Buffer; crc32c: number }>) {
           const data = checkChunk(c, `block ${b.id} from ${r.nodeId}`);
           done += data.length;
@@ -167,6 +168,9 @@ export class BlockStoreClient {
       } catch (e) {
         lastError = MrError.is(e) ? e : fromServiceError(e, `core worker ${r.address}`);
         // the bytes already yielded are good: the next replica continues from there
+      } finally {
+        // also when the consumer stops early (a split reads only to the next newline): free the server side
+        call.cancel();
       }
     }
     const why = lastError instanceof Error ? `: ${lastError.message}` : '';

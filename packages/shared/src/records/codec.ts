@@ -185,6 +185,8 @@ export class RecordReader {
       if (got === 0) {
         closeSync(this.fd);
         this.eof = true;
+        // a range that names more bytes than the file holds is a truncated file, not an end
+        if (this.fileEnd !== Infinity && this.filePos < this.fileEnd) throw new Error(`${this.source}: truncated (ended at byte ${this.filePos} of ${this.fileEnd})`);
         return this.end >= n;
       }
       this.end += got;

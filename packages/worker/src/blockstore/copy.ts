@@ -1,4 +1,4 @@
-import { blocksClient, fromServiceError, makeChunk } from '@mr/shared';
+import { blocksClient, fromServiceError, makeChunk, waitDrain } from '@mr/shared';
 import type { BlockStore } from './store.js';
 
 /** Re-replication: streams a block this node holds (verified as read) to another core worker. */
@@ -10,7 +10,7 @@ export async function copyBlock(store: BlockStore, blockId: string, targetAddres
       call.write({ blockId, pipeline: [], chunk: undefined });
       void (async () => {
         for await (const piece of store.read(blockId)) {
-          if (!call.write({ blockId: '', pipeline: [], chunk: makeChunk(piece) })) await new Promise((r) => call.once('drain', r));
+          if (!call.write({ blockId: '', pipeline: [], chunk: makeChunk(piece) })) await waitDrain(call);
         }
         call.end();
       })().catch((e: unknown) => {

@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import { blocksClient, checkChunk, fromServiceError, makeChunk, MrError, toServiceError, wire, type Logger } from '@mr/shared';
+import { blocksClient, checkChunk, fromServiceError, makeChunk, MrError, toServiceError, waitDrain, wire, type Logger } from '@mr/shared';
 import type { BlockStore } from './store.js';
 
 export interface BlocksServiceDeps {
@@ -63,8 +63,8 @@ export function blocksService(d: BlocksServiceDeps): wire.BlocksServer {
               call.pause();
               let waits = (localOk ? 0 : 1) + (nextOk ? 0 : 1);
               const drained = () => --waits === 0 && call.resume();
-              if (!localOk) w.stream.once('drain', drained);
-              if (!nextOk) next!.once('drain', drained);
+              if (!localOk) void waitDrain(w.stream).then(drained);
+              if (!nextOk) void waitDrain(next!).then(drained);
             }
           }
         } catch (e) {
@@ -90,7 +90,7 @@ export function blocksService(d: BlocksServiceDeps): wire.BlocksServer {
       void (async () => {
         for await (const piece of store.read(blockId, offset, length > 0 ? length : Infinity)) {
           if (call.cancelled) return;
-          if (!call.write(makeChunk(piece))) await new Promise((r) => call.once('drain', r));
+          if (!call.write(makeChunk(piece))) await waitDrain(call);
         }
         call.end();
       })().catch((e: unknown) => {

@@ -32,6 +32,9 @@ export class BlockStore {
     const final = this.file(id);
     const tmp = `${final}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
     const out: WriteStream = createWriteStream(tmp);
+    // a disk error fails this block (seen at commit), never the whole process
+    let failure: Error | undefined;
+    out.on('error', (e) => (failure ??= e));
     const crcs: number[] = [];
     let crc = 0;
     let inPiece = 0;
@@ -58,6 +61,7 @@ export class BlockStore {
       commit: async (): Promise<number> => {
         if (inPiece > 0) crcs.push(crc);
         await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+        if (failure) throw new MrError('MR_ERR_SHUFFLE', `block ${id}: ${failure.message}`);
         const table = Buffer.alloc(crcs.length * 4);
         crcs.forEach((c, i) => table.writeUInt32LE(c, i * 4));
         await writeFile(`${final}.crc`, table);

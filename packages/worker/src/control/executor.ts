@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createWriteStream } from 'node:fs';
-import { bsPath, MrError, parseS3, readObject, requireLocalPath, s3Join, toMrError, uploadPending, type BlockStoreClient, type Logger, type PendingUpload, type wire } from '@mr/shared';
+import { abortUpload, bsPath, MrError, parseS3, readObject, requireLocalPath, s3Join, toMrError, uploadPending, waitDrain, type BlockStoreClient, type Logger, type PendingUpload, type wire } from '@mr/shared';
 import type { AttemptPool } from '../exec/pool.js';
 import type { Common as CommonInput } from '../exec/thread.js';
 import type { ShuffleClients } from '../shuffle/client.js';
@@ -127,18 +127,22 @@ export class Executor {
       signal,
     );
     const { outputFile, partitionBytes } = out.map!;
+    if (signal.aborted) throw new MrError('MR_ERR_ATTEMPT_KILLED', 'attempt killed');
     const header = { jobId: spec.jobId, mapIndex: spec.mapIndex, attemptId: spec.attemptId, partitionBytes };
     // every copy at once; the local one (a map on a core worker that is a target) last, since it moves the file
     const targets = [...spec.shuffleTargets].sort((a, b) => Number(a.nodeId === this.d.nodeId) - Number(b.nodeId === this.d.nodeId));
     const remote = targets.filter((t) => t.nodeId !== this.d.nodeId || !this.d.store);
     const results = await Promise.allSettled(remote.map((t) => this.d.shuffle.push(t.address, header, outputFile, signal).then(() => t.nodeId)));
     const storedOn = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-    if (targets.some((t) => t.nodeId === this.d.nodeId) && this.d.store) {
+    if (targets.some((t) => t.nodeId === this.d.nodeId) && this.d.store && !signal.aborted) {
       await this.d.store.adopt(spec.jobId, spec.attemptId, outputFile, partitionBytes);
       storedOn.push(this.d.nodeId);
     }
     // one copy is enough to go on (the master re-runs the map if it is lost too)
-    if (storedOn.length === 0) throw (results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason;
+    if (storedOn.length === 0) {
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      throw failed ? failed.reason : new MrError('MR_ERR_SHUFFLE', `map ${spec.taskId}: no core worker to store its output`);
+    }
     return { counters: out.counters, partitionBytes, storedOn };
   }
 
@@ -149,12 +153,18 @@ export class Executor {
     const outputDir = toBs || toS3 ? workDir : requireLocalPath(spec.attemptOutputUri, 'output');
     const outputFile = join(outputDir, partName(spec.partition));
     const out = await this.d.pool.run({ kind: 'reduce', ...common, segments, outputFile, skipKeys: spec.skipKeys }, signal);
+    if (signal.aborted) throw new MrError('MR_ERR_ATTEMPT_KILLED', 'attempt killed');
     // bs:// output: the part is written to the block store; the master commits it by a rename
     if (toBs) await this.d.bs.put(outputFile, `${bsPath(spec.attemptOutputUri)}/${partName(spec.partition)}`);
     // s3:// output: uploaded to its final key but left pending; the master completes it at job commit
     if (toS3) {
       const { bucket, key } = parseS3(spec.outputUri);
-      return { counters: out.counters, partitionBytes: [], pendingUpload: await uploadPending(outputFile, bucket, s3Join(key, partName(spec.partition))) };
+      const pendingUpload = await uploadPending(outputFile, bucket, s3Join(key, partName(spec.partition)));
+      if (signal.aborted) {
+        await abortUpload(pendingUpload); // killed meanwhile: no one will complete it
+        throw new MrError('MR_ERR_ATTEMPT_KILLED', 'attempt killed');
+      }
+      return { counters: out.counters, partitionBytes: [], pendingUpload };
     }
     return { counters: out.counters, partitionBytes: [] };
   }
@@ -167,12 +177,16 @@ export class Executor {
     const read = this.rangeReader(split.uri);
     const file = join(workDir, split.uri.endsWith('.gz') ? 'split.gz' : 'split.in');
     const out = createWriteStream(file);
+    let failure: Error | undefined;
+    out.on('error', (e) => (failure ??= e));
     const write = async (b: Buffer) => {
-      if (!out.write(b)) await new Promise<void>((r) => out.once('drain', () => r()));
+      if (failure) throw failure;
+      if (!out.write(b)) await waitDrain(out);
     };
+    const close = () => new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ?? failure ? reject(e ?? failure) : resolve())));
     if (split.uri.endsWith('.gz')) {
       for await (const b of read(0, Infinity)) await write(b);
-      await new Promise<void>((r) => out.end(() => r()));
+      await close();
       return { path: file, start: 0, length: split.length, offsetBase: 0 };
     }
     const from = split.start > 0 ? split.start - 1 : 0;
@@ -183,7 +197,7 @@ export class Executor {
       await write(nl < 0 ? b : b.subarray(0, nl + 1));
       if (nl >= 0) break;
     }
-    await new Promise<void>((r) => out.end(() => r()));
+    await close();
     return { path: file, start: split.start - from, length: split.length, offsetBase: from };
   }
 
@@ -196,9 +210,14 @@ export class Executor {
   }
 
   /** Every map's segment of this partition: read in place when stored here, else fetched (8 at a time). */
-  private async fetchSegments(spec: wire.AttemptSpec, workDir: string, signal: AbortSignal, progress: Int32Array): Promise<SegmentRange[]> {
+  private async fetchSegments(spec: wire.AttemptSpec, workDir: string, outer: AbortSignal, progress: Int32Array): Promise<SegmentRange[]> {
     const refs = spec.mapOutputs;
     const segments: SegmentRange[] = new Array(refs.length);
+    // the first failure stops the other fetchers (they write into workDir, which is then removed)
+    const stop = new AbortController();
+    const onOuter = () => stop.abort();
+    outer.addEventListener('abort', onOuter, { once: true });
+    const signal = stop.signal;
     let next = 0;
     const worker = async () => {
       while (next < refs.length) {
@@ -206,14 +225,18 @@ export class Executor {
         const ref = refs[i]!;
         if (signal.aborted) throw new MrError('MR_ERR_ATTEMPT_KILLED', 'attempt killed');
         if (this.d.store && ref.holders.some((h) => h.nodeId === this.d.nodeId)) {
-          segments[i] = await this.d.store.segment(spec.jobId, ref.attemptId, spec.partition);
-          continue;
+          const local = await this.d.store.segment(spec.jobId, ref.attemptId, spec.partition).catch(() => undefined);
+          if (local) {
+            segments[i] = local;
+            continue;
+          }
         }
         const file = join(workDir, `seg-${ref.mapIndex}`);
         const req = { jobId: spec.jobId, mapIndex: ref.mapIndex, attemptId: ref.attemptId, partition: spec.partition };
         // fail over between the copies; the last error stands when none can be read
         let lastError: unknown;
         for (const h of ref.holders) {
+          if (h.nodeId === this.d.nodeId && this.d.store) continue; // tried above
           try {
             segments[i] = { file, start: 0, length: await this.d.shuffle.fetch(h.address, req, file, signal) };
             lastError = undefined;
@@ -227,7 +250,13 @@ export class Executor {
         Atomics.add(progress, 0, 1);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(8, refs.length) }, worker));
+    const results = await Promise.allSettled(Array.from({ length: Math.min(8, refs.length) }, () => worker().catch((e: unknown) => {
+      stop.abort();
+      throw e;
+    })));
+    outer.removeEventListener('abort', onOuter);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
     return segments;
   }
 }

@@ -1,6 +1,6 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import { checkChunk, CHUNK_BYTES, fromServiceError, makeChunk, MrError, shuffleClient, wire } from '@mr/shared';
+import { checkChunk, CHUNK_BYTES, fromServiceError, makeChunk, MrError, shuffleClient, waitDrain, wire } from '@mr/shared';
 
 /** One client (channel) per core worker address, shared by all attempts. */
 export class ShuffleClients {
@@ -28,9 +28,7 @@ export class ShuffleClients {
       void (async () => {
         call.write({ ...header, chunk: undefined });
         for await (const piece of createReadStream(file, { highWaterMark: CHUNK_BYTES }) as AsyncIterable<Buffer>) {
-          if (!call.write({ jobId: '', mapIndex: 0, attemptId: '', partitionBytes: [], chunk: makeChunk(piece) })) {
-            await new Promise((r) => call.once('drain', r));
-          }
+          if (!call.write({ jobId: '', mapIndex: 0, attemptId: '', partitionBytes: [], chunk: makeChunk(piece) })) await waitDrain(call);
         }
         call.end();
       })().catch((e: unknown) => {
@@ -55,7 +53,7 @@ export class ShuffleClients {
           call.cancel();
           out.destroy();
           reject(MrError.is(e) ? e : fromServiceError(e, `core worker ${address}`));
-        } else out.end(() => resolve(bytes));
+        } else out.end((err?: Error | null) => (err ? reject(new MrError('MR_ERR_SHUFFLE', `map output ${req.attemptId}: ${err.message}`)) : resolve(bytes)));
       };
       const onAbort = () => finish(new MrError('MR_ERR_ATTEMPT_KILLED', 'attempt killed'));
       signal.addEventListener('abort', onAbort, { once: true });

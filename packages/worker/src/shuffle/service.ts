@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import { checkChunk, makeChunk, MrError, toServiceError, wire, type Logger } from '@mr/shared';
+import { checkChunk, makeChunk, MrError, toServiceError, waitDrain, wire, type Logger } from '@mr/shared';
 import type { ShuffleStore } from './store.js';
 
 /** gRPC Shuffle service over a core worker's ShuffleStore. */
@@ -52,7 +52,7 @@ export function shuffleService(store: ShuffleStore | undefined, log: Logger): wi
         call.on('cancelled', () => src.destroy());
         // the store reads in CHUNK_BYTES pieces: each becomes one checksummed message
         for await (const piece of src as AsyncIterable<Buffer>) {
-          if (!call.write(makeChunk(piece))) await new Promise((r) => call.once('drain', r));
+          if (!call.write(makeChunk(piece))) await waitDrain(call);
         }
         call.end();
       })().catch((e: unknown) => {

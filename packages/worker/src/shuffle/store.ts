@@ -36,11 +36,15 @@ export class ShuffleStore {
     mkdirSync(p.dir, { recursive: true });
     const tmp = `${p.data}.tmp-${process.pid}-${Date.now()}`;
     const out = createWriteStream(tmp);
+    // a disk error fails this output (the caller sees it at commit), never the whole process
+    let failure: Error | undefined;
+    out.on('error', (e) => (failure ??= e));
     const expected = partitionBytes.reduce((a, b) => a + b, 0);
     return {
       stream: out,
       commit: async (written: number) => {
         await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+        if (failure) throw new MrError('MR_ERR_SHUFFLE', `map output ${attemptId}: ${failure.message}`);
         if (written !== expected) {
           await rm(tmp, { force: true });
           throw new MrError('MR_ERR_SHUFFLE', `map output ${attemptId}: got ${written} bytes, expected ${expected}`);

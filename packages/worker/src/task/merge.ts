@@ -45,6 +45,11 @@ export class GroupedMerge {
     return out;
   }
 
+  /** Closes every reader still open (after an error, or when a consumer stops early). */
+  close(): void {
+    for (const r of this.heap.splice(0)) r.close();
+  }
+
   private advanceTop(): void {
     const h = this.heap;
     const top = h[0]!;

@@ -60,6 +60,7 @@ export function runReduce(t: ReduceTask): { counters: Record<string, number> } {
     if (out.length > 0) writeSync(fd, out);
   } finally {
     closeSync(fd);
+    merge.close(); // after a user-code error, the segments still open
   }
   counters.add('reduceInputGroups', groups);
   counters.add('outputRecords', records);

@@ -116,11 +116,15 @@ export class SortBuffer {
 
   private mergeRuns(p: number, w: RecordWriter): void {
     const merge = new GroupedMerge(this.runs.map((run) => RecordReader.fromFile(run[p]!)));
-    while (merge.nextKey()) {
-      const key = merge.key;
-      const values = merge.valueArray();
-      if (this.combine && values.length > 1) w.write(key, this.combine(key, values));
-      else for (const v of values) w.write(key, v);
+    try {
+      while (merge.nextKey()) {
+        const key = merge.key;
+        const values = merge.valueArray();
+        if (this.combine && values.length > 1) w.write(key, this.combine(key, values));
+        else for (const v of values) w.write(key, v);
+      }
+    } finally {
+      merge.close();
     }
   }
 

@@ -6890,6 +6890,16 @@ export const MasterService = {
     responseSerialize: (value: NodeStatus): Buffer => Buffer.from(NodeStatus.encode(value).finish()),
     responseDeserialize: (value: Buffer): NodeStatus => NodeStatus.decode(value),
   },
+  /** Stop a job: its attempts are killed, its temporary output removed; state KILLED. */
+  killJob: {
+    path: "/mr.v1.Master/KillJob" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: JobQuery): Buffer => Buffer.from(JobQuery.encode(value).finish()),
+    requestDeserialize: (value: Buffer): JobQuery => JobQuery.decode(value),
+    responseSerialize: (value: JobStatus): Buffer => Buffer.from(JobStatus.encode(value).finish()),
+    responseDeserialize: (value: Buffer): JobStatus => JobStatus.decode(value),
+  },
   /** Block store namespace. */
   fsMkdir: {
     path: "/mr.v1.Master/FsMkdir" as const,
@@ -7011,6 +7021,8 @@ export interface MasterServer extends UntypedServiceImplementation {
   listNodes: handleUnaryCall<Empty, NodeList>;
   /** Decommission a worker (as a spot interruption notice would). */
   drainNode: handleUnaryCall<NodeQuery, NodeStatus>;
+  /** Stop a job: its attempts are killed, its temporary output removed; state KILLED. */
+  killJob: handleUnaryCall<JobQuery, JobStatus>;
   /** Block store namespace. */
   fsMkdir: handleUnaryCall<FsPath, FsEntry>;
   fsCreate: handleUnaryCall<FsCreateRequest, FsEntry>;
@@ -7092,6 +7104,19 @@ export interface MasterClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: NodeStatus) => void,
+  ): ClientUnaryCall;
+  /** Stop a job: its attempts are killed, its temporary output removed; state KILLED. */
+  killJob(request: JobQuery, callback: (error: ServiceError | null, response: JobStatus) => void): ClientUnaryCall;
+  killJob(
+    request: JobQuery,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: JobStatus) => void,
+  ): ClientUnaryCall;
+  killJob(
+    request: JobQuery,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: JobStatus) => void,
   ): ClientUnaryCall;
   /** Block store namespace. */
   fsMkdir(request: FsPath, callback: (error: ServiceError | null, response: FsEntry) => void): ClientUnaryCall;

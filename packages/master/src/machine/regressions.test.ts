@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { initialState } from './state.js';
+import { step } from './step.js';
+import type { JobSpec, MasterState } from './types.js';
+
+const spec = (o: Partial<JobSpec> = {}): JobSpec => ({
+  name: 'wc', job: { builtin: 'wordcount' }, params: {}, inputs: ['/in'], output: '/out', numReducers: 1, sortBufferBytes: 1 << 20,
+  maxAttempts: 4, maxKilledAttempts: 10, taskTimeoutMs: 30_000, speculation: false, skipBadRecords: false, ...o,
+});
+
+function cluster(): MasterState {
+  const s = initialState();
+  step(s, { kind: 'NodeRegistered', nodeId: 'core-1', role: 'core', address: 'a:1', slots: 2, running: [], mapOutputs: [], nowMs: 0 });
+  step(s, { kind: 'NodeRegistered', nodeId: 'task-1', role: 'task', address: 'b:1', slots: 2, running: [], mapOutputs: [], nowMs: 0 });
+  return s;
+}
+
+describe('machine regressions found in review', () => {
+  it('killing or failing a job whose tasks are at their kill limit ends it once (no double end, no throw)', () => {
+    const s = cluster();
+    step(s, { kind: 'JobSubmitted', jobId: 'j', spec: spec({ maxKilledAttempts: 1 }), splits: [0, 1, 2].map((i) => ({ uri: '/in', start: i, length: 1 })), nowMs: 1 });
+    const { actions } = step(s, { kind: 'KillJob', jobId: 'j', requestId: 1, nowMs: 2 });
+    expect(s.jobs.get('j')!.state).toBe('KILLED');
+    expect(actions.filter((a) => a.kind === 'JobFinished')).toHaveLength(1);
+    expect(actions).toContainEqual({ kind: 'Reply', requestId: 1, ok: true, value: 'KILLED' });
+
+    const t = cluster();
+    step(t, { kind: 'JobSubmitted', jobId: 'j', spec: spec({ maxKilledAttempts: 1 }), splits: [0, 1, 2, 3].map((i) => ({ uri: '/in', start: i, length: 1 })), nowMs: 1 });
+    // the task worker dies with two attempts: the first kill fails the job, the second must not end it again
+    const dead = step(t, { kind: 'NodeDisconnected', nodeId: 'task-1', nowMs: 2 });
+    expect(t.jobs.get('j')!.state).toBe('FAILED');
+    expect(dead.actions.filter((a) => a.kind === 'JobFinished')).toHaveLength(1);
+    for (const n of t.nodes.values()) expect(n.running).toEqual([]);
+  });
+
+  it('a heartbeat from a node declared DEAD closes its session instead of reviving it', () => {
+    const s = cluster();
+    step(s, { kind: 'Tick', nowMs: 60_000 });
+    expect(s.nodes.get('core-1')!.state).toBe('DEAD');
+    const { actions } = step(s, { kind: 'Heartbeat', nodeId: 'core-1', running: [], progress: [], nowMs: 60_001 });
+    expect(actions).toEqual([{ kind: 'CloseSession', nodeId: 'core-1', reason: 'declared dead: register again' }]);
+    expect(s.nodes.get('core-1')!.state).toBe('DEAD');
+  });
+
+  it('after a master restart nothing is assigned to a node before it registers again', () => {
+    const s = cluster();
+    step(s, { kind: 'MasterRecovered', nowMs: 5 });
+    const { actions } = step(s, { kind: 'JobSubmitted', jobId: 'j', spec: spec(), splits: [{ uri: '/in', start: 0, length: 1 }], nowMs: 6 });
+    expect(actions.filter((a) => a.kind === 'StartAttempt')).toEqual([]);
+    const after = step(s, { kind: 'NodeRegistered', nodeId: 'task-1', role: 'task', address: 'b:1', slots: 2, running: [], mapOutputs: [], nowMs: 7 });
+    expect(after.actions.filter((a) => a.kind === 'StartAttempt')).toHaveLength(1);
+  });
+});

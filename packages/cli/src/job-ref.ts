@@ -3,9 +3,9 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { builtinJob, checkParams, isBuiltinJob } from '@mr/jobs';
-import { jobShapeProblem, MrError, type JobDefinition } from '@mr/shared';
+import { fileURLToPath } from 'node:url';
+import { builtinJob, checkParams, importJobModule, isBuiltinJob } from '@mr/jobs';
+import { MrError, type JobDefinition } from '@mr/shared';
 
 export interface ResolvedJob {
   name: string;
@@ -79,15 +79,7 @@ async function loadBundle(source: Buffer, path: string): Promise<JobDefinition> 
   const file = join(dir, 'job.mjs');
   try {
     await writeFile(file, source);
-    let mod: { default?: unknown };
-    try {
-      mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
-    } catch (e) {
-      throw new MrError('MR_ERR_JOB_MODULE', `cannot load job module ${path}: ${(e as Error).message}`);
-    }
-    const problem = jobShapeProblem(mod.default);
-    if (problem) throw new MrError('MR_ERR_JOB_MODULE', `${path}: ${problem} (export default a job: { name, map, reduce })`);
-    return mod.default as JobDefinition;
+    return await importJobModule(file, path);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,4 +1,5 @@
-import { MrError, type JobDefinition } from '@mr/shared';
+import { pathToFileURL } from 'node:url';
+import { jobShapeProblem, MrError, type JobDefinition } from '@mr/shared';
 import grep from './grep.js';
 import indexer from './indexer.js';
 import wordcount from './wordcount.js';
@@ -16,6 +17,22 @@ export function builtinJob(name: string): JobDefinition {
   const job = builtinJobs[name];
   if (!job) throw new MrError('MR_ERR_UNKNOWN_JOB', `unknown job '${name}' (built-in jobs: ${Object.keys(builtinJobs).join(', ')}; or give a path to a .js/.ts module)`);
   return job;
+}
+
+/**
+ * Imports a job module file and checks that it default-exports a job; `shownAs` names it in errors
+ * (the user's path, when the file is a bundle of it).
+ */
+export async function importJobModule(file: string, shownAs = file): Promise<JobDefinition> {
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+  } catch (e) {
+    throw new MrError('MR_ERR_JOB_MODULE', `cannot load job module ${shownAs}: ${(e as Error).message}`);
+  }
+  const problem = jobShapeProblem(mod.default);
+  if (problem) throw new MrError('MR_ERR_JOB_MODULE', `${shownAs}: ${problem} (export default a job: { name, map, reduce })`);
+  return mod.default as JobDefinition;
 }
 
 /** Runs a job's own params check (if any) on `--param` values: the completed params, or an MrError. */

@@ -33,6 +33,9 @@ export function onAttemptSucceeded(s: MasterState, e: Ev<'AttemptSucceeded'>): A
   }
   task.state = 'SUCCEEDED';
   task.winner = a.id;
+  // a success shows the task is not what kills workers: a later re-run (its output lost) starts
+  // its --max-killed-attempts count afresh
+  task.killed = 0;
   for (const [name, n] of Object.entries(e.counters)) addCounter(job.counters, name, n);
   // Other copies of this task (speculative backups) are no longer needed.
   for (const other of task.attempts) {

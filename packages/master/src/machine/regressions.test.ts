@@ -50,4 +50,21 @@ describe('machine regressions found in review', () => {
     const after = step(s, { kind: 'NodeRegistered', nodeId: 'task-1', role: 'task', address: 'b:1', slots: 2, running: [], mapOutputs: [], nowMs: 7 });
     expect(after.actions.filter((a) => a.kind === 'StartAttempt')).toHaveLength(1);
   });
+
+  it('--max-killed-attempts counts kills since the task last succeeded, not over its whole life', () => {
+    const s = initialState();
+    const reg = (nowMs: number) => step(s, { kind: 'NodeRegistered', nodeId: 'core-1', role: 'core', address: 'a:1', slots: 1, running: [], mapOutputs: [], nowMs });
+    const drop = (nowMs: number) => step(s, { kind: 'NodeDisconnected', nodeId: 'core-1', nowMs });
+    reg(0);
+    step(s, { kind: 'JobSubmitted', jobId: 'j', spec: spec({ maxKilledAttempts: 2 }), splits: [{ uri: '/in', start: 0, length: 1 }], nowMs: 1 });
+    drop(2); // kill 1
+    reg(3);
+    step(s, { kind: 'AttemptSucceeded', attemptId: 'j.m-00000.1', counters: {}, nowMs: 4 });
+    drop(5); // the output is lost: the map runs again
+    reg(6);
+    drop(7); // kill 1 of the new run (it would be the 2nd over the task's life)
+    const job = s.jobs.get('j')!;
+    expect(job.state).toBe('RUNNING');
+    expect(job.counters.completedMapsReexecuted).toBe(1);
+  });
 });

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createWriteStream } from 'node:fs';
 import { abortUpload, bsPath, MrError, parseS3, readObject, requireLocalPath, s3Join, toMrError, uploadPending, waitDrain, type BlockStoreClient, type Logger, type PendingUpload, type wire } from '@mr/shared';
@@ -22,10 +22,19 @@ export interface AttemptReport {
 }
 
 interface Running {
+  /** Aborts the attempt's own I/O (fetches, pushes) at once. */
   ctl: AbortController;
-  /** Shared with the attempt's thread; any change is progress (the task timeout). */
+  /** Terminates its thread: only when it does not stop by itself within THREAD_STOP_GRACE_MS. */
+  threadCtl: AbortController;
+  /** Shared with the attempt's thread: [0] grows with progress (the task timeout), [1] = 1 asks it to stop. */
   progress: Int32Array;
 }
+
+/**
+ * A killed attempt's thread is asked to stop (it checks between records, then closes its files);
+ * piscina terminates it only after this long, since files opened in a terminated thread stay open.
+ */
+const THREAD_STOP_GRACE_MS = 2_000;
 
 export interface ExecutorDeps {
   nodeId: string;
@@ -61,11 +70,12 @@ export class Executor {
   start(spec: wire.AttemptSpec): void {
     if (this.running.has(spec.attemptId)) return;
     const ctl = new AbortController();
-    const progress = new Int32Array(new SharedArrayBuffer(4));
-    this.running.set(spec.attemptId, { ctl, progress });
+    const threadCtl = new AbortController();
+    const progress = new Int32Array(new SharedArrayBuffer(8));
+    this.running.set(spec.attemptId, { ctl, threadCtl, progress });
     const log = this.d.log.child({ jobId: spec.jobId, taskId: spec.taskId, attempt: spec.attempt });
     log.debug('attempt started');
-    void this.execute(spec, ctl.signal, progress).then(
+    void this.execute(spec, ctl.signal, progress, threadCtl.signal).then(
       (r) => {
         if (ctl.signal.aborted) return;
         log.debug('attempt succeeded');
@@ -90,7 +100,9 @@ export class Executor {
     const r = this.running.get(attemptId);
     if (!r) return;
     this.d.log.info({ attemptId, reason }, 'killing attempt');
+    Atomics.store(r.progress, 1, 1);
     r.ctl.abort();
+    setTimeout(() => r.threadCtl.abort(), THREAD_STOP_GRACE_MS).unref();
     this.running.delete(attemptId);
   }
 
@@ -98,21 +110,21 @@ export class Executor {
     for (const id of [...this.running.keys()]) this.kill(id, reason);
   }
 
-  private async execute(spec: wire.AttemptSpec, signal: AbortSignal, progress: Int32Array): Promise<{ counters: Record<string, number>; partitionBytes: number[]; storedOn?: string[]; pendingUpload?: PendingUpload }> {
+  private async execute(spec: wire.AttemptSpec, signal: AbortSignal, progress: Int32Array, threadSignal: AbortSignal): Promise<{ counters: Record<string, number>; partitionBytes: number[]; storedOn?: string[]; pendingUpload?: PendingUpload }> {
     const job = spec.job?.moduleHash ? { modulePath: await this.d.resolveModule(spec.job.moduleHash) } : { builtin: spec.job?.builtin ?? '' };
     const params = JSON.parse(spec.paramsJson || '{}') as Record<string, string>;
     await mkdir(this.d.scratchDir, { recursive: true });
     const workDir = await mkdtemp(join(this.d.scratchDir, `${spec.attemptId}-`));
     try {
       return spec.kind === 1 /* MAP */
-        ? await this.map(spec, { job, params, taskId: spec.taskId, attempt: spec.attempt, progress }, workDir, signal)
-        : await this.reduce(spec, { job, params, taskId: spec.taskId, attempt: spec.attempt, progress }, workDir, signal);
+        ? await this.map(spec, { job, params, taskId: spec.taskId, attempt: spec.attempt, progress }, workDir, signal, threadSignal)
+        : await this.reduce(spec, { job, params, taskId: spec.taskId, attempt: spec.attempt, progress }, workDir, signal, threadSignal);
     } finally {
       await rm(workDir, { recursive: true, force: true });
     }
   }
 
-  private async map(spec: wire.AttemptSpec, common: CommonInput, workDir: string, signal: AbortSignal) {
+  private async map(spec: wire.AttemptSpec, common: CommonInput, workDir: string, signal: AbortSignal, threadSignal: AbortSignal) {
     const split = spec.split!;
 
     const range = split.uri.startsWith('bs://') || split.uri.startsWith('s3://')
@@ -124,7 +136,7 @@ export class Executor {
         split: { uri: split.uri, ...range },
         numReducers: spec.numReducers, sortBufferBytes: spec.sortBufferBytes, workDir, skipOffsets: spec.skipOffsets,
       },
-      signal,
+      threadSignal,
     );
     const { outputFile, partitionBytes } = out.map!;
     if (signal.aborted) throw new MrError('MR_ERR_ATTEMPT_KILLED', 'attempt killed');
@@ -146,14 +158,23 @@ export class Executor {
     return { counters: out.counters, partitionBytes, storedOn };
   }
 
-  private async reduce(spec: wire.AttemptSpec, common: CommonInput, workDir: string, signal: AbortSignal) {
+  private async reduce(spec: wire.AttemptSpec, common: CommonInput, workDir: string, signal: AbortSignal, threadSignal: AbortSignal) {
     const segments = await this.fetchSegments(spec, workDir, signal, common.progress);
     const toBs = spec.attemptOutputUri.startsWith('bs://');
     const toS3 = spec.outputUri.startsWith('s3://');
-    const outputDir = toBs || toS3 ? workDir : requireLocalPath(spec.attemptOutputUri, 'output');
-    const outputFile = join(outputDir, partName(spec.partition));
-    const out = await this.d.pool.run({ kind: 'reduce', ...common, segments, outputFile, skipKeys: spec.skipKeys }, signal);
+    // the part is written in scratch space and moved to the attempt's output only if the attempt
+    // still stands: a killed one must not create anything under the output (it may be committed already)
+    const outputFile = join(workDir, partName(spec.partition));
+    const out = await this.d.pool.run({ kind: 'reduce', ...common, segments, outputFile, skipKeys: spec.skipKeys }, threadSignal);
     if (signal.aborted) throw new MrError('MR_ERR_ATTEMPT_KILLED', 'attempt killed');
+    if (!toBs && !toS3) {
+      const outputDir = requireLocalPath(spec.attemptOutputUri, 'output');
+      await mkdir(outputDir, { recursive: true });
+      await rename(outputFile, join(outputDir, partName(spec.partition))).catch(async (e: NodeJS.ErrnoException) => {
+        if (e.code !== 'EXDEV') throw e;
+        await copyFile(outputFile, join(outputDir, partName(spec.partition))); // scratch on another file system
+      });
+    }
     // bs:// output: the part is written to the block store; the master commits it by a rename
     if (toBs) await this.d.bs.put(outputFile, `${bsPath(spec.attemptOutputUri)}/${partName(spec.partition)}`);
     // s3:// output: uploaded to its final key but left pending; the master completes it at job commit

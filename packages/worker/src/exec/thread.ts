@@ -15,7 +15,7 @@ export interface Common {
   params: Record<string, string>;
   taskId: string;
   attempt: number;
-  /** A counter shared with the main thread (SharedArrayBuffer): grows as records go by. */
+  /** Shared with the main thread (SharedArrayBuffer): [0] grows as records go by, [1] = 1 asks the attempt to stop. */
   progress: Int32Array;
 }
 

@@ -38,10 +38,11 @@ export async function runMap(t: MapTask): Promise<MapResult> {
     buffer.add(partition(key, R), key, value);
   };
   const skip = new Set(t.skipOffsets ?? []);
-  const progress = t.progress ?? new Int32Array(1);
+  const progress = t.progress ?? new Int32Array(2);
   let skipped = 0;
   const stats = await readSplitLines(t.split, (line, offset) => {
     progress[0] = (progress[0]! + 1) | 0;
+    if (progress[1] === 1) throw new MrError('MR_ERR_ATTEMPT_KILLED', 'attempt killed');
     if (skip.size > 0 && skip.has(offset)) {
       skipped++;
       return;

@@ -40,12 +40,13 @@ export function runReduce(t: ReduceTask): { counters: Record<string, number> } {
     }
   };
   const skip = new Set(t.skipKeys ?? []);
-  const progress = t.progress ?? new Int32Array(1);
+  const progress = t.progress ?? new Int32Array(2);
   let skipped = 0;
   try {
     while (merge.nextKey()) {
       groups++;
       progress[0] = (progress[0]! + 1) | 0;
+      if (progress[1] === 1) throw new MrError('MR_ERR_ATTEMPT_KILLED', 'attempt killed');
       const key = merge.key;
       if (skip.size > 0 && skip.has(key)) {
         skipped++;

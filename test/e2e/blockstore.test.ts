@@ -78,6 +78,10 @@ describe('block store (issue 4): 3 core workers, a 200 MB file in 16 MiB blocks'
     }
     const log = readFileSync(join(c.dir, 'master.1.log'), 'utf8');
     expect(log).toMatch(new RegExp(`"nodeId":"${node}","blockId":"${victim.id}","msg":"corrupt replica reported"`));
+    // counted where an operator looks: the status page's block store summary
+    const info = JSON.parse(readFileSync(join(c.dir, 'master', 'master.json'), 'utf8')) as { httpAddress: string };
+    const summary = (await (await fetch(`http://${info.httpAddress}/api/blockstore`)).json()) as Record<string, number>;
+    expect(summary).toMatchObject({ files: 1, blocks: 13, corruptReplicas: 1, underReplicatedBlocks: 0, missingBlocks: 0 });
   });
 
   it('kill -9 a core worker: get still returns identical bytes; 2 replicas with none to spare (and stat says so), 3 once a fourth core joins', async () => {

@@ -11,7 +11,7 @@ import { abortS3Uploads, commitS3Job } from './driver/s3-output.js';
 import { createStatusHandler } from './http/status.js';
 import { masterService } from './rpc/service.js';
 import { Sessions } from './rpc/sessions.js';
-import { listJobs, listNodes } from './views.js';
+import { blockStoreView, listJobs, listNodes } from './views.js';
 
 export interface MasterConfig {
   bind: string;
@@ -108,7 +108,11 @@ export async function startMaster(cfg: MasterConfig): Promise<RunningMaster> {
   const host = cfg.advertise ?? cfg.bind;
   const address = `${host}:${port}`;
 
-  const http = createHttpServer(createStatusHandler({ jobs: () => listJobs(driver.state, clock.nowMs()), nodes: () => listNodes(driver.state) }));
+  const http = createHttpServer(createStatusHandler({
+    jobs: () => listJobs(driver.state, clock.nowMs()),
+    nodes: () => listNodes(driver.state),
+    blockStore: () => blockStoreView(driver.state),
+  }));
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(cfg.httpPort, cfg.bind, () => resolve());

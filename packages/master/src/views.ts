@@ -44,6 +44,41 @@ export function nodeView(n: NodeInfo): NodeView {
   return { id: n.id, role: n.role, address: n.address, state: n.state, slots: n.slots, runningTasks: n.running.length, lastHeartbeatMs: n.lastHeartbeatMs };
 }
 
+/** The block store at a glance (status page, /api/blockstore). */
+export interface BlockStoreView {
+  files: number;
+  directories: number;
+  bytes: number;
+  blocks: number;
+  /** Blocks of closed files with fewer live replicas than their target (capped by live core workers). */
+  underReplicatedBlocks: number;
+  /** Blocks with no live replica at all. */
+  missingBlocks: number;
+  /** Replicas found corrupt (and replaced) since the namespace began. */
+  corruptReplicas: number;
+}
+
+export function blockStoreView(s: MasterState): BlockStoreView {
+  const cores = [...s.nodes.values()].filter((n) => n.role === 'core' && n.state === 'ALIVE').length;
+  const v: BlockStoreView = { files: 0, directories: 0, bytes: 0, blocks: 0, underReplicatedBlocks: 0, missingBlocks: 0, corruptReplicas: s.fs.corruptReplicas };
+  for (const e of s.fs.entries.values()) {
+    if (e.kind === 'dir') {
+      if (e.path !== '/') v.directories++;
+      continue;
+    }
+    if (e.open) continue;
+    v.files++;
+    v.bytes += e.size;
+    for (const id of e.blocks) {
+      const live = s.fs.blocks.get(id)!.replicas.filter((n) => s.nodes.get(n)?.state === 'ALIVE').length;
+      v.blocks++;
+      if (live === 0) v.missingBlocks++;
+      else if (live < Math.min(e.replication, cores)) v.underReplicatedBlocks++;
+    }
+  }
+  return v;
+}
+
 export function listJobs(s: MasterState, nowMs: number): JobView[] {
   return s.jobOrder.map((id) => jobView(s.jobs.get(id)!, nowMs));
 }

@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { JobView, NodeView } from '../views.js';
+import type { BlockStoreView, JobView, NodeView } from '../views.js';
 
 export interface StatusSource {
   jobs(): JobView[];
   nodes(): NodeView[];
+  blockStore(): BlockStoreView;
 }
 
 const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -15,7 +16,8 @@ export function createStatusHandler(src: StatusSource) {
     if (req.method !== 'GET') return send(res, 405, 'text/plain', 'method not allowed\n');
     if (url.pathname === '/api/jobs') return send(res, 200, 'application/json', JSON.stringify(src.jobs()));
     if (url.pathname === '/api/nodes') return send(res, 200, 'application/json', JSON.stringify(src.nodes()));
-    if (url.pathname === '/') return send(res, 200, 'text/html; charset=utf-8', renderPage(src.jobs(), src.nodes()));
+    if (url.pathname === '/api/blockstore') return send(res, 200, 'application/json', JSON.stringify(src.blockStore()));
+    if (url.pathname === '/') return send(res, 200, 'text/html; charset=utf-8', renderPage(src.jobs(), src.nodes(), src.blockStore()));
     return send(res, 404, 'text/plain', 'not found\n');
   };
 }
@@ -25,7 +27,7 @@ function send(res: ServerResponse, status: number, type: string, body: string): 
   res.end(body);
 }
 
-function renderPage(jobs: JobView[], nodes: NodeView[]): string {
+function renderPage(jobs: JobView[], nodes: NodeView[], bs: BlockStoreView): string {
   const jobRows = jobs
     .slice()
     .reverse()
@@ -48,5 +50,8 @@ function renderPage(jobs: JobView[], nodes: NodeView[]): string {
 <h2>Jobs</h2><table><tr><th>id</th><th>job</th><th>state</th><th>maps</th><th>reduces</th><th>elapsed</th><th>input records</th><th>output records</th><th>attempts (map/reduce)</th><th>error</th></tr>
 ${jobRows || '<tr><td colspan="10">no jobs yet</td></tr>'}</table>
 <h2>Nodes</h2><table><tr><th>id</th><th>role</th><th>address</th><th>state</th><th>running/slots</th><th>last heartbeat</th></tr>
-${nodeRows || '<tr><td colspan="6">no workers yet</td></tr>'}</table></body></html>`;
+${nodeRows || '<tr><td colspan="6">no workers yet</td></tr>'}</table>
+<h2>Block store</h2><table><tr><th>files</th><th>directories</th><th>bytes</th><th>blocks</th><th>under-replicated</th><th>missing</th><th>corrupt replicas found</th></tr>
+<tr><td>${bs.files}</td><td>${bs.directories}</td><td>${bs.bytes}</td><td>${bs.blocks}</td><td>${bs.underReplicatedBlocks}</td><td>${bs.missingBlocks}</td><td>${bs.corruptReplicas}</td></tr></table>
+</body></html>`;
 }

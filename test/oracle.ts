@@ -10,7 +10,7 @@ export function runOracle(job: JobDefinition, files: string[], numReducers: numb
   const counters: Record<string, number> = {};
   const groups = new Map<string, unknown[]>();
   for (const f of files) {
-    const ctx: JobContext = { params, taskId: 'oracle', attempt: 0, input: f, counter: (n, k = 1) => void (counters[n] = (counters[n] ?? 0) + k) };
+    const ctx: JobContext = { params, jobId: 'oracle', taskId: 'oracle', attempt: 0, input: f, counter: (n, k = 1) => void (counters[n] = (counters[n] ?? 0) + k) };
     const text = readFileSync(f, 'utf8');
     const lines = text.split('\n');
     if (lines[lines.length - 1] === '') lines.pop();
@@ -26,7 +26,7 @@ export function runOracle(job: JobDefinition, files: string[], numReducers: numb
   const parts: string[][] = Array.from({ length: numReducers }, () => []);
   for (const key of [...groups.keys()].sort(compareUtf8)) {
     const p = job.partition ? job.partition(key, numReducers) : defaultPartition(key, numReducers);
-    const ctx: JobContext = { params, taskId: 'oracle', attempt: 0, counter: (n, k = 1) => void (counters[n] = (counters[n] ?? 0) + k) };
+    const ctx: JobContext = { params, jobId: 'oracle', taskId: 'oracle', attempt: 0, counter: (n, k = 1) => void (counters[n] = (counters[n] ?? 0) + k) };
     job.reduce(key, groups.get(key)!, (k, v) => parts[p]!.push(`${k}\t${formatValue(v)}\n`), ctx);
   }
   const out = new Map<string, string>();

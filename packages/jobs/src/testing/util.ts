@@ -9,7 +9,8 @@ const seen = new Set<string>();
 
 /** True the first time it is called in an attempt (map and reduce run once per record/key). */
 export function firstCallOfAttempt(ctx: JobContext): boolean {
-  const key = `${ctx.taskId}/${ctx.attempt}`;
+  // threads run many jobs: the job id makes the key unique
+  const key = `${ctx.jobId}/${ctx.taskId}/${ctx.attempt}`;
   if (seen.has(key)) return false;
   seen.add(key);
   return true;

@@ -9,7 +9,9 @@ export interface JobContext {
   readonly params: Readonly<Record<string, string>>;
   /** Adds n (default 1) to a job counter shown in the status JSON. */
   counter(name: string, n?: number): void;
-  /** Task id (e.g. `m-00003`, `r-00001`) and attempt number: different for every attempt. */
+  /** The job this attempt belongs to. */
+  readonly jobId: string;
+  /** Task id (e.g. `m-00003`, `r-00001`) and attempt number: with jobId, different for every attempt. */
   readonly taskId: string;
   readonly attempt: number;
   /** Map attempts: the input file (URI) of the split being read. */

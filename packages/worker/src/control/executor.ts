@@ -117,8 +117,8 @@ export class Executor {
     const workDir = await mkdtemp(join(this.d.scratchDir, `${spec.attemptId}-`));
     try {
       return spec.kind === 1 /* MAP */
-        ? await this.map(spec, { job, params, taskId: spec.taskId, attempt: spec.attempt, progress }, workDir, signal, threadSignal)
-        : await this.reduce(spec, { job, params, taskId: spec.taskId, attempt: spec.attempt, progress }, workDir, signal, threadSignal);
+        ? await this.map(spec, { job, params, jobId: spec.jobId, taskId: spec.taskId, attempt: spec.attempt, progress }, workDir, signal, threadSignal)
+        : await this.reduce(spec, { job, params, jobId: spec.jobId, taskId: spec.taskId, attempt: spec.attempt, progress }, workDir, signal, threadSignal);
     } finally {
       await rm(workDir, { recursive: true, force: true });
     }

@@ -13,6 +13,7 @@ import type { SegmentRange } from '../shuffle/store.js';
 export interface Common {
   job: { builtin?: string; modulePath?: string };
   params: Record<string, string>;
+  jobId: string;
   taskId: string;
   attempt: number;
   /** Shared with the main thread (SharedArrayBuffer): [0] grows as records go by, [1] = 1 asks the attempt to stop. */

@@ -23,9 +23,10 @@ export class Counters {
   }
 }
 
-export function makeContext(params: Record<string, string>, taskId: string, attempt: number, counters: Counters, input?: string): JobContext {
+export function makeContext(params: Record<string, string>, jobId: string, taskId: string, attempt: number, counters: Counters, input?: string): JobContext {
   return Object.freeze({
     params: Object.freeze({ ...params }),
+    jobId,
     taskId,
     attempt,
     ...(input !== undefined ? { input } : {}),

@@ -10,7 +10,7 @@ describe('map attempt', () => {
   const input = join(dir, 'in.txt');
   writeFileSync(input, 'a b\nc d\n'.repeat(1000));
   const task = (progress: Int32Array) => ({
-    job: wordcount, params: {}, taskId: 'm-00000', attempt: 0, numReducers: 2, sortBufferBytes: 1 << 20,
+    job: wordcount, params: {}, jobId: 'job-1', taskId: 'm-00000', attempt: 0, numReducers: 2, sortBufferBytes: 1 << 20,
     split: { uri: input, path: input, start: 0, length: 8000 }, workDir: mkdtempSync(join(dir, 'w-')), progress,
   });
 

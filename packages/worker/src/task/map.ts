@@ -7,6 +7,7 @@ import { SortBuffer } from './sort-buffer.js';
 export interface MapTask {
   job: JobDefinition;
   params: Record<string, string>;
+  jobId: string;
   taskId: string;
   attempt: number;
   split: SplitRange & { uri: string };
@@ -29,7 +30,7 @@ export interface MapResult {
 /** read split -> map -> partition -> sort buffer (combine, spill) -> one sorted output file. */
 export async function runMap(t: MapTask): Promise<MapResult> {
   const counters = new Counters();
-  const ctx = makeContext(t.params, t.taskId, t.attempt, counters, t.split.uri);
+  const ctx = makeContext(t.params, t.jobId, t.taskId, t.attempt, counters, t.split.uri);
   const R = t.numReducers;
   const buffer = new SortBuffer(R, t.job.combine?.bind(t.job), t.sortBufferBytes, t.workDir);
   const partition = t.job.partition ? checkedPartitioner(t.job, R) : defaultPartition;

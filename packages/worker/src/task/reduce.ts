@@ -7,6 +7,7 @@ import { GroupedMerge } from './merge.js';
 export interface ReduceTask {
   job: JobDefinition;
   params: Record<string, string>;
+  jobId: string;
   taskId: string;
   attempt: number;
   /** Local files, each one map's sorted segment for this partition. */
@@ -23,7 +24,7 @@ const FLUSH_BYTES = 1 << 20;
 /** merge sorted segments -> reduce per key -> `key<TAB>value` lines. */
 export function runReduce(t: ReduceTask): { counters: Record<string, number> } {
   const counters = new Counters();
-  const ctx = makeContext(t.params, t.taskId, t.attempt, counters);
+  const ctx = makeContext(t.params, t.jobId, t.taskId, t.attempt, counters);
   const merge = new GroupedMerge(t.segments.map((s) => RecordReader.fromFile(s.file, s.start, s.length)));
   mkdirSync(dirname(t.outputFile), { recursive: true });
   const fd = openSync(t.outputFile, 'w');

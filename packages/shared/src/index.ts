@@ -15,3 +15,4 @@ export * as wire from './gen/mr/v1/cluster.js';
 export * from './bs/client.js';
 export * from './s3/s3.js';
 export * from './rpc/streams.js';
+export * from './output.js';

@@ -1,6 +1,6 @@
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MrError, parseUri } from '@mr/shared';
+import { MrError, parseUri, partName } from '@mr/shared';
 
 /**
  * The file-system output committer (design.md "Commit"; one protocol, like FileOutputCommitter v1):
@@ -11,9 +11,6 @@ import { MrError, parseUri } from '@mr/shared';
  */
 export const TEMP_DIR = '_temporary';
 
-export function partName(partition: number): string {
-  return `part-${String(partition).padStart(5, '0')}`;
-}
 
 function localOutput(output: string): string {
   const loc = parseUri(output);

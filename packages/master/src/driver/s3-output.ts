@@ -1,6 +1,5 @@
-import { abortUpload, completeUpload, deleteObjects, listNames, parseS3, putObject, s3Join } from '@mr/shared';
+import { abortUpload, completeUpload, deleteObjects, listNames, parseS3, partName, putObject, s3Join } from '@mr/shared';
 import type { PendingUpload } from '../machine/types.js';
-import { partName } from './output.js';
 
 /**
  * The s3:// output committer (like S3A's magic committer): each reduce attempt leaves its part as

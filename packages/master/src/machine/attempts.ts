@@ -219,6 +219,7 @@ export function bsOutputPath(uri: string): string | undefined {
   return uri.startsWith('bs://') ? fsPath('/' + uri.slice('bs://'.length).replace(/^\/+/, '')) : undefined;
 }
 
+// the same name as @mr/shared's partName (the machine imports no package: it stays pure)
 const part = (p: number) => `part-${String(p).padStart(5, '0')}`;
 
 /** Task commit on bs://: rename the attempt's part into _temporary/committed (false: the job failed). */

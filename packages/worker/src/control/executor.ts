@@ -1,7 +1,7 @@
 import { copyFile, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createWriteStream } from 'node:fs';
-import { abortUpload, bsPath, MrError, parseS3, readObject, requireLocalPath, s3Join, toMrError, uploadPending, waitDrain, type BlockStoreClient, type Logger, type PendingUpload, type wire } from '@mr/shared';
+import { abortUpload, bsPath, MrError, partName, parseS3, readObject, requireLocalPath, s3Join, toMrError, uploadPending, waitDrain, type BlockStoreClient, type Logger, type PendingUpload, type wire } from '@mr/shared';
 import type { AttemptPool } from '../exec/pool.js';
 import type { Common as CommonInput } from '../exec/thread.js';
 import type { ShuffleClients } from '../shuffle/client.js';
@@ -280,8 +280,4 @@ export class Executor {
     if (failed) throw failed.reason;
     return segments;
   }
-}
-
-export function partName(partition: number): string {
-  return `part-${String(partition).padStart(5, '0')}`;
 }

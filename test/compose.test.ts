@@ -28,6 +28,15 @@ describe('docker-compose.yml and Dockerfile', () => {
     expect(readFileSync(new URL('../cluster.env', import.meta.url), 'utf8')).toMatch(/^MR_CLUSTER_TOKEN=/m);
   });
 
+  it('every worker and the submitter dial the master by its service name and gRPC port', () => {
+    const masterPort = /--port (\d+)/.exec(s.master!.command!)?.[1];
+    expect(masterPort).toBeDefined();
+    expect(s.master!.command).toMatch(/--advertise master\b/);
+    for (const name of ['core-1', 'core-2', 'task', 'submit']) expect(s[name]!.command).toContain(`--master master:${masterPort}`);
+    // S3 is the MinIO service, on the port it listens on
+    expect(readFileSync(new URL('../cluster.env', import.meta.url), 'utf8')).toMatch(/^AWS_ENDPOINT_URL=http:\/\/minio:9000$/m);
+  });
+
   it.each(['master', 'core-1', 'core-2', 'task', 'submit'])('the %s command parses with the mr CLI', (name) => {
     const program = buildProgram({ out: () => {}, err: () => {} });
     const argv = s[name]!.command!.split(/\s+/);

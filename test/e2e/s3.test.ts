@@ -1,4 +1,4 @@
-import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import { listNames, putObject } from '../../packages/shared/src/s3/s3.js';
 import { runOracle } from '../oracle.js';
 import { TestCluster } from './helpers/cluster.js';
 import { filesUnder, partLines, straightforwardWordCount } from './helpers/output.js';
-import { GUTENBERG, mr, reapAll, ROOT, tempDir } from './helpers/procs.js';
+import { GUTENBERG, mr, reapAll, ROOT, tempDir, waitFor } from './helpers/procs.js';
 import { startS3, type TestS3 } from './helpers/s3rver.js';
 
 const books = filesUnder(GUTENBERG);
@@ -91,6 +91,19 @@ describe('S3 input and output (issue 5), against s3rver', () => {
     expect(await keys('out', 'failed')).toEqual([]);
   });
 
+  it('a job killed while its reduce tasks commit leaves nothing at the output prefix (its committed parts are still pending uploads)', async () => {
+    const dir = tempDir('markers-');
+    // r-00002 holds for a minute; r-00000 and r-00001 finish and are committed (as pending uploads)
+    const id = await c.submit([join(ROOT, 'packages/jobs/dist/testing/markers.js'), '--input', 's3://in/books', '--output', 's3://out/killed',
+      '--reducers', '3', '--param', `dir=${dir}`, '--param', 'only=r-00002', '--param', 'holdMs=60000', '--no-speculation']);
+    await waitFor('two reduce tasks committed', 60_000, async () => (((await c.progress(id))?.reducesDone ?? 0) >= 2 ? true : undefined));
+    expect(readdirSync(dir).some((n) => n.startsWith('r-00002.') && n.endsWith('.start'))).toBe(true);
+    const k = await c.mr(['job', 'kill', id]);
+    expect(k.code, k.stderr).toBe(0);
+    expect((await c.status(id)).state).toBe('KILLED');
+    expect(await keys('out', 'killed')).toEqual([]);
+  }, 120_000);
+
   it('wrong credentials and a missing bucket: one-line errors naming the bucket', async () => {
     const bad = await mr(['run', 'wordcount', '--input', 's3://in/books', '--output', join(tempDir(), 'o')], { env: { ...s3.env, AWS_ACCESS_KEY_ID: 'WRONGKEY', AWS_SECRET_ACCESS_KEY: 'wrong' } });
     expect(bad.code).toBe(1);
@@ -119,4 +132,17 @@ describe('S3 input and output (issue 5), against s3rver', () => {
     expect((await mr(['fs', 'rm', '-r', 's3://out/fs'], env)).code).toBe(0);
     expect(await keys('out', 'fs')).toEqual([]);
   });
+
+  it('mr fs cp streams across file, s3:// and bs://: a 17 MiB file (three multipart parts) comes back byte-identical', async () => {
+    const dir = tempDir();
+    const big = join(dir, 'big.bin');
+    const bytes = Buffer.alloc(17 * 1024 * 1024 + 5);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 31 + (i >>> 13)) & 255; // no period of a part's length
+    writeFileSync(big, bytes);
+    for (const [from, to] of [[big, 's3://out/cp/big.bin'], ['s3://out/cp/big.bin', 'bs:///cp/big.bin'], ['bs:///cp/big.bin', 's3://out/cp/again.bin'], ['s3://out/cp/again.bin', join(dir, 'back.bin')]] as const) {
+      const r = await c.mr(['fs', 'cp', from, to]);
+      expect(r.code, `${from} -> ${to}: ${r.stderr}`).toBe(0);
+    }
+    expect(readFileSync(join(dir, 'back.bin')).equals(bytes)).toBe(true);
+  }, 120_000);
 });

@@ -2,7 +2,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { join } from 'node:path';
 import {
-  createServer, listen, loadOrCreateMasterToken, requireToken, shuffleClient, systemClock, unary, wire, type Clock, type Logger,
+  advertisedHost, createServer, listen, loadOrCreateMasterToken, requireToken, shuffleClient, systemClock, unary, wire, type Clock, type Logger,
 } from '@mr/shared';
 import { Driver } from './driver/loop.js';
 import { Journal } from './journal/journal.js';
@@ -105,7 +105,7 @@ export async function startMaster(cfg: MasterConfig): Promise<RunningMaster> {
     ),
   );
   const port = await listen(server, cfg.bind, cfg.port);
-  const host = cfg.advertise ?? cfg.bind;
+  const host = advertisedHost(cfg.bind, cfg.advertise);
   const address = `${host}:${port}`;
 
   const http = createHttpServer(createStatusHandler({

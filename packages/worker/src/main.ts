@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import {
-  BlockStoreClient, checkChunk, createServer, fromServiceError, listen, masterClient, MrError, requireToken, toMrError, wire, type Logger,
+  advertisedHost, BlockStoreClient, checkChunk, createServer, fromServiceError, listen, masterClient, MrError, requireToken, toMrError, wire, type Logger,
 } from '@mr/shared';
 import { Executor } from './control/executor.js';
 import { MasterSession } from './control/session.js';
@@ -85,7 +85,7 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
     ),
   );
   const port = await listen(server, cfg.bind, cfg.port);
-  const address = `${cfg.advertise ?? cfg.bind}:${port}`;
+  const address = `${advertisedHost(cfg.bind, cfg.advertise)}:${port}`;
 
   const client = masterClient(cfg.master, cfg.token);
   const shuffle = new ShuffleClients(cfg.token);

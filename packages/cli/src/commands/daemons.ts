@@ -36,7 +36,7 @@ export function masterCommand(): Command {
     .option('--http-port <P>', 'status page port (0 = any free port)', intFlag('--http-port', 0, 65_535), 8088)
     .option('--data <DIR>', 'state directory (cluster token, job modules)', defaultMasterDataDir())
     .option('--bind <HOST>', 'address to listen on', '127.0.0.1')
-    .option('--advertise <HOST>', 'address to tell others (default: the bind host)')
+    .option('--advertise <HOST>', 'address to tell others (default: the bind host, or the hostname when bound to 0.0.0.0)')
     .addOption(new Option('--heartbeat-timeout <DURATION>', 'a worker is DEAD after this long without a heartbeat').argParser(durationFlag('--heartbeat-timeout')).default(5_000, '5s'))
     .addOption(new Option('--heartbeat-interval <DURATION>', 'how often workers send heartbeats').argParser(durationFlag('--heartbeat-interval')).default(1_000, '1s'))
     .addOption(new Option('--block-size <SIZE>', 'default block size of block-store files').argParser(sizeFlag('--block-size')).default(64 * 1024 * 1024, '64m'))
@@ -63,7 +63,7 @@ export function workerCommand(): Command {
     .option('--id <NAME>', 'node id (default: generated, stable per --data)')
     .option('--port <P>', 'port of this worker\'s gRPC server (0 = any free port)', intFlag('--port', 0, 65_535), 0)
     .option('--bind <HOST>', 'address to listen on', '127.0.0.1')
-    .option('--advertise <HOST>', 'address to tell others (default: the bind host)')
+    .option('--advertise <HOST>', 'address to tell others (default: the bind host, or the hostname when bound to 0.0.0.0)')
     .addOption(new Option('--drain-timeout <DURATION>', 'on SIGTERM or drain: time to finish running attempts before leaving').argParser(durationFlag('--drain-timeout')).default(110_000, '110s'))
     .option('--verbose', 'debug logs')
     .action(async (o: { master: string; role: 'core' | 'task'; slots: number; data?: string; id?: string; port: number; bind: string; advertise?: string; drainTimeout: number; verbose?: boolean }) => {

@@ -1,6 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
@@ -47,14 +46,7 @@ const isS3 = (uri: string) => uri.startsWith('s3://');
 async function writeS3(source: Readable, uri: string, overwrite: boolean): Promise<void> {
   const { bucket, key } = parseS3(uri);
   if (!overwrite && (await objectExists(bucket, key))) throw new MrError('MR_ERR_FS_EXISTS', `${uri} already exists (use --overwrite)`);
-  const dir = await mkdtemp(join(tmpdir(), 'mr-fs-'));
-  try {
-    const tmp = join(dir, 'body');
-    await pipeline(source, createWriteStream(tmp));
-    await completeUpload(await uploadPending(tmp, bucket, key));
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  await completeUpload(await uploadPending(source, bucket, key));
 }
 const bsUri = (path: string) => `bs://${path.replace(/^\//, '')}`;
 

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
 import { hasValidToken } from './auth.js';
 import { channelOptions } from './clients.js';
@@ -43,6 +44,15 @@ export function unaryHandler<Req, Res>(fn: (req: Req) => Promise<Res> | Res) {
       .then(() => fn(call.request))
       .then((r) => cb(null, r), (e: unknown) => cb(toServiceError(e), null));
   };
+}
+
+/**
+ * The host others should dial when none was given: the bind host, or this machine's name when bound
+ * to every interface (0.0.0.0 cannot be dialled; in docker-compose the hostname resolves).
+ */
+export function advertisedHost(bind: string, advertise: string | undefined): string {
+  if (advertise) return advertise;
+  return bind === '0.0.0.0' || bind === '::' || bind === '[::]' ? hostname() : bind;
 }
 
 /** Binds to host:port (0 = a free port) and resolves with the port. */

@@ -1,6 +1,5 @@
 import type { S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { MrError } from '../errors.js';
 
@@ -169,38 +168,46 @@ export interface PendingUpload {
 export const MULTIPART_CHUNK = 8 * 1024 * 1024;
 
 /**
- * Uploads a local file as a multipart upload and leaves it pending (the S3A committers' idea): the
- * master completes it at job commit, or aborts it. Parts are MULTIPART_CHUNK bytes, the last smaller.
+ * Uploads a local file, or a stream, as a multipart upload and leaves it pending (the S3A committers'
+ * idea): the master completes it at job commit, or aborts it. Parts are MULTIPART_CHUNK bytes, the
+ * last smaller; a stream is cut into parts as it arrives, so at most one part is held in memory.
  */
-export async function uploadPending(file: string, bucket: string, key: string): Promise<PendingUpload> {
+export async function uploadPending(source: string | Readable, bucket: string, key: string): Promise<PendingUpload> {
   let uploadId: string;
   try {
     uploadId = (await run((m, c) => c.send(new m.CreateMultipartUploadCommand({ Bucket: bucket, Key: key })))).UploadId!;
   } catch (e) {
+    if (typeof source !== 'string') source.destroy();
     throw s3Error(e, bucket, key);
   }
   const parts: PendingUpload['parts'] = [];
+  const put = async (body: Buffer) => {
+    const PartNumber = parts.length + 1;
+    const r = await run((m, c) => c.send(new m.UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber, Body: body, ContentLength: body.length })));
+    parts.push({ PartNumber, ETag: r.ETag! });
+  };
+  const stream = typeof source === 'string' ? createReadStream(source, { highWaterMark: 1024 * 1024 }) : source;
   try {
-    const size = (await stat(file)).size;
-    let n = 0;
-    for (let start = 0; start < Math.max(size, 1); start += MULTIPART_CHUNK) {
-      const end = Math.min(size, start + MULTIPART_CHUNK);
-      const body = size === 0 ? Buffer.alloc(0) : await readAll(createReadStream(file, { start, end: end - 1 }));
-      const PartNumber = ++n;
-      const r = await run((m, c) => c.send(new m.UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber, Body: body, ContentLength: body.length })));
-      parts.push({ PartNumber: n, ETag: r.ETag! });
+    let held: Buffer[] = [];
+    let heldBytes = 0;
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      held.push(chunk);
+      heldBytes += chunk.length;
+      while (heldBytes >= MULTIPART_CHUNK) {
+        const all = Buffer.concat(held);
+        await put(all.subarray(0, MULTIPART_CHUNK));
+        held = [all.subarray(MULTIPART_CHUNK)];
+        heldBytes = all.length - MULTIPART_CHUNK;
+      }
     }
+    // the last part (an empty object is one empty part)
+    if (heldBytes > 0 || parts.length === 0) await put(Buffer.concat(held));
   } catch (e) {
+    stream.destroy();
     await abortUpload({ bucket, key, uploadId });
     throw s3Error(e, bucket, key);
   }
   return { bucket, key, uploadId, parts };
-}
-
-async function readAll(s: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of s as AsyncIterable<Buffer>) chunks.push(c);
-  return Buffer.concat(chunks);
 }
 
 export async function completeUpload(u: PendingUpload): Promise<void> {

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { builtinJob, checkParams, importJobModule, isBuiltinJob } from '@mr/jobs';
+import { builtinJob, checkParams, importJobModule, isBuiltinJob, jobPolicy, type JobPolicy } from '@mr/jobs';
 import { MrError, type JobDefinition } from '@mr/shared';
 
 export interface ResolvedJob {
@@ -14,6 +14,7 @@ export interface ResolvedJob {
   moduleSource?: Buffer;
   moduleHash?: string;
   params: Record<string, string>;
+  policy: JobPolicy;
 }
 
 const MODULE_EXT = /\.(m|c)?(js|ts)$/;
@@ -25,7 +26,9 @@ const MODULE_EXT = /\.(m|c)?(js|ts)$/;
  */
 export async function resolveJob(job: string, rawParams: Record<string, string>): Promise<ResolvedJob> {
   if (isBuiltinJob(job)) {
-    return { name: job, builtin: job, params: checkParams(builtinJob(job), rawParams) };
+    const def = builtinJob(job);
+    const params = checkParams(def, rawParams);
+    return { name: job, builtin: job, params, policy: jobPolicy(def, params) };
   }
   const looksLikePath = job.includes('/') || job.includes('\\') || MODULE_EXT.test(job);
   if (!looksLikePath) builtinJob(job); // throws MR_ERR_UNKNOWN_JOB naming the built-ins
@@ -33,11 +36,13 @@ export async function resolveJob(job: string, rawParams: Record<string, string>)
   if (!existsSync(path)) throw new MrError('MR_ERR_JOB_MODULE', `job module not found: ${path}`);
   const source = await bundle(path);
   const def = await loadBundle(source, path);
+  const params = checkParams(def, rawParams);
   return {
     name: def.name,
     moduleSource: source,
     moduleHash: createHash('sha256').update(source).digest('hex'),
-    params: checkParams(def, rawParams),
+    params,
+    policy: jobPolicy(def, params),
   };
 }
 

@@ -36,6 +36,21 @@ export async function importJobModule(file: string, shownAs = file): Promise<Job
 }
 
 /** Runs a job's own params check (if any) on `--param` values: the completed params, or an MrError. */
+/** What the engine must know of a job before it runs, decided by its definition from the checked params. */
+export interface JobPolicy {
+  gather: boolean;
+  maxBadFraction?: number;
+}
+
+export function jobPolicy(job: JobDefinition, params: Record<string, string>): JobPolicy {
+  const gather = job.gather?.(params) === true;
+  const f = job.maxBadFraction?.(params);
+  if (f !== undefined && !(typeof f === 'number' && f >= 0 && f <= 1)) {
+    throw new MrError('MR_ERR_USAGE', `${job.name}: maxBadFraction must be a number between 0 and 1, got ${String(f)}`);
+  }
+  return { gather, ...(f !== undefined ? { maxBadFraction: f } : {}) };
+}
+
 export function checkParams(job: JobDefinition, raw: Record<string, string>): Record<string, string> {
   if (!job.params) return raw;
   try {

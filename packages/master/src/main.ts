@@ -160,5 +160,6 @@ function toWireSpec(s: import('./machine/types.js').AttemptSpec): wire.AttemptSp
     attemptOutputUri: s.attemptOutput ?? '',
     skipOffsets: s.skipOffsets ?? [],
     skipKeys: s.skipKeys ?? [],
+    gathered: s.gathered ?? [],
   };
 }

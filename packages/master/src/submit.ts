@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkParams, builtinJob } from '@mr/jobs';
+import { builtinJob, checkParams, jobPolicy, type JobPolicy } from '@mr/jobs';
 import { listNames, MrError, parseS3, type wire } from '@mr/shared';
 import { checkOutput } from './driver/output.js';
 import type { JobSpec, Split } from './machine/types.js';
@@ -24,11 +24,15 @@ export const DEFAULT_TASK_TIMEOUT_MS = 30_000;
 export async function prepareJob(req: wire.SubmitRequest, modulesDir: string, fs: FsState): Promise<{ spec: JobSpec; splits: Split[] }> {
   let params = JSON.parse(req.paramsJson || '{}') as Record<string, string>;
   const job: JobSpec['job'] = {};
+  // a module job was loaded by the submitter, which decided its policy; a built-in is decided here
+  let policy: JobPolicy = { gather: req.gather, ...(req.maxBadFraction !== undefined ? { maxBadFraction: req.maxBadFraction } : {}) };
   if (req.job?.moduleHash) {
     job.moduleHash = await storeModule(req, modulesDir);
   } else {
     const name = req.job?.builtin ?? '';
-    params = checkParams(builtinJob(name), params);
+    const def = builtinJob(name);
+    params = checkParams(def, params);
+    policy = jobPolicy(def, params);
     job.builtin = name;
   }
   if (!Number.isInteger(req.numReducers) || req.numReducers < 1 || req.numReducers > MAX_REDUCERS) {
@@ -49,6 +53,8 @@ export async function prepareJob(req: wire.SubmitRequest, modulesDir: string, fs
       taskTimeoutMs: req.taskTimeoutMs > 0 ? req.taskTimeoutMs : DEFAULT_TASK_TIMEOUT_MS,
       speculation: !req.noSpeculation,
       skipBadRecords: req.skipBadRecords,
+      ...(policy.gather ? { gather: true } : {}),
+      ...(policy.maxBadFraction !== undefined ? { maxBadFraction: policy.maxBadFraction } : {}),
     },
     splits,
   };

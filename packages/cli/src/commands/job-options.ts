@@ -58,6 +58,8 @@ export async function submitRequest(job: string, o: JobOptions): Promise<wire.Su
     taskTimeoutMs: o.taskTimeout ?? 30_000,
     noSpeculation: o.speculation === false,
     skipBadRecords: o.skipBadRecords === true,
+    gather: r.policy.gather,
+    ...(r.policy.maxBadFraction !== undefined ? { maxBadFraction: r.policy.maxBadFraction } : {}),
   };
 }
 

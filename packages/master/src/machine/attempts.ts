@@ -36,7 +36,10 @@ export function onAttemptSucceeded(s: MasterState, e: Ev<'AttemptSucceeded'>): A
   // a success shows the task is not what kills workers: a later re-run (its output lost) starts
   // its --max-killed-attempts count afresh
   task.killed = 0;
+  task.counters = e.counters;
   for (const [name, n] of Object.entries(e.counters)) addCounter(job.counters, name, n);
+  if (e.firstBad) task.firstBad = e.firstBad;
+  if (e.gathered && job.spec.gather && task.kind === 'reduce') task.gathered = e.gathered;
   // Other copies of this task (speculative backups) are no longer needed.
   for (const other of task.attempts) {
     if (other !== a.id && s.attempts.get(other)?.state === 'RUNNING') killAttempt(s, other, `task ${task.id} done by ${a.id}`, e.nowMs, actions, { notifyWorker: true, count: false });
@@ -45,15 +48,18 @@ export function onAttemptSucceeded(s: MasterState, e: Ev<'AttemptSucceeded'>): A
     assert(a.shuffleTargets && a.shuffleTargets.length > 0, `map attempt ${a.id} without shuffle targets`);
     const stored = e.storedOn ? a.shuffleTargets.filter((n) => e.storedOn!.includes(n)) : a.shuffleTargets;
     task.outputNodes = stored.filter((n) => s.nodes.get(n)?.state !== 'DEAD');
-    if (task.outputNodes.length === 0) {
-      // every copy went away between the store and this report
-      task.state = 'PENDING';
-      task.winner = undefined;
-      addCounter(job.counters, 'completedMapsReexecuted', 1);
-    }
+    // every copy went away between the store and this report
+    if (task.outputNodes.length === 0) rerunMap(job, task);
     for (const n of task.outputNodes) {
       const holder = s.nodes.get(n)!;
       if (holder.state === 'DECOMMISSIONING') planHandOffs(s, holder, actions);
+    }
+    if (job.spec.maxBadFraction !== undefined && job.maps.every((t) => t.state === 'SUCCEEDED')) {
+      const tooMany = badRecordsError(job, job.spec.maxBadFraction);
+      if (tooMany) {
+        failJob(s, job, tooMany, e.nowMs, actions);
+        return actions;
+      }
     }
   } else if (job.spec.output.startsWith('s3://')) {
     // s3:// output: the task commit records the winner's pending upload; the job commit completes them all
@@ -79,6 +85,40 @@ export function onAttemptSucceeded(s: MasterState, e: Ev<'AttemptSucceeded'>): A
   }
   actions.push(...schedule(s, e.nowMs));
   return actions;
+}
+
+/** A completed map's output is gone: it runs again, and its counters leave the job's totals until it has. */
+function rerunMap(job: Job, task: Task): void {
+  task.state = 'PENDING';
+  task.winner = undefined;
+  task.outputNodes = undefined;
+  for (const [name, n] of Object.entries(task.counters ?? {})) addCounter(job.counters, name, -n);
+  task.counters = undefined;
+  task.firstBad = undefined;
+  addCounter(job.counters, 'completedMapsReexecuted', 1);
+}
+
+/**
+ * JobDefinition.maxBadFraction, once every map has run: bad records over data records (input
+ * records less headers). The message names the first bad record in path order, by its line in
+ * the file: the lines of the file's earlier splits are known by now (their inputRecords).
+ */
+export function badRecordsError(job: Job, maxFraction: number): string | undefined {
+  const sum = (name: string) => job.maps.reduce((n, t) => n + (t.counters?.[name] ?? 0), 0);
+  const bad = sum('badRecords');
+  const data = sum('inputRecords') - sum('headerRecords');
+  if (bad === 0 || data <= 0 || bad / data <= maxFraction) return undefined;
+  const byPosition = (a: Task, b: Task) => (a.split!.uri < b.split!.uri ? -1 : a.split!.uri > b.split!.uri ? 1 : a.split!.start - b.split!.start);
+  const first = job.maps.filter((t) => t.firstBad).sort(byPosition)[0];
+  const pct = ((100 * bad) / data).toFixed(1);
+  let where = '';
+  if (first) {
+    const before = job.maps
+      .filter((t) => t.split!.uri === first.split!.uri && t.split!.start < first.split!.start)
+      .reduce((n, t) => n + (t.counters?.inputRecords ?? 0), 0);
+    where = `; the first is ${first.split!.uri} line ${before + first.firstBad!.line}: ${first.firstBad!.reason}`;
+  }
+  return `${bad} of ${data} records are bad (${pct}%, more than maxBadFraction ${maxFraction})${where}`;
 }
 
 export function onAttemptFailed(s: MasterState, e: Ev<'AttemptFailed'>): Action[] {
@@ -166,12 +206,7 @@ export function onMapOutputLost(s: MasterState, nodeId: string, nowMs: number, a
       if (t.outputNodes.length === 0) lost.push(t);
     }
     if (lost.length === 0) continue;
-    for (const t of lost) {
-      t.state = 'PENDING';
-      t.winner = undefined;
-      t.outputNodes = undefined;
-      addCounter(job.counters, 'completedMapsReexecuted', 1);
-    }
+    for (const t of lost) rerunMap(job, t);
     for (const r of job.reduces) {
       for (const id of r.attempts) {
         if (s.attempts.get(id)?.state === 'RUNNING') killAttempt(s, id, `map output on ${nodeId} lost`, nowMs, actions, { notifyWorker: true, count: false });

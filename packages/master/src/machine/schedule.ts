@@ -25,13 +25,18 @@ export function schedule(s: MasterState, nowMs: number): Action[] {
     const mapsDone = job.maps.every((t) => t.state === 'SUCCEEDED');
     const phase = mapsDone ? job.reduces : job.maps;
     for (const task of phase) {
-      if (task.state !== 'PENDING') continue;
+      if (task.state !== 'PENDING' || waitsForGather(job, task)) continue;
       if (!assign(s, job, task, free, nowMs, actions, false)) break;
       if (free.length === 0) break;
     }
     if (job.spec.speculation && job.state === 'RUNNING') speculate(s, job, phase, free, nowMs, actions);
   }
   return actions;
+}
+
+/** A gathering job's reduce task 0 runs once the others have handed it their output. */
+function waitsForGather(job: Job, task: Task): boolean {
+  return job.spec.gather === true && task.kind === 'reduce' && task.index === 0 && job.reduces.some((t) => t.index !== 0 && t.state !== 'SUCCEEDED');
 }
 
 /** Starts one attempt of `task` on the best free node; false when none fits. */
@@ -158,6 +163,7 @@ function launch(s: MasterState, job: Job, task: Task, node: NodeInfo, shuffleTar
     spec.partition = task.index;
     spec.output = job.spec.output;
     spec.attemptOutput = attemptOutputDir(job.spec.output, id);
+    if (job.spec.gather && task.index === 0) spec.gathered = job.reduces.flatMap((t) => t.gathered ?? []);
     spec.mapOutputs = job.maps.map((m) => {
       const holders = (m.outputNodes ?? []).map((id) => s.nodes.get(id)!).filter((n) => n.state !== 'DEAD');
       assert(m.winner && holders.length > 0, `reduce launched before map ${m.id} has live output`);

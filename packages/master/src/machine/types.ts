@@ -37,6 +37,18 @@ export interface JobSpec {
   taskTimeoutMs: number;
   speculation: boolean;
   skipBadRecords: boolean;
+  /** Reduce tasks 1..R-1 hand their output to task 0, which runs last (JobDefinition.gather). */
+  gather?: boolean;
+  /** The job fails when more than this share of its data records are bad (checked when the maps end). */
+  maxBadFraction?: number;
+}
+
+/** The first record job code marked bad in a map task. */
+export interface BadRecordRef {
+  offset: number;
+  /** Line within the split, from 1. */
+  line: number;
+  reason: string;
 }
 
 export interface NodeInfo {
@@ -75,6 +87,12 @@ export interface Task {
   badRecords: Record<string, number>;
   /** s3:// output: the winner's multipart upload, completed at job commit. */
   upload?: PendingUpload;
+  /** The winner's counters, in the job's totals (taken out again if a map's output is lost and it re-runs). */
+  counters?: Record<string, number>;
+  /** Maps: the first bad record of the winner. */
+  firstBad?: BadRecordRef;
+  /** Gathering jobs, reduce tasks 1..R-1: what the winner emitted (JSON pairs), for task 0. */
+  gathered?: string[];
 }
 
 /** An S3 multipart upload left open by a reduce attempt (opaque to the machine). */
@@ -197,7 +215,10 @@ export type MasterEvent =
   | { kind: 'Tick'; nowMs: number }
   | { kind: 'JobSubmitted'; jobId: string; spec: JobSpec; splits: Split[]; nowMs: number }
   /** `storedOn`: for maps, the shuffle targets that really stored the output (default: all). */
-  | { kind: 'AttemptSucceeded'; attemptId: string; counters: Record<string, number>; storedOn?: string[]; upload?: PendingUpload; nowMs: number }
+  | {
+    kind: 'AttemptSucceeded'; attemptId: string; counters: Record<string, number>; storedOn?: string[]; upload?: PendingUpload;
+    gathered?: string[]; firstBad?: BadRecordRef; nowMs: number;
+  }
   /** `lost`: an infrastructure error (shuffle peer gone), counted like a kill, not a failure. */
   | { kind: 'AttemptFailed'; attemptId: string; error: string; failedRecord?: string; lost?: boolean; nowMs: number }
   | { kind: 'JobCommitted'; jobId: string; nowMs: number }
@@ -241,6 +262,8 @@ export interface AttemptSpec {
   attemptOutput?: string;
   skipOffsets?: number[];
   skipKeys?: string[];
+  /** Reduce task 0 of a gathering job: what tasks 1..R-1 emitted. */
+  gathered?: string[];
 }
 
 export type Action =

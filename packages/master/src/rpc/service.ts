@@ -38,6 +38,8 @@ function attemptEvent(s: wire.AttemptStatus, nowMs: number): MasterEvent {
       kind: 'AttemptSucceeded', attemptId: s.attemptId, counters: s.counters, nowMs,
       ...(s.storedOn.length > 0 ? { storedOn: s.storedOn } : {}),
       ...(s.pendingUpload ? { upload: JSON.parse(s.pendingUpload) as PendingUpload } : {}),
+      ...(s.gathered.length > 0 ? { gathered: s.gathered } : {}),
+      ...(s.firstBad ? { firstBad: { offset: s.firstBad.offset, line: s.firstBad.line, reason: s.firstBad.reason } } : {}),
     };
   }
   return {

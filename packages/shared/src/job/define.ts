@@ -16,6 +16,29 @@ export interface JobContext {
   readonly attempt: number;
   /** Map attempts: the input file (URI) of the split being read. */
   readonly input?: string;
+  /**
+   * Map attempts: the byte offset of the current record in its file (in the decompressed stream
+   * for .gz). 0 means the record is the file's first line.
+   */
+  readonly offset: number;
+  /**
+   * Map attempts: the first line of the split's file, for every split of it (a header that
+   * applies to the whole file, read once per split even when the split starts mid-file).
+   * In the split that starts the file it is set when that line is read.
+   */
+  readonly firstLine: string | undefined;
+  /**
+   * Map attempts: the current record is malformed and the job skips it. Counted in `badRecords`;
+   * the first one's file and line are named if the job fails for too many (`maxBadFraction`).
+   */
+  badRecord(reason: string): void;
+  /** Map attempts: the current record is a header, not data (counted in `headerRecords`, not in the bad fraction). */
+  headerRecord(): void;
+  /**
+   * Reduce task 0 of a gathering job (`gather`): what reduce tasks 1..R-1 emitted, as [key, value]
+   * pairs; empty elsewhere.
+   */
+  readonly gathered: ReadonlyArray<readonly [string, unknown]>;
 }
 
 export interface JobDefinition<V = any, R = any> {
@@ -30,7 +53,26 @@ export interface JobDefinition<V = any, R = any> {
   partition?(key: string, numReducers: number): number;
   /** Optional: checks and completes `--param` values at submit; throw to refuse them. */
   params?(raw: Record<string, string>): Record<string, string>;
+  /** Optional: runs once after a reduce task's last key; it may emit (e.g. a top K kept while reducing). */
+  cleanup?(emit: Emit<string, R>, ctx: JobContext): void;
+  /**
+   * Optional, from the (checked) params: when true, reduce tasks 1..R-1 do not write what they
+   * emit; they hand it to reduce task 0, which runs after them and finds it in `ctx.gathered`.
+   * part-00000 then holds the whole result and the other parts are empty: a global top K from
+   * each reducer's own top K, without sorting everything. What is handed over goes through the
+   * master: keep it small (at most MAX_GATHERED_BYTES per task).
+   */
+  gather?(params: Readonly<Record<string, string>>): boolean;
+  /**
+   * Optional, from the params: the job fails when more than this fraction of its data records
+   * (input records minus header records) are bad (`ctx.badRecord`); the error names the first
+   * bad file and line. Checked when the map phase ends.
+   */
+  maxBadFraction?(params: Readonly<Record<string, string>>): number | undefined;
 }
+
+/** A gathering reduce task may hand at most this much (JSON) to task 0. */
+export const MAX_GATHERED_BYTES = 16 * 1024 * 1024;
 
 export function defineJob<V = any, R = any>(job: JobDefinition<V, R>): JobDefinition<V, R> {
   return job;
@@ -43,7 +85,7 @@ export function jobShapeProblem(value: unknown): string | undefined {
   if (typeof j.name !== 'string' || j.name === '') return 'the job has no name';
   if (typeof j.map !== 'function') return `job '${j.name}' has no map function`;
   if (typeof j.reduce !== 'function') return `job '${j.name}' has no reduce function`;
-  for (const f of ['combine', 'partition', 'params'] as const) {
+  for (const f of ['combine', 'partition', 'params', 'cleanup', 'gather', 'maxBadFraction'] as const) {
     if (j[f] !== undefined && typeof j[f] !== 'function') return `job '${j.name}': ${f} is not a function`;
   }
   return undefined;

@@ -1,6 +1,6 @@
 import { copyFile, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { abortUpload, bsPath, MrError, partName, parseS3, readObject, requireLocalPath, s3Join, toMrError, uploadPending, waitDrain, type BlockStoreClient, type Logger, type PendingUpload, type wire } from '@mr/shared';
 import type { AttemptPool } from '../exec/pool.js';
 import type { Common as CommonInput } from '../exec/thread.js';
@@ -19,7 +19,14 @@ export interface AttemptReport {
   failedRecord?: string;
   counters: Record<string, number>;
   partitionBytes: number[];
+  /** Reduce tasks 1..R-1 of a gathering job: what they emitted (JSON pairs), for task 0. */
+  gathered?: string[];
+  /** Map attempts: the first record job code marked bad. */
+  firstBad?: { offset: number; line: number; reason: string };
 }
+
+/** A file's first line is looked for in this many bytes at most (a header, not data). */
+const MAX_FIRST_LINE_BYTES = 1024 * 1024;
 
 interface Running {
   /** Aborts the attempt's own I/O (fetches, pushes) at once. */
@@ -110,7 +117,7 @@ export class Executor {
     for (const id of [...this.running.keys()]) this.kill(id, reason);
   }
 
-  private async execute(spec: wire.AttemptSpec, signal: AbortSignal, progress: Int32Array, threadSignal: AbortSignal): Promise<{ counters: Record<string, number>; partitionBytes: number[]; storedOn?: string[]; pendingUpload?: PendingUpload }> {
+  private async execute(spec: wire.AttemptSpec, signal: AbortSignal, progress: Int32Array, threadSignal: AbortSignal): Promise<Omit<AttemptReport, 'attemptId' | 'ok'>> {
     const job = spec.job?.moduleHash ? { modulePath: await this.d.resolveModule(spec.job.moduleHash) } : { builtin: spec.job?.builtin ?? '' };
     const params = JSON.parse(spec.paramsJson || '{}') as Record<string, string>;
     await mkdir(this.d.scratchDir, { recursive: true });
@@ -127,14 +134,16 @@ export class Executor {
   private async map(spec: wire.AttemptSpec, common: CommonInput, workDir: string, signal: AbortSignal, threadSignal: AbortSignal) {
     const split = spec.split!;
 
-    const range = split.uri.startsWith('bs://') || split.uri.startsWith('s3://')
-      ? await this.materializeSplit(split, workDir)
-      : { path: requireLocalPath(split.uri, 'input'), start: split.start, length: split.length };
+    const remoteInput = split.uri.startsWith('bs://') || split.uri.startsWith('s3://');
+    const range = remoteInput ? await this.materializeSplit(split, workDir) : { path: requireLocalPath(split.uri, 'input'), start: split.start, length: split.length };
+    // a split that starts mid-file still sees the file's first line (ctx.firstLine: its header)
+    const firstLine = split.start > 0 && !split.uri.endsWith('.gz') ? await this.firstLine(remoteInput ? this.rangeReader(split.uri) : localRangeReader(range.path)) : undefined;
     const out = await this.d.pool.run(
       {
         kind: 'map', ...common,
         split: { uri: split.uri, ...range },
         numReducers: spec.numReducers, sortBufferBytes: spec.sortBufferBytes, workDir, skipOffsets: spec.skipOffsets,
+        ...(firstLine !== undefined ? { firstLine } : {}),
       },
       threadSignal,
     );
@@ -155,7 +164,24 @@ export class Executor {
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       throw failed ? failed.reason : new MrError('MR_ERR_SHUFFLE', `map ${spec.taskId}: no core worker to store its output`);
     }
-    return { counters: out.counters, partitionBytes, storedOn };
+    return { counters: out.counters, partitionBytes, storedOn, ...(out.map!.firstBad ? { firstBad: out.map!.firstBad } : {}) };
+  }
+
+  /** The first line of a file (without its line break), or undefined when none ends within MAX_FIRST_LINE_BYTES. */
+  private async firstLine(read: (offset: number, length: number) => AsyncIterable<Buffer>): Promise<string | undefined> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const b of read(0, MAX_FIRST_LINE_BYTES)) {
+      const nl = b.indexOf(10);
+      chunks.push(nl < 0 ? b : b.subarray(0, nl));
+      size += b.length;
+      if (nl >= 0) {
+        const line = Buffer.concat(chunks).toString('utf8');
+        return line.endsWith('\r') ? line.slice(0, -1) : line;
+      }
+      if (size >= MAX_FIRST_LINE_BYTES) break;
+    }
+    return undefined;
   }
 
   private async reduce(spec: wire.AttemptSpec, common: CommonInput, workDir: string, signal: AbortSignal, threadSignal: AbortSignal) {
@@ -165,7 +191,8 @@ export class Executor {
     // the part is written in scratch space and moved to the attempt's output only if the attempt
     // still stands: a killed one must not create anything under the output (it may be committed already)
     const outputFile = join(workDir, partName(spec.partition));
-    const out = await this.d.pool.run({ kind: 'reduce', ...common, segments, outputFile, skipKeys: spec.skipKeys }, threadSignal);
+    const out = await this.d.pool.run({ kind: 'reduce', ...common, partition: spec.partition, segments, outputFile, skipKeys: spec.skipKeys, gathered: spec.gathered }, threadSignal);
+    const gathered = out.gathered ? { gathered: out.gathered } : {};
     if (signal.aborted) throw new MrError('MR_ERR_ATTEMPT_KILLED', 'attempt killed');
     if (!toBs && !toS3) {
       const outputDir = requireLocalPath(spec.attemptOutputUri, 'output');
@@ -185,9 +212,9 @@ export class Executor {
         await abortUpload(pendingUpload); // killed meanwhile: no one will complete it
         throw new MrError('MR_ERR_ATTEMPT_KILLED', 'attempt killed');
       }
-      return { counters: out.counters, partitionBytes: [], pendingUpload };
+      return { counters: out.counters, partitionBytes: [], pendingUpload, ...gathered };
     }
-    return { counters: out.counters, partitionBytes: [] };
+    return { counters: out.counters, partitionBytes: [], ...gathered };
   }
 
   /**
@@ -280,4 +307,8 @@ export class Executor {
     if (failed) throw failed.reason;
     return segments;
   }
+}
+
+function localRangeReader(path: string): (offset: number, length: number) => AsyncIterable<Buffer> {
+  return (offset, length) => createReadStream(path, { start: offset, end: offset + length - 1, highWaterMark: 64 * 1024 }) as AsyncIterable<Buffer>;
 }

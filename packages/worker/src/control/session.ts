@@ -63,6 +63,8 @@ export class MasterSession {
       errorCode: r.errorCode ?? '',
       storedOn: r.storedOn ?? [],
       pendingUpload: r.pendingUpload ? JSON.stringify(r.pendingUpload) : '',
+      gathered: r.gathered ?? [],
+      firstBad: r.firstBad,
     };
     const now = Date.now();
     this.recent = this.recent.filter((r) => now - r.atMs < RESEND_WINDOW_MS);

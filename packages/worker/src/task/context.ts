@@ -23,13 +23,45 @@ export class Counters {
   }
 }
 
-export function makeContext(params: Record<string, string>, jobId: string, taskId: string, attempt: number, counters: Counters, input?: string): JobContext {
-  return Object.freeze({
-    params: Object.freeze({ ...params }),
-    jobId,
-    taskId,
-    attempt,
-    ...(input !== undefined ? { input } : {}),
-    counter: (name: string, n = 1) => counters.addUser(name, n),
-  });
+/** The first record job code marked bad in a map attempt: reported so the master can name it. */
+export interface BadRecordRef {
+  offset: number;
+  /** Line within the split, from 1. */
+  line: number;
+  reason: string;
+}
+
+/** The JobContext of one attempt; the map loop moves `offset` and `line` along as it reads. */
+export class TaskContext implements JobContext {
+  readonly params: Readonly<Record<string, string>>;
+  offset = 0;
+  /** Lines read so far in this split (the current record's line number within the split). */
+  line = 0;
+  firstLine: string | undefined;
+  firstBad: BadRecordRef | undefined;
+
+  constructor(
+    params: Record<string, string>,
+    readonly jobId: string,
+    readonly taskId: string,
+    readonly attempt: number,
+    private readonly counters: Counters,
+    readonly input?: string,
+    readonly gathered: ReadonlyArray<readonly [string, unknown]> = [],
+  ) {
+    this.params = Object.freeze({ ...params });
+  }
+
+  counter(name: string, n = 1): void {
+    this.counters.addUser(name, n);
+  }
+
+  badRecord(reason: string): void {
+    this.counters.add('badRecords', 1);
+    this.firstBad ??= { offset: this.offset, line: this.line, reason: String(reason).slice(0, 200) };
+  }
+
+  headerRecord(): void {
+    this.counters.add('headerRecords', 1);
+  }
 }

@@ -1,9 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import wordcount from '../../../jobs/src/wordcount.js';
+import { defineJob, RecordWriter } from '@mr/shared';
 import { runMap } from './map.js';
+import { runReduce } from './reduce.js';
 
 describe('map attempt', () => {
   const dir = mkdtempSync(join(tmpdir(), 'map-'));
@@ -26,5 +28,66 @@ describe('map attempt', () => {
     progress[1] = 1;
     await expect(runMap(task(progress))).rejects.toMatchObject({ code: 'MR_ERR_ATTEMPT_KILLED' });
     expect(progress[0]).toBe(1);
+  });
+
+  it("gives job code the offset, the file's first line (also in a split that starts mid-file) and bad-record marks", async () => {
+    const file = join(dir, 'hdr.txt');
+    writeFileSync(file, 'h1 h2\nx\nbad\ny\nbad\n'); // offsets 0, 6, 8, 12, 14
+    const seen: string[] = [];
+    const job = defineJob({
+      name: 'probe',
+      map(line, _emit, ctx) {
+        seen.push(`${ctx.offset}:${line}:${ctx.firstLine}`);
+        if (ctx.offset === 0) ctx.headerRecord();
+        else if (line === 'bad') ctx.badRecord(`'${line}' is bad`);
+      },
+      reduce() {},
+    });
+    const base = { job, params: {}, jobId: 'j', taskId: 'm-00001', attempt: 0, numReducers: 1, sortBufferBytes: 1 << 20 };
+    const whole = await runMap({ ...base, split: { uri: file, path: file, start: 0, length: 19 }, workDir: mkdtempSync(join(dir, 'w-')) });
+    expect(seen).toEqual(['0:h1 h2:h1 h2', '6:x:h1 h2', '8:bad:h1 h2', '12:y:h1 h2', '14:bad:h1 h2']);
+    expect(whole.counters).toMatchObject({ inputRecords: 5, headerRecords: 1, badRecords: 2 });
+    expect(whole.firstBad).toEqual({ offset: 8, line: 3, reason: "'bad' is bad" });
+    seen.length = 0;
+    // the second half: the executor passes the file's first line in
+    const tail = await runMap({ ...base, split: { uri: file, path: file, start: 10, length: 9 }, firstLine: 'h1 h2', workDir: mkdtempSync(join(dir, 'w-')) });
+    expect(seen).toEqual(['12:y:h1 h2', '14:bad:h1 h2']);
+    expect(tail.firstBad).toEqual({ offset: 14, line: 2, reason: "'bad' is bad" });
+  });
+});
+
+describe('reduce attempt', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'reduce-'));
+  // a job that keeps the largest value and emits it from cleanup (a top 1)
+  const top1 = defineJob<number, number>({
+    name: 'top1',
+    map() {},
+    reduce(key, values, _emit, ctx) {
+      const best = (ctx as unknown as { best?: [string, number] });
+      for (const v of values) if (!best.best || v > best.best[1]) best.best = [key, v];
+    },
+    cleanup(emit, ctx) {
+      const best = (ctx as unknown as { best?: [string, number] }).best;
+      let winner = best;
+      for (const [k, v] of ctx.gathered as [string, number][]) if (!winner || v > winner[1]) winner = [k, v];
+      if (winner) emit(winner[0], winner[1]);
+    },
+  });
+  const segment = (records: [string, number][]) => {
+    const file = join(mkdtempSync(join(dir, 's-')), 'seg');
+    const w = new RecordWriter();
+    for (const [k, v] of records) w.write(k, v);
+    writeFileSync(file, w.toBuffer());
+    return { file, start: 0, length: w.bytes };
+  };
+
+  it('a gathering task 1..R-1 hands back what it emits and writes an empty part; task 0 sees it in ctx.gathered', () => {
+    const out1 = join(dir, 'part-1');
+    const r1 = runReduce({ job: top1, params: {}, jobId: 'j', taskId: 'r-00001', attempt: 0, segments: [segment([['a', 5], ['b', 9]])], outputFile: out1, gatherOutput: true });
+    expect(r1.gathered).toEqual(['["b",9]']);
+    expect(readFileSync(out1, 'utf8')).toBe('');
+    const out0 = join(dir, 'part-0');
+    runReduce({ job: top1, params: {}, jobId: 'j', taskId: 'r-00000', attempt: 0, segments: [segment([['c', 7]])], outputFile: out0, gathered: r1.gathered! });
+    expect(readFileSync(out0, 'utf8')).toBe('b\t9\n');
   });
 });

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { defaultPartition, MrError, type JobDefinition } from '@mr/shared';
-import { Counters, makeContext } from './context.js';
+import { Counters, TaskContext, type BadRecordRef } from './context.js';
 import { readSplitLines, type SplitRange } from './lines.js';
 import { SortBuffer } from './sort-buffer.js';
 
@@ -19,18 +19,22 @@ export interface MapTask {
   skipOffsets?: number[];
   /** Grows with every record read: the attempt's progress, read by the heartbeat. */
   progress?: Int32Array;
+  /** The first line of the split's file, when the split starts after it (ctx.firstLine). */
+  firstLine?: string;
 }
 
 export interface MapResult {
   outputFile: string;
   partitionBytes: number[];
   counters: Record<string, number>;
+  firstBad?: BadRecordRef;
 }
 
 /** read split -> map -> partition -> sort buffer (combine, spill) -> one sorted output file. */
 export async function runMap(t: MapTask): Promise<MapResult> {
   const counters = new Counters();
-  const ctx = makeContext(t.params, t.jobId, t.taskId, t.attempt, counters, t.split.uri);
+  const ctx = new TaskContext(t.params, t.jobId, t.taskId, t.attempt, counters, t.split.uri);
+  ctx.firstLine = t.firstLine;
   const R = t.numReducers;
   const buffer = new SortBuffer(R, t.job.combine?.bind(t.job), t.sortBufferBytes, t.workDir);
   const partition = t.job.partition ? checkedPartitioner(t.job, R) : defaultPartition;
@@ -44,6 +48,9 @@ export async function runMap(t: MapTask): Promise<MapResult> {
   const stats = await readSplitLines(t.split, (line, offset) => {
     progress[0] = (progress[0]! + 1) | 0;
     if (progress[1] === 1) throw new MrError('MR_ERR_ATTEMPT_KILLED', 'attempt killed');
+    ctx.line++;
+    ctx.offset = offset;
+    if (offset === 0) ctx.firstLine = line;
     if (skip.size > 0 && skip.has(offset)) {
       skipped++;
       return;
@@ -61,7 +68,7 @@ export async function runMap(t: MapTask): Promise<MapResult> {
   counters.add('mapOutputRecords', buffer.records);
   counters.add('spilledRuns', buffer.spills);
   counters.add('skippedRecords', skipped);
-  return { outputFile, partitionBytes, counters: counters.values };
+  return { outputFile, partitionBytes, counters: counters.values, ...(ctx.firstBad ? { firstBad: ctx.firstBad } : {}) };
 }
 
 function checkedPartitioner(job: JobDefinition, R: number): (key: string, R: number) => number {

@@ -1,7 +1,7 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { formatValue, MrError, RecordReader, type JobDefinition } from '@mr/shared';
-import { Counters, makeContext } from './context.js';
+import { formatValue, MAX_GATHERED_BYTES, MrError, RecordReader, type JobDefinition } from '@mr/shared';
+import { Counters, TaskContext } from './context.js';
 import { GroupedMerge } from './merge.js';
 
 export interface ReduceTask {
@@ -17,14 +17,22 @@ export interface ReduceTask {
   /** --skip-bad-records: keys whose reduce threw twice. */
   skipKeys?: string[];
   progress?: Int32Array;
+  /**
+   * A gathering job (JobDefinition.gather): tasks 1..R-1 set `gatherOutput` and hand what they
+   * emit back (their part stays empty); task 0 gets theirs in `gathered`.
+   */
+  gatherOutput?: boolean;
+  gathered?: string[];
 }
 
 const FLUSH_BYTES = 1 << 20;
 
-/** merge sorted segments -> reduce per key -> `key<TAB>value` lines. */
-export function runReduce(t: ReduceTask): { counters: Record<string, number> } {
+/** merge sorted segments -> reduce per key -> `key<TAB>value` lines (or, gathering, JSON pairs for task 0). */
+export function runReduce(t: ReduceTask): { counters: Record<string, number>; gathered?: string[] } {
   const counters = new Counters();
-  const ctx = makeContext(t.params, t.jobId, t.taskId, t.attempt, counters);
+  const ctx = new TaskContext(t.params, t.jobId, t.taskId, t.attempt, counters, undefined, (t.gathered ?? []).map(parsePair));
+  const gathered: string[] | undefined = t.gatherOutput ? [] : undefined;
+  let gatheredBytes = 0;
   const merge = new GroupedMerge(t.segments.map((s) => RecordReader.fromFile(s.file, s.start, s.length)));
   mkdirSync(dirname(t.outputFile), { recursive: true });
   const fd = openSync(t.outputFile, 'w');
@@ -33,8 +41,15 @@ export function runReduce(t: ReduceTask): { counters: Record<string, number> } {
   let groups = 0;
   const emit = (key: string, value: unknown) => {
     if (typeof key !== 'string') throw new MrError('MR_ERR_USER_CODE', `emit: key must be a string, got ${typeof key}`);
-    out += key + '\t' + formatValue(value) + '\n';
+    if (gathered) {
+      const pair = JSON.stringify([key, value]);
+      gatheredBytes += pair.length;
+      if (gatheredBytes > MAX_GATHERED_BYTES) throw new MrError('MR_ERR_USER_CODE', `a gathering reduce task may hand at most ${MAX_GATHERED_BYTES} bytes to task 0`);
+      gathered.push(pair);
+      return;
+    }
     records++;
+    out += key + '\t' + formatValue(value) + '\n';
     if (out.length >= FLUSH_BYTES) {
       writeSync(fd, out);
       out = '';
@@ -59,6 +74,14 @@ export function runReduce(t: ReduceTask): { counters: Record<string, number> } {
         throw new MrError('MR_ERR_USER_CODE', `reduce threw on key '${key.slice(0, 100)}': ${(e as Error)?.message ?? e}`, { cause: e, record: `key:${key}` });
       }
     }
+    if (t.job.cleanup) {
+      try {
+        t.job.cleanup(emit, ctx);
+      } catch (e) {
+        if (MrError.is(e)) throw e;
+        throw new MrError('MR_ERR_USER_CODE', `cleanup threw: ${(e as Error)?.message ?? e}`, { cause: e });
+      }
+    }
     if (out.length > 0) writeSync(fd, out);
   } finally {
     closeSync(fd);
@@ -67,5 +90,11 @@ export function runReduce(t: ReduceTask): { counters: Record<string, number> } {
   counters.add('reduceInputGroups', groups);
   counters.add('outputRecords', records);
   counters.add('skippedRecords', skipped);
-  return { counters: counters.values };
+  return { counters: counters.values, ...(gathered ? { gathered } : {}) };
+}
+
+function parsePair(json: string): readonly [string, unknown] {
+  const p = JSON.parse(json) as unknown;
+  if (!Array.isArray(p) || p.length !== 2 || typeof p[0] !== 'string') throw new MrError('MR_ERR_INTERNAL', 'a gathered record is not a [key, value] pair');
+  return [p[0], p[1]];
 }

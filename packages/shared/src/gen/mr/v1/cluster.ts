@@ -204,6 +204,8 @@ export interface AttemptSpec {
   /** --skip-bad-records: map records (byte offsets in the split's file) and reduce keys to skip */
   skipOffsets: number[];
   skipKeys: string[];
+  /** reduce task 0 of a gathering job: what reduce tasks 1..R-1 emitted, as JSON [key, value] pairs */
+  gathered: string[];
 }
 
 export interface Register {
@@ -265,11 +267,22 @@ export interface AttemptStatus {
   storedOn: string[];
   /** reduce attempts writing to s3://: the multipart upload left pending for the master to complete (JSON) */
   pendingUpload: string;
+  /** reduce tasks 1..R-1 of a gathering job: what they emitted, as JSON [key, value] pairs */
+  gathered: string[];
+  /** map attempts: the first record job code marked bad (ctx.badRecord), if any */
+  firstBad: BadRecordRef | undefined;
 }
 
 export interface AttemptStatus_CountersEntry {
   key: string;
   value: number;
+}
+
+/** Where a bad record is: its byte offset in the file, its line within the split (from 1), and why. */
+export interface BadRecordRef {
+  offset: number;
+  line: number;
+  reason: string;
 }
 
 /** A re-replication copy ended (see ReplicateBlock). */
@@ -369,6 +382,9 @@ export interface SubmitRequest {
   noSpeculation: boolean;
   taskTimeoutMs: number;
   maxKilledAttempts: number;
+  /** from the job definition and params (decided where the job module is loaded) */
+  gather: boolean;
+  maxBadFraction?: number | undefined;
 }
 
 export interface JobQuery {
@@ -962,6 +978,7 @@ function createBaseAttemptSpec(): AttemptSpec {
     attemptOutputUri: "",
     skipOffsets: [],
     skipKeys: [],
+    gathered: [],
   };
 }
 
@@ -1024,6 +1041,9 @@ export const AttemptSpec: MessageFns<AttemptSpec> = {
     }
     for (const v of message.skipKeys) {
       writer.uint32(146).string(v!);
+    }
+    for (const v of message.gathered) {
+      writer.uint32(154).string(v!);
     }
     return writer;
   },
@@ -1195,6 +1215,14 @@ export const AttemptSpec: MessageFns<AttemptSpec> = {
             message.skipKeys.push(reader.string());
             continue;
           }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.gathered.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1279,6 +1307,9 @@ export const AttemptSpec: MessageFns<AttemptSpec> = {
         : globalThis.Array.isArray(object?.skip_keys)
         ? object.skip_keys.map((e: any) => globalThis.String(e))
         : [],
+      gathered: globalThis.Array.isArray(object?.gathered)
+        ? object.gathered.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -1338,6 +1369,9 @@ export const AttemptSpec: MessageFns<AttemptSpec> = {
     if (message.skipKeys?.length) {
       obj.skipKeys = message.skipKeys;
     }
+    if (message.gathered?.length) {
+      obj.gathered = message.gathered;
+    }
     return obj;
   },
 
@@ -1364,6 +1398,7 @@ export const AttemptSpec: MessageFns<AttemptSpec> = {
     message.attemptOutputUri = object.attemptOutputUri ?? "";
     message.skipOffsets = object.skipOffsets?.map((e) => e) || [];
     message.skipKeys = object.skipKeys?.map((e) => e) || [];
+    message.gathered = object.gathered?.map((e) => e) || [];
     return message;
   },
 };
@@ -2018,6 +2053,8 @@ function createBaseAttemptStatus(): AttemptStatus {
     errorCode: "",
     storedOn: [],
     pendingUpload: "",
+    gathered: [],
+    firstBad: undefined,
   };
 }
 
@@ -2053,6 +2090,12 @@ export const AttemptStatus: MessageFns<AttemptStatus> = {
     }
     if (message.pendingUpload !== "") {
       writer.uint32(74).string(message.pendingUpload);
+    }
+    for (const v of message.gathered) {
+      writer.uint32(82).string(v!);
+    }
+    if (message.firstBad !== undefined) {
+      BadRecordRef.encode(message.firstBad, writer.uint32(90).fork()).join();
     }
     return writer;
   },
@@ -2155,6 +2198,22 @@ export const AttemptStatus: MessageFns<AttemptStatus> = {
             message.pendingUpload = reader.string();
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.gathered.push(reader.string());
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.firstBad = BadRecordRef.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2215,6 +2274,14 @@ export const AttemptStatus: MessageFns<AttemptStatus> = {
         : isSet(object.pending_upload)
         ? globalThis.String(object.pending_upload)
         : "",
+      gathered: globalThis.Array.isArray(object?.gathered)
+        ? object.gathered.map((e: any) => globalThis.String(e))
+        : [],
+      firstBad: isSet(object.firstBad)
+        ? BadRecordRef.fromJSON(object.firstBad)
+        : isSet(object.first_bad)
+        ? BadRecordRef.fromJSON(object.first_bad)
+        : undefined,
     };
   },
 
@@ -2253,6 +2320,12 @@ export const AttemptStatus: MessageFns<AttemptStatus> = {
     if (message.pendingUpload !== "") {
       obj.pendingUpload = message.pendingUpload;
     }
+    if (message.gathered?.length) {
+      obj.gathered = message.gathered;
+    }
+    if (message.firstBad !== undefined) {
+      obj.firstBad = BadRecordRef.toJSON(message.firstBad);
+    }
     return obj;
   },
 
@@ -2278,6 +2351,10 @@ export const AttemptStatus: MessageFns<AttemptStatus> = {
     message.errorCode = object.errorCode ?? "";
     message.storedOn = object.storedOn?.map((e) => e) || [];
     message.pendingUpload = object.pendingUpload ?? "";
+    message.gathered = object.gathered?.map((e) => e) || [];
+    message.firstBad = (object.firstBad !== undefined && object.firstBad !== null)
+      ? BadRecordRef.fromPartial(object.firstBad)
+      : undefined;
     return message;
   },
 };
@@ -2363,6 +2440,107 @@ export const AttemptStatus_CountersEntry: MessageFns<AttemptStatus_CountersEntry
     const message = createBaseAttemptStatus_CountersEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? 0;
+    return message;
+  },
+};
+
+function createBaseBadRecordRef(): BadRecordRef {
+  return { offset: 0, line: 0, reason: "" };
+}
+
+export const BadRecordRef: MessageFns<BadRecordRef> = {
+  encode(message: BadRecordRef, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.offset !== 0) {
+      writer.uint32(8).int64(message.offset);
+    }
+    if (message.line !== 0) {
+      writer.uint32(16).int64(message.line);
+    }
+    if (message.reason !== "") {
+      writer.uint32(26).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BadRecordRef {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBadRecordRef();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.offset = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.line = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BadRecordRef {
+    return {
+      offset: isSet(object.offset) ? globalThis.Number(object.offset) : 0,
+      line: isSet(object.line) ? globalThis.Number(object.line) : 0,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: BadRecordRef): unknown {
+    const obj: any = {};
+    if (message.offset !== 0) {
+      obj.offset = Math.round(message.offset);
+    }
+    if (message.line !== 0) {
+      obj.line = Math.round(message.line);
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BadRecordRef>, I>>(base?: I): BadRecordRef {
+    return BadRecordRef.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BadRecordRef>, I>>(object: I): BadRecordRef {
+    const message = createBaseBadRecordRef();
+    message.offset = object.offset ?? 0;
+    message.line = object.line ?? 0;
+    message.reason = object.reason ?? "";
     return message;
   },
 };
@@ -3680,6 +3858,8 @@ function createBaseSubmitRequest(): SubmitRequest {
     noSpeculation: false,
     taskTimeoutMs: 0,
     maxKilledAttempts: 0,
+    gather: false,
+    maxBadFraction: undefined,
   };
 }
 
@@ -3729,6 +3909,12 @@ export const SubmitRequest: MessageFns<SubmitRequest> = {
     }
     if (message.maxKilledAttempts !== 0) {
       writer.uint32(120).int32(message.maxKilledAttempts);
+    }
+    if (message.gather !== false) {
+      writer.uint32(128).bool(message.gather);
+    }
+    if (message.maxBadFraction !== undefined) {
+      writer.uint32(137).double(message.maxBadFraction);
     }
     return writer;
   },
@@ -3866,6 +4052,22 @@ export const SubmitRequest: MessageFns<SubmitRequest> = {
             message.maxKilledAttempts = reader.int32();
             continue;
           }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.gather = reader.bool();
+            continue;
+          }
+          case 17: {
+            if (tag !== 137) {
+              break;
+            }
+
+            message.maxBadFraction = reader.double();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3935,6 +4137,12 @@ export const SubmitRequest: MessageFns<SubmitRequest> = {
         : isSet(object.max_killed_attempts)
         ? globalThis.Number(object.max_killed_attempts)
         : 0,
+      gather: isSet(object.gather) ? globalThis.Boolean(object.gather) : false,
+      maxBadFraction: isSet(object.maxBadFraction)
+        ? globalThis.Number(object.maxBadFraction)
+        : isSet(object.max_bad_fraction)
+        ? globalThis.Number(object.max_bad_fraction)
+        : undefined,
     };
   },
 
@@ -3985,6 +4193,12 @@ export const SubmitRequest: MessageFns<SubmitRequest> = {
     if (message.maxKilledAttempts !== 0) {
       obj.maxKilledAttempts = Math.round(message.maxKilledAttempts);
     }
+    if (message.gather !== false) {
+      obj.gather = message.gather;
+    }
+    if (message.maxBadFraction !== undefined) {
+      obj.maxBadFraction = floatToJson(message.maxBadFraction);
+    }
     return obj;
   },
 
@@ -4008,6 +4222,8 @@ export const SubmitRequest: MessageFns<SubmitRequest> = {
     message.noSpeculation = object.noSpeculation ?? false;
     message.taskTimeoutMs = object.taskTimeoutMs ?? 0;
     message.maxKilledAttempts = object.maxKilledAttempts ?? 0;
+    message.gather = object.gather ?? false;
+    message.maxBadFraction = object.maxBadFraction ?? undefined;
     return message;
   },
 };

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { initialState } from './state.js';
+import { step } from './step.js';
+import type { Action, AttemptSpec, JobSpec, MasterState } from './types.js';
+
+const spec = (o: Partial<JobSpec> = {}): JobSpec => ({
+  name: 'fl', job: { builtin: 'flowlogs' }, params: {}, inputs: ['/in'], output: '/out', numReducers: 1, sortBufferBytes: 1 << 20,
+  maxAttempts: 4, maxKilledAttempts: 10, taskTimeoutMs: 30_000, speculation: false, skipBadRecords: false, ...o,
+});
+
+function cluster(slots = 8): MasterState {
+  const s = initialState();
+  step(s, { kind: 'NodeRegistered', nodeId: 'core-1', role: 'core', address: 'a:1', slots, running: [], mapOutputs: [], nowMs: 0 });
+  return s;
+}
+
+const started = (actions: Action[]): AttemptSpec[] => actions.flatMap((a) => (a.kind === 'StartAttempt' ? [a.spec] : []));
+
+describe('gathering jobs (JobDefinition.gather)', () => {
+  it('reduce task 0 starts only after tasks 1..R-1, and receives what they emitted in partition order', () => {
+    const s = cluster();
+    const sub = step(s, { kind: 'JobSubmitted', jobId: 'j', spec: spec({ numReducers: 3, gather: true }), splits: [{ uri: '/in', start: 0, length: 1 }], nowMs: 1 });
+    const [map] = started(sub.actions);
+    const afterMap = step(s, { kind: 'AttemptSucceeded', attemptId: map!.attemptId, counters: {}, nowMs: 2 });
+    const reduces = started(afterMap.actions);
+    expect(reduces.map((r) => r.partition)).toEqual([1, 2]);
+    const r2 = step(s, { kind: 'AttemptSucceeded', attemptId: reduces[1]!.attemptId, counters: {}, gathered: ['["b",2]'], nowMs: 3 });
+    expect(started(r2.actions)).toEqual([]);
+    const r1 = step(s, { kind: 'AttemptSucceeded', attemptId: reduces[0]!.attemptId, counters: {}, gathered: ['["a",1]', '["c",3]'], nowMs: 4 });
+    const [zero] = started(r1.actions);
+    expect(zero).toMatchObject({ partition: 0, gathered: ['["a",1]', '["c",3]', '["b",2]'] });
+  });
+
+  it('without gather, every reduce starts at once and none carries gathered records', () => {
+    const s = cluster();
+    const sub = step(s, { kind: 'JobSubmitted', jobId: 'j', spec: spec({ numReducers: 3 }), splits: [{ uri: '/in', start: 0, length: 1 }], nowMs: 1 });
+    const after = step(s, { kind: 'AttemptSucceeded', attemptId: started(sub.actions)[0]!.attemptId, counters: {}, nowMs: 2 });
+    expect(started(after.actions).map((r) => [r.partition, r.gathered])).toEqual([[0, undefined], [1, undefined], [2, undefined]]);
+  });
+});
+
+describe('maxBadFraction', () => {
+  // one file cut in three splits of 10, 10 and 10 lines (the first a header), and another file
+  const splits = [
+    { uri: '/in/a.log', start: 0, length: 100 },
+    { uri: '/in/a.log', start: 100, length: 100 },
+    { uri: '/in/a.log', start: 200, length: 100 },
+    { uri: '/in/b.log', start: 0, length: 100 },
+  ];
+  const run = (maxBadFraction: number, bad: number[]) => {
+    const s = cluster();
+    const sub = step(s, { kind: 'JobSubmitted', jobId: 'j', spec: spec({ maxBadFraction }), splits, nowMs: 1 });
+    const maps = started(sub.actions);
+    let last: Action[] = [];
+    // reported out of order: the message must still name the first bad line in path order
+    for (const i of [3, 2, 1, 0]) {
+      const counters = { inputRecords: 10, badRecords: bad[i]!, ...(i === 0 ? { headerRecords: 1 } : {}) };
+      const firstBad = bad[i]! > 0 ? { offset: 1000 + i, line: 4, reason: `reason ${i}` } : undefined;
+      last = step(s, { kind: 'AttemptSucceeded', attemptId: maps[i]!.attemptId, counters, ...(firstBad ? { firstBad } : {}), nowMs: 2 + i }).actions;
+    }
+    return { job: s.jobs.get('j')!, last };
+  };
+
+  it('fails the job when the maps end with more bad records than allowed, naming the first bad file and line', () => {
+    const { job } = run(0.1, [0, 3, 2, 1]);
+    expect(job.state).toBe('FAILED');
+    // 6 bad of 39 data records (40 lines less one header); the first bad one is in a.log's second split: 10 lines before it
+    expect(job.error).toBe('6 of 39 records are bad (15.4%, more than maxBadFraction 0.1); the first is /in/a.log line 14: reason 1');
+  });
+
+  it('lets the job go on at or under the limit', () => {
+    const { job, last } = run(0.2, [0, 3, 2, 1]);
+    expect(job.state).toBe('RUNNING');
+    expect(started(last).map((a) => a.kind)).toEqual(['reduce']);
+    expect(job.counters.badRecords).toBe(6);
+  });
+});
+
+describe('counters of a map that runs again', () => {
+  it('leave the job totals when its output is lost, so a re-run does not count its records twice', () => {
+    const s = initialState();
+    const reg = (nowMs: number) => step(s, { kind: 'NodeRegistered', nodeId: 'core-1', role: 'core', address: 'a:1', slots: 1, running: [], mapOutputs: [], nowMs });
+    reg(0);
+    step(s, { kind: 'JobSubmitted', jobId: 'j', spec: spec({ numReducers: 1 }), splits: [{ uri: '/in', start: 0, length: 1 }, { uri: '/in', start: 1, length: 1 }], nowMs: 1 });
+    step(s, { kind: 'AttemptSucceeded', attemptId: 'j.m-00000.0', counters: { inputRecords: 7 }, nowMs: 2 });
+    step(s, { kind: 'NodeDisconnected', nodeId: 'core-1', nowMs: 3 }); // its output is gone
+    const job = s.jobs.get('j')!;
+    expect(job.counters.inputRecords).toBe(0);
+    reg(4);
+    step(s, { kind: 'AttemptSucceeded', attemptId: 'j.m-00000.1', counters: { inputRecords: 7 }, nowMs: 5 });
+    expect(job.counters).toMatchObject({ inputRecords: 7, completedMapsReexecuted: 1 });
+  });
+});

@@ -53,8 +53,13 @@ export interface JobDefinition<V = any, R = any> {
   partition?(key: string, numReducers: number): number;
   /** Optional: checks and completes `--param` values at submit; throw to refuse them. */
   params?(raw: Record<string, string>): Record<string, string>;
+  /**
+   * Optional: runs once after a map task's last record; it may emit (e.g. what the job aggregated
+   * in memory per task, Hadoop's "in-mapper combining").
+   */
+  mapCleanup?(emit: Emit<string, V>, ctx: JobContext): void;
   /** Optional: runs once after a reduce task's last key; it may emit (e.g. a top K kept while reducing). */
-  cleanup?(emit: Emit<string, R>, ctx: JobContext): void;
+  reduceCleanup?(emit: Emit<string, R>, ctx: JobContext): void;
   /**
    * Optional, from the (checked) params: when true, reduce tasks 1..R-1 do not write what they
    * emit; they hand it to reduce task 0, which runs after them and finds it in `ctx.gathered`.
@@ -85,7 +90,7 @@ export function jobShapeProblem(value: unknown): string | undefined {
   if (typeof j.name !== 'string' || j.name === '') return 'the job has no name';
   if (typeof j.map !== 'function') return `job '${j.name}' has no map function`;
   if (typeof j.reduce !== 'function') return `job '${j.name}' has no reduce function`;
-  for (const f of ['combine', 'partition', 'params', 'cleanup', 'gather', 'maxBadFraction'] as const) {
+  for (const f of ['combine', 'partition', 'params', 'mapCleanup', 'reduceCleanup', 'gather', 'maxBadFraction'] as const) {
     if (j[f] !== undefined && typeof j[f] !== 'function') return `job '${j.name}': ${f} is not a function`;
   }
   return undefined;

@@ -41,12 +41,15 @@ describe('map attempt', () => {
         if (ctx.offset === 0) ctx.headerRecord();
         else if (line === 'bad') ctx.badRecord(`'${line}' is bad`);
       },
+      mapCleanup(emit, ctx) {
+        emit('lines', ctx.line); // after the last record
+      },
       reduce() {},
     });
     const base = { job, params: {}, jobId: 'j', taskId: 'm-00001', attempt: 0, numReducers: 1, sortBufferBytes: 1 << 20 };
     const whole = await runMap({ ...base, split: { uri: file, path: file, start: 0, length: 19 }, workDir: mkdtempSync(join(dir, 'w-')) });
     expect(seen).toEqual(['0:h1 h2:h1 h2', '6:x:h1 h2', '8:bad:h1 h2', '12:y:h1 h2', '14:bad:h1 h2']);
-    expect(whole.counters).toMatchObject({ inputRecords: 5, headerRecords: 1, badRecords: 2 });
+    expect(whole.counters).toMatchObject({ inputRecords: 5, headerRecords: 1, badRecords: 2, mapOutputRecords: 1 });
     expect(whole.firstBad).toEqual({ offset: 8, line: 3, reason: "'bad' is bad" });
     seen.length = 0;
     // the second half: the executor passes the file's first line in
@@ -66,7 +69,7 @@ describe('reduce attempt', () => {
       const best = (ctx as unknown as { best?: [string, number] });
       for (const v of values) if (!best.best || v > best.best[1]) best.best = [key, v];
     },
-    cleanup(emit, ctx) {
+    reduceCleanup(emit, ctx) {
       const best = (ctx as unknown as { best?: [string, number] }).best;
       let winner = best;
       for (const [k, v] of ctx.gathered as [string, number][]) if (!winner || v > winner[1]) winner = [k, v];

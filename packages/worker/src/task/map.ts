@@ -61,6 +61,14 @@ export async function runMap(t: MapTask): Promise<MapResult> {
       throw new MrError('MR_ERR_USER_CODE', `map threw on ${t.split.uri} at byte ${offset}: ${(e as Error)?.message ?? e}`, { cause: e, record: `offset:${offset}` });
     }
   });
+  if (t.job.mapCleanup) {
+    try {
+      t.job.mapCleanup(emit, ctx);
+    } catch (e) {
+      if (MrError.is(e)) throw e;
+      throw new MrError('MR_ERR_USER_CODE', `mapCleanup threw on ${t.split.uri}: ${(e as Error)?.message ?? e}`, { cause: e });
+    }
+  }
   const outputFile = join(t.workDir, 'map.out');
   const partitionBytes = buffer.finish(outputFile);
   counters.add('inputRecords', stats.lines);

@@ -74,12 +74,12 @@ export function runReduce(t: ReduceTask): { counters: Record<string, number>; ga
         throw new MrError('MR_ERR_USER_CODE', `reduce threw on key '${key.slice(0, 100)}': ${(e as Error)?.message ?? e}`, { cause: e, record: `key:${key}` });
       }
     }
-    if (t.job.cleanup) {
+    if (t.job.reduceCleanup) {
       try {
-        t.job.cleanup(emit, ctx);
+        t.job.reduceCleanup(emit, ctx);
       } catch (e) {
         if (MrError.is(e)) throw e;
-        throw new MrError('MR_ERR_USER_CODE', `cleanup threw: ${(e as Error)?.message ?? e}`, { cause: e });
+        throw new MrError('MR_ERR_USER_CODE', `reduceCleanup threw: ${(e as Error)?.message ?? e}`, { cause: e });
       }
     }
     if (out.length > 0) writeSync(fd, out);

@@ -42,7 +42,7 @@ describe('map attempt', () => {
         else if (line === 'bad') ctx.badRecord(`'${line}' is bad`);
       },
       mapCleanup(emit, ctx) {
-        emit('lines', ctx.line); // after the last record
+        emit('done', ctx.offset); // after the last record
       },
       reduce() {},
     });

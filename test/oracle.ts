@@ -6,11 +6,17 @@
 import { readFileSync } from 'node:fs';
 import { compareUtf8, defaultPartition, formatValue, type JobDefinition, type JobContext } from '../packages/shared/src/index.js';
 
+/** For jobs without cleanup hooks or gather (flowlogs has its own reference, test/flowlogs). */
 export function runOracle(job: JobDefinition, files: string[], numReducers: number, params: Record<string, string> = {}): Map<string, string> {
   const counters: Record<string, number> = {};
+  const add = (n: string, k = 1) => void (counters[n] = (counters[n] ?? 0) + k);
+  const context = (o: Partial<JobContext>): JobContext => ({
+    params, jobId: 'oracle', taskId: 'oracle', attempt: 0, offset: 0, firstLine: undefined, gathered: [], partition: undefined,
+    counter: add, badRecord: () => add('badRecords'), headerRecord: () => add('headerRecords'), ...o,
+  });
   const groups = new Map<string, unknown[]>();
   for (const f of files) {
-    const ctx: JobContext = { params, jobId: 'oracle', taskId: 'oracle', attempt: 0, input: f, counter: (n, k = 1) => void (counters[n] = (counters[n] ?? 0) + k) };
+    const ctx = context({ input: f });
     const text = readFileSync(f, 'utf8');
     const lines = text.split('\n');
     if (lines[lines.length - 1] === '') lines.pop();
@@ -26,7 +32,7 @@ export function runOracle(job: JobDefinition, files: string[], numReducers: numb
   const parts: string[][] = Array.from({ length: numReducers }, () => []);
   for (const key of [...groups.keys()].sort(compareUtf8)) {
     const p = job.partition ? job.partition(key, numReducers) : defaultPartition(key, numReducers);
-    const ctx: JobContext = { params, jobId: 'oracle', taskId: 'oracle', attempt: 0, counter: (n, k = 1) => void (counters[n] = (counters[n] ?? 0) + k) };
+    const ctx = context({ partition: p });
     job.reduce(key, groups.get(key)!, (k, v) => parts[p]!.push(`${k}\t${formatValue(v)}\n`), ctx);
   }
   const out = new Map<string, string>();

@@ -39,6 +39,8 @@ export interface JobContext {
    * pairs; empty elsewhere.
    */
   readonly gathered: ReadonlyArray<readonly [string, unknown]>;
+  /** Reduce attempts: the partition (part number) this task writes. */
+  readonly partition: number | undefined;
 }
 
 export interface JobDefinition<V = any, R = any> {
@@ -47,7 +49,7 @@ export interface JobDefinition<V = any, R = any> {
   input?: 'lines';
   map(record: string, emit: Emit<string, V>, ctx: JobContext): void;
   /** Optional: folds values of one key into one, map-side; same types as `reduce` sees. */
-  combine?(key: string, values: V[]): V;
+  combine?(key: string, values: V[], ctx: JobContext): V;
   reduce(key: string, values: Iterable<V>, emit: Emit<string, R>, ctx: JobContext): void;
   /** Optional: part index in [0, numReducers); default `fnv1a32(utf8(key)) mod R`. */
   partition?(key: string, numReducers: number): number;
@@ -74,6 +76,8 @@ export interface JobDefinition<V = any, R = any> {
    * bad file and line. Checked when the map phase ends.
    */
   maxBadFraction?(params: Readonly<Record<string, string>>): number | undefined;
+  /** Optional, from the params: names of an output line's TAB-separated fields (headers of `--format table`). */
+  columns?(params: Readonly<Record<string, string>>): string[];
 }
 
 /** A gathering reduce task may hand at most this much (JSON) to task 0. */
@@ -90,7 +94,7 @@ export function jobShapeProblem(value: unknown): string | undefined {
   if (typeof j.name !== 'string' || j.name === '') return 'the job has no name';
   if (typeof j.map !== 'function') return `job '${j.name}' has no map function`;
   if (typeof j.reduce !== 'function') return `job '${j.name}' has no reduce function`;
-  for (const f of ['combine', 'partition', 'params', 'mapCleanup', 'reduceCleanup', 'gather', 'maxBadFraction'] as const) {
+  for (const f of ['combine', 'partition', 'params', 'mapCleanup', 'reduceCleanup', 'gather', 'maxBadFraction', 'columns'] as const) {
     if (j[f] !== undefined && typeof j[f] !== 'function') return `job '${j.name}': ${f} is not a function`;
   }
   return undefined;

@@ -48,6 +48,7 @@ export class TaskContext implements JobContext {
     private readonly counters: Counters,
     readonly input?: string,
     readonly gathered: ReadonlyArray<readonly [string, unknown]> = [],
+    readonly partition: number | undefined = undefined,
   ) {
     this.params = Object.freeze({ ...params });
   }

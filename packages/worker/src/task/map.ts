@@ -36,7 +36,8 @@ export async function runMap(t: MapTask): Promise<MapResult> {
   const ctx = new TaskContext(t.params, t.jobId, t.taskId, t.attempt, counters, t.split.uri);
   ctx.firstLine = t.firstLine;
   const R = t.numReducers;
-  const buffer = new SortBuffer(R, t.job.combine?.bind(t.job), t.sortBufferBytes, t.workDir);
+  const combine = t.job.combine;
+  const buffer = new SortBuffer(R, combine ? (key, values) => combine.call(t.job, key, values, ctx) : undefined, t.sortBufferBytes, t.workDir);
   const partition = t.job.partition ? checkedPartitioner(t.job, R) : defaultPartition;
   const emit = (key: string, value: unknown) => {
     if (typeof key !== 'string') throw new MrError('MR_ERR_USER_CODE', `emit: key must be a string, got ${typeof key}`);

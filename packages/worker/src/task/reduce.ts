@@ -10,6 +10,7 @@ export interface ReduceTask {
   jobId: string;
   taskId: string;
   attempt: number;
+  partition?: number;
   /** Local files, each one map's sorted segment for this partition. */
   segments: { file: string; start: number; length: number }[];
   /** Where the attempt writes its part (a temporary path; the master commits it). */
@@ -30,7 +31,7 @@ const FLUSH_BYTES = 1 << 20;
 /** merge sorted segments -> reduce per key -> `key<TAB>value` lines (or, gathering, JSON pairs for task 0). */
 export function runReduce(t: ReduceTask): { counters: Record<string, number>; gathered?: string[] } {
   const counters = new Counters();
-  const ctx = new TaskContext(t.params, t.jobId, t.taskId, t.attempt, counters, undefined, (t.gathered ?? []).map(parsePair));
+  const ctx = new TaskContext(t.params, t.jobId, t.taskId, t.attempt, counters, undefined, (t.gathered ?? []).map(parsePair), t.partition);
   const gathered: string[] | undefined = t.gatherOutput ? [] : undefined;
   let gatheredBytes = 0;
   const merge = new GroupedMerge(t.segments.map((s) => RecordReader.fromFile(s.file, s.start, s.length)));

@@ -15,6 +15,8 @@ export interface ResolvedJob {
   moduleHash?: string;
   params: Record<string, string>;
   policy: JobPolicy;
+  /** Names of the output's TAB-separated fields (`--format table`); key and value unless the job names them. */
+  columns: string[];
 }
 
 const MODULE_EXT = /\.(m|c)?(js|ts)$/;
@@ -28,7 +30,7 @@ export async function resolveJob(job: string, rawParams: Record<string, string>)
   if (isBuiltinJob(job)) {
     const def = builtinJob(job);
     const params = checkParams(def, rawParams);
-    return { name: job, builtin: job, params, policy: jobPolicy(def, params) };
+    return { name: job, builtin: job, params, policy: jobPolicy(def, params), columns: columnsOf(def, params) };
   }
   const looksLikePath = job.includes('/') || job.includes('\\') || MODULE_EXT.test(job);
   if (!looksLikePath) builtinJob(job); // throws MR_ERR_UNKNOWN_JOB naming the built-ins
@@ -43,7 +45,12 @@ export async function resolveJob(job: string, rawParams: Record<string, string>)
     moduleHash: createHash('sha256').update(source).digest('hex'),
     params,
     policy: jobPolicy(def, params),
+    columns: columnsOf(def, params),
   };
+}
+
+function columnsOf(def: JobDefinition, params: Record<string, string>): string[] {
+  return def.columns?.(params) ?? ['key', 'value'];
 }
 
 async function bundle(path: string): Promise<Buffer> {

@@ -3,6 +3,7 @@ import { MrError, wire } from '@mr/shared';
 import { resolveJob } from '../job-ref.js';
 import { collectList, collectParam, durationFlag, intFlag, sizeFlag } from '../options.js';
 import { statusLine } from '../render/status.js';
+import { TABLE_LINES } from '../render/table.js';
 
 export interface JobOptions {
   input: string[];
@@ -18,6 +19,7 @@ export interface JobOptions {
   speculation?: boolean;
   skipBadRecords?: boolean;
   overwrite?: boolean;
+  format: 'summary' | 'table';
 }
 
 /** The flags `run` and `submit` share (contract.md "Commands" and "Job tuning flags"). */
@@ -36,13 +38,16 @@ export function addJobOptions(cmd: Command): Command {
     .addOption(new Option('--max-killed-attempts <N>', 'attempts lost with their worker per task before the job fails').argParser(intFlag('--max-killed-attempts', 1, 1000)).default(10))
     .addOption(new Option('--task-timeout <DURATION>', 'an attempt with no progress for this long fails').argParser(durationFlag('--task-timeout')).default(30_000, '30s'))
     .option('--no-speculation', 'no backup copies of slow attempts')
-    .option('--skip-bad-records', 'skip a record on which user code threw in two attempts (counted in skippedRecords)');
+    .option('--skip-bad-records', 'skip a record on which user code threw in two attempts (counted in skippedRecords)')
+    .addOption(new Option('--format <FORMAT>', `after the job: 'summary', or 'table' (the result as a table: a top K whole, else its first ${TABLE_LINES} lines)`).choices(['summary', 'table']).default('summary'));
 }
 
-export async function submitRequest(job: string, o: JobOptions): Promise<wire.SubmitRequest> {
+export async function submitRequest(job: string, o: JobOptions): Promise<wire.SubmitRequest & { columns: string[] }> {
+  if (o.format === 'table' && o.json) throw new MrError('MR_ERR_USAGE', '--format table and --json: choose one');
   const r = await resolveJob(job, o.param);
   if (o.input.length === 0) throw new MrError('MR_ERR_USAGE', '--input names no location');
   return {
+    columns: r.columns,
     name: r.name,
     job: { builtin: r.builtin ?? '', moduleHash: r.moduleHash ?? '' },
     moduleSource: r.moduleSource ?? Buffer.alloc(0),

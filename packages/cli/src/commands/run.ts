@@ -5,7 +5,7 @@ import { MrError } from '@mr/shared';
 import { startLocalCluster } from '../cluster/local.js';
 import { intFlag } from '../options.js';
 import { addJobOptions, progressPrinter, submitRequest, type JobOptions } from './job-options.js';
-import { reportFinal } from './submit.js';
+import { printResultTable, reportFinal } from './submit.js';
 import type { Io } from '../io.js';
 
 export function runCommand(io: Io): Command {
@@ -33,6 +33,8 @@ export function runCommand(io: Io): Command {
         keepLogs = final.state !== 'SUCCEEDED' && !o.verbose;
         try {
           reportFinal(io, final, o.json === true, o.output);
+          // before the cluster stops: a bs:// result is read through it
+          if (o.format === 'table') await printResultTable(io, req, cluster.api.address);
         } catch (e) {
           if (keepLogs && MrError.is(e)) throw new MrError(e.code, `${e.message} (cluster logs: ${cluster.logsDir})`);
           throw e;

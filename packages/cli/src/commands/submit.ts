@@ -2,7 +2,9 @@ import { Command } from 'commander';
 import { MrError } from '@mr/shared';
 import { MasterApi } from '../master-client.js';
 import { masterAddress } from '../options.js';
+import { readLocation } from '../read-location.js';
 import { statusJson, summary } from '../render/status.js';
+import { formatTable, MAX_TOP_ROWS, readOutputRows, TABLE_LINES } from '../render/table.js';
 import { addJobOptions, progressPrinter, submitRequest, type JobOptions } from './job-options.js';
 import type { Io } from '../io.js';
 
@@ -14,6 +16,7 @@ export function submitCommand(io: Io): Command {
       const api = new MasterApi(masterAddress(o.master));
       try {
         const req = await submitRequest(job, o);
+        if (o.format === 'table' && !o.wait) throw new MrError('MR_ERR_USAGE', '--format table needs --wait (the table is printed when the job ends)');
         const submitted = await api.submit(req);
         if (!o.wait) {
           io.out(o.json ? JSON.stringify(statusJson(submitted)) : submitted.id);
@@ -23,10 +26,23 @@ export function submitCommand(io: Io): Command {
         const final = await api.waitJob(submitted.id, progress.update);
         progress.done();
         reportFinal(io, final, o.json === true, o.output);
+        if (o.format === 'table') await printResultTable(io, req, api.address);
       } finally {
         api.close();
       }
     });
+}
+
+/**
+ * `--format table`: the result under the summary. A gathering job (a top K) is all in part-00000
+ * and shown whole (up to MAX_TOP_ROWS); other results show their first TABLE_LINES lines.
+ */
+export async function printResultTable(io: Io, req: { output: string; numReducers: number; gather: boolean; columns: string[] }, master: string): Promise<void> {
+  const limit = req.gather ? MAX_TOP_ROWS : TABLE_LINES;
+  const { rows, more } = await readOutputRows((uri) => readLocation(uri, master), req.output, req.numReducers, limit);
+  io.out('');
+  io.out(rows.length === 0 ? '(no result lines)' : formatTable(req.columns, rows));
+  if (more) io.out(`(first ${limit} lines; the whole result is in ${req.output})`);
 }
 
 /** Prints the end of a job as run/submit --wait do; throws (exit 1) when it did not succeed. */

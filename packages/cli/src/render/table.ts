@@ -2,6 +2,8 @@ import { partName } from '@mr/shared';
 
 /** How many lines `--format table` shows of an output that is not a top K. */
 export const TABLE_LINES = 20;
+/** ...and of a top K (the whole of it, unless K is larger). */
+export const MAX_TOP_ROWS = 1000;
 
 const NUMBER = /^-?\d+(\.\d+)?$/;
 

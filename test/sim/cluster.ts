@@ -24,7 +24,8 @@ export interface SimOptions {
   cores: number;
   tasks: number;
   slots: number;
-  jobs: { maps: number; reducers: number }[];
+  /** `gather`: reduce tasks 1..R-1 hand output to task 0 (JobDefinition.gather). */
+  jobs: { maps: number; reducers: number; gather?: boolean }[];
   /** Probability per attempt that user code throws. */
   failRate?: number;
   /** Probability per attempt that it hangs: no progress, no report (the task timeout ends it). */
@@ -98,6 +99,7 @@ export function simulate(o: SimOptions): SimResult {
       name: 'sim', job: { builtin: 'wordcount' }, params: {}, inputs: [`/in/${i}`], output: `/out/${i}`,
       numReducers: j.reducers, sortBufferBytes: 1 << 20, maxAttempts: 4, maxKilledAttempts: 10,
       taskTimeoutMs: o.taskTimeoutMs ?? 30_000, speculation: o.speculation ?? false, skipBadRecords: false,
+      ...(j.gather ? { gather: true } : {}),
     };
     push(100 + i, { kind: 'JobSubmitted', jobId: `job-${i}`, spec, splits, nowMs: 0 });
   });
@@ -218,7 +220,11 @@ export function simulate(o: SimOptions): SimResult {
           const duration = (200 + Math.floor(rand() * 1_000)) * slow;
           push(nowMs + duration, fails
             ? { kind: 'AttemptFailed', attemptId: a.spec.attemptId, error: 'boom', nowMs: 0 }
-            : { kind: 'AttemptSucceeded', attemptId: a.spec.attemptId, counters: { inputRecords: 1 }, nowMs: 0 });
+            : {
+              kind: 'AttemptSucceeded', attemptId: a.spec.attemptId, counters: a.spec.kind === 'map' ? { inputRecords: 1 } : { outputRecords: 1 }, nowMs: 0,
+              // a gathering reduce task hands task 0 one record naming itself
+              ...(a.spec.kind === 'reduce' && a.spec.partition! > 0 ? { gathered: [JSON.stringify([a.spec.taskId, 1])] } : {}),
+            });
           break;
         }
         case 'KillAttempt':

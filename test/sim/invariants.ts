@@ -21,6 +21,13 @@ export function checkInvariants(s: MasterState, actions: Action[]): void {
       const job = s.jobs.get(a.spec.jobId)!;
       const task = a.spec.kind === 'map' ? job.maps[a.spec.mapIndex!]! : job.reduces[a.spec.partition!]!;
       if (task.failures >= job.spec.maxAttempts) throw new Error(`${a.spec.attemptId} started after ${task.failures} failures`);
+      if (a.spec.kind === 'reduce' && job.spec.gather && a.spec.partition === 0) {
+        // task 0 runs last, with one gathered record from each other task
+        const others = job.reduces.filter((t) => t.index !== 0);
+        if (others.some((t) => t.state !== 'SUCCEEDED')) throw new Error(`${a.spec.attemptId} started before the tasks it gathers from`);
+        const want = others.map((t) => JSON.stringify([t.id, 1]));
+        if (JSON.stringify(a.spec.gathered) !== JSON.stringify(want)) throw new Error(`${a.spec.attemptId} gathered ${JSON.stringify(a.spec.gathered)}`);
+      }
       if (a.spec.kind === 'map') {
         const targets = a.spec.shuffleTargets!.map((t) => s.nodes.get(t.nodeId));
         if (targets.length === 0 || targets.some((t) => !t || t.role !== 'core' || t.state !== 'ALIVE')) throw new Error(`map ${a.spec.attemptId} stores output on a non-core or dead node`);

@@ -50,7 +50,7 @@ export function onAttemptSucceeded(s: MasterState, e: Ev<'AttemptSucceeded'>): A
     task.outputNodes = stored.filter((n) => s.nodes.get(n)?.state !== 'DEAD');
     // every copy went away between the store and this report
     if (task.outputNodes.length === 0) rerunMap(job, task);
-    for (const n of task.outputNodes) {
+    for (const n of task.outputNodes ?? []) {
       const holder = s.nodes.get(n)!;
       if (holder.state === 'DECOMMISSIONING') planHandOffs(s, holder, actions);
     }

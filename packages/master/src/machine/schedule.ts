@@ -61,7 +61,8 @@ function assign(s: MasterState, job: Job, task: Task, free: NodeInfo[], nowMs: n
  * tasks, on another node. The first copy to finish wins; the other is killed.
  */
 function speculate(s: MasterState, job: Job, phase: Task[], free: NodeInfo[], nowMs: number, actions: Action[]): void {
-  if (free.length === 0 || phase.some((t) => t.state === 'PENDING')) return;
+  // (a gathering job's task 0 waits for the others: those may still get backups)
+  if (free.length === 0 || phase.some((t) => t.state === 'PENDING' && !waitsForGather(job, t))) return;
   const durations: number[] = [];
   let backups = 0;
   const candidates: { task: Task; runMs: number }[] = [];

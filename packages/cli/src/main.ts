@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { MrError, toMrError } from '@mr/shared';
 import { masterCommand, workerCommand } from './commands/daemons.js';
 import { fsCommand } from './commands/fs.js';
+import { genCommand } from './commands/gen.js';
 import { jobCommand } from './commands/job.js';
 import { nodesCommand } from './commands/nodes.js';
 import { runCommand } from './commands/run.js';
@@ -15,6 +16,9 @@ export function buildProgram(io: Io): Command {
     .version('0.1.0')
     .option('--debug', 'print stack traces of errors')
     .showHelpAfterError(false)
+    // the program's own options go before the command, so that a command may reuse their names
+    // (`mr gen flowlogs --version 5`); --debug is taken out of argv by main(), so it works anywhere
+    .enablePositionalOptions()
     .addCommand(runCommand(io))
     .addCommand(masterCommand())
     .addCommand(workerCommand())
@@ -22,7 +26,8 @@ export function buildProgram(io: Io): Command {
     .addCommand(statusCommand(io))
     .addCommand(nodesCommand(io))
     .addCommand(fsCommand(io))
-    .addCommand(jobCommand(io));
+    .addCommand(jobCommand(io))
+    .addCommand(genCommand(io));
   const quiet = (cmd: Command) => {
     cmd.exitOverride().configureOutput({
       writeOut: (s) => io.out(s.trimEnd()),
@@ -38,7 +43,7 @@ export function buildProgram(io: Io): Command {
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   const debug = argv.includes('--debug');
   try {
-    await buildProgram(io).parseAsync(argv, { from: 'user' });
+    await buildProgram(io).parseAsync(argv.filter((a) => a !== '--debug'), { from: 'user' });
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) {

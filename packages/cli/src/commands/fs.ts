@@ -1,106 +1,17 @@
-import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Command, Option } from 'commander';
-import {
-  BlockStoreClient, bsPath, completeUpload, deleteObjects, listNames, masterClient, MrError, objectExists, parseS3, parseUri, readObject,
-  requireClusterToken, s3Join, uploadPending, wire,
-} from '@mr/shared';
-import { intFlag, masterAddress, sizeFlag } from '../options.js';
+import { bsPath, deleteObjects, listNames, MrError, objectExists, parseS3, s3Join, wire } from '@mr/shared';
+import { blockStoreSession, bsUri, isBs, isS3, localPath, readLocation, writeLocal, writeLocation, type BlockStoreSession } from '../locations.js';
+import { intFlag, sizeFlag } from '../options.js';
+import { progress } from '../render/progress.js';
 import { table } from '../render/table.js';
 import type { Io } from '../io.js';
 
 type FsEntry = wire.FsEntry;
 
-interface FsCtx {
-  client(): BlockStoreClient;
-  close(): void;
-}
-
-function context(cmd: Command): FsCtx {
-  let master: wire.MasterClient | undefined;
-  let client: BlockStoreClient | undefined;
-  return {
-    client() {
-      if (!client) {
-        const o = cmd.optsWithGlobals<{ master?: string }>();
-        const token = requireClusterToken();
-        master = masterClient(masterAddress(o.master), token);
-        client = new BlockStoreClient(master, token);
-      }
-      return client;
-    },
-    close() {
-      client?.close();
-      master?.close();
-    },
-  };
-}
-
-const isBs = (uri: string) => uri.startsWith('bs://');
-const isS3 = (uri: string) => uri.startsWith('s3://');
-
-/** Writes a stream to an S3 key whole or not at all (a multipart upload completed at the end). */
-async function writeS3(source: Readable, uri: string, overwrite: boolean): Promise<void> {
-  const { bucket, key } = parseS3(uri);
-  if (!overwrite && (await objectExists(bucket, key))) throw new MrError('MR_ERR_FS_EXISTS', `${uri} already exists (use --overwrite)`);
-  await completeUpload(await uploadPending(source, bucket, key));
-}
-const bsUri = (path: string) => `bs://${path.replace(/^\//, '')}`;
-
-function localPath(uri: string): string {
-  const loc = parseUri(uri);
-  if (loc.scheme !== 'file') throw new MrError('MR_ERR_USAGE', `${uri}: expected a local path here`);
-  return loc.path;
-}
-
-/** The bytes of any readable location (bs:// or a local file) as a stream. */
-function readable(ctx: FsCtx, uri: string): Readable {
-  if (isBs(uri)) return Readable.from(ctx.client().read(bsPath(uri)));
-  if (isS3(uri)) {
-    const { bucket, key } = parseS3(uri);
-    return Readable.from((async function* () {
-      yield* (await readObject(bucket, key)) as AsyncIterable<Buffer>;
-    })());
-  }
-  return Readable.from((async function* () {
-    const { createReadStream } = await import('node:fs');
-    yield* createReadStream(localPath(uri), { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>;
-  })());
-}
-
-/** Writes a local file whole or not at all: a temporary name, renamed when complete. */
-async function writeLocal(source: Readable, dest: string, overwrite: boolean): Promise<void> {
-  const exists = await stat(dest).then(() => true, () => false);
-  if (exists && !overwrite) throw new MrError('MR_ERR_FS_EXISTS', `${dest} already exists (use --overwrite)`);
-  await mkdir(dirname(dest), { recursive: true });
-  const tmp = `${dest}.mr-tmp-${process.pid}`;
-  try {
-    await pipeline(source, createWriteStream(tmp));
-    await rename(tmp, dest);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
-}
-
-function progress(io: Io, label: string, total: number | undefined) {
-  const tty = process.stderr.isTTY === true;
-  let last = 0;
-  return {
-    update(bytes: number) {
-      if (!tty || Date.now() - last < 200) return;
-      last = Date.now();
-      const pct = total ? ` ${Math.floor((100 * bytes) / total)}%` : '';
-      process.stderr.write(`\r\x1b[K${label}: ${(bytes / 1048576).toFixed(1)} MiB${pct}`);
-    },
-    done() {
-      if (tty && last > 0) process.stderr.write('\r\x1b[K');
-    },
-  };
-}
+const context = (cmd: Command): BlockStoreSession => blockStoreSession(() => cmd.optsWithGlobals<{ master?: string }>().master);
 
 function statJson(uri: string, e: FsEntry) {
   if (e.isDir) return { path: uri, type: 'directory' };
@@ -115,7 +26,7 @@ export function fsCommand(io: Io): Command {
     .description('the cluster block store (bs://) and local files: put, get, cat, ls, stat, rm, mkdir, mv, cp')
     .option('--master <HOST:PORT>', 'the master (default: MR_MASTER, or the local master)');
 
-  const run = (fn: (ctx: FsCtx, ...args: any[]) => Promise<void>) =>
+  const run = (fn: (ctx: BlockStoreSession, ...args: any[]) => Promise<void>) =>
     async (...args: any[]) => {
       const cmd = args[args.length - 1] as Command;
       const ctx = context(cmd);
@@ -137,7 +48,7 @@ export function fsCommand(io: Io): Command {
       const st = await stat(src).catch(() => undefined);
       if (!st) throw new MrError('MR_ERR_INPUT_NOT_FOUND', `put: ${src} does not exist`);
       if (!st.isFile()) throw new MrError('MR_ERR_USAGE', `put: ${src} is not a file`);
-      if (isS3(dest)) return writeS3(readable(ctx, src), dest, o.overwrite === true);
+      if (isS3(dest)) return writeLocation(dest, readLocation(ctx, src), { overwrite: o.overwrite === true });
       if (!isBs(dest)) throw new MrError('MR_ERR_USAGE', `put: ${dest} is not a bs:// or s3:// URI (use cp between local paths)`);
       const bar = progress(io, `put ${dest}`, st.size);
       const e = await ctx.client().put(src, bsPath(dest), { ...(o.blockSize ? { blockSize: o.blockSize } : {}), ...(o.replication ? { replication: o.replication } : {}), overwrite: o.overwrite === true, onProgress: bar.update });
@@ -150,7 +61,7 @@ export function fsCommand(io: Io): Command {
     .argument('<URI>').argument('<LOCAL>')
     .option('--overwrite', 'replace an existing local file')
     .action(run(async (ctx, src: string, local: string, o: { overwrite?: boolean }) => {
-      if (isS3(src)) return writeLocal(readable(ctx, src), localPath(local), o.overwrite === true);
+      if (isS3(src)) return writeLocal(readLocation(ctx, src), localPath(local), o.overwrite === true);
       if (!isBs(src)) throw new MrError('MR_ERR_USAGE', `get: ${src} is not a bs:// or s3:// URI`);
       const e = await ctx.client().stat(bsPath(src));
       if (e.isDir) throw new MrError('MR_ERR_FS_IS_DIR', `get: ${src} is a directory`);
@@ -171,7 +82,7 @@ export function fsCommand(io: Io): Command {
     .description('print a file (bs:// or local) to stdout')
     .argument('<URI>')
     .action(run(async (ctx, uri: string) => {
-      for await (const b of readable(ctx, uri) as AsyncIterable<Buffer>) {
+      for await (const b of readLocation(ctx, uri) as AsyncIterable<Buffer>) {
         if (!process.stdout.write(b)) await new Promise((r) => process.stdout.once('drain', r));
       }
     }));
@@ -285,10 +196,7 @@ export function fsCommand(io: Io): Command {
       } else if (!(await stat(localPath(src)).then((s) => s.isFile(), () => false))) {
         throw new MrError('MR_ERR_INPUT_NOT_FOUND', `cp: ${localPath(src)} is not a file`);
       }
-      const body = readable(ctx, src);
-      if (isBs(dst)) await ctx.client().put(body, bsPath(dst), { overwrite: o.overwrite === true, ...(o.blockSize ? { blockSize: o.blockSize } : {}) });
-      else if (isS3(dst)) await writeS3(body, dst, o.overwrite === true);
-      else await writeLocal(body, localPath(dst), o.overwrite === true);
+      await writeLocation(dst, readLocation(ctx, src), { overwrite: o.overwrite === true, bs: ctx, ...(o.blockSize ? { blockSize: o.blockSize } : {}) });
     }));
   return fs;
 }

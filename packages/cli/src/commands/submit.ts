@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { MrError } from '@mr/shared';
 import { MasterApi } from '../master-client.js';
 import { masterAddress } from '../options.js';
-import { readLocation } from '../read-location.js';
+import { blockStoreSession, readLocation } from '../locations.js';
 import { statusJson, summary } from '../render/status.js';
 import { formatTable, MAX_TOP_ROWS, readOutputRows, TABLE_LINES } from '../render/table.js';
 import { addJobOptions, progressPrinter, submitRequest, type JobOptions } from './job-options.js';
@@ -39,10 +39,15 @@ export function submitCommand(io: Io): Command {
  */
 export async function printResultTable(io: Io, req: { output: string; numReducers: number; gather: boolean; columns: string[] }, master: string): Promise<void> {
   const limit = req.gather ? MAX_TOP_ROWS : TABLE_LINES;
-  const { rows, more } = await readOutputRows((uri) => readLocation(uri, master), req.output, req.numReducers, limit);
-  io.out('');
-  io.out(rows.length === 0 ? '(no result lines)' : formatTable(req.columns, rows));
-  if (more) io.out(`(first ${limit} lines; the whole result is in ${req.output})`);
+  const bs = blockStoreSession(() => master);
+  try {
+    const { rows, more } = await readOutputRows((uri) => readLocation(bs, uri), req.output, req.numReducers, limit);
+    io.out('');
+    io.out(rows.length === 0 ? '(no result lines)' : formatTable(req.columns, rows));
+    if (more) io.out(`(first ${limit} lines; the whole result is in ${req.output})`);
+  } finally {
+    bs.close();
+  }
 }
 
 /** Prints the end of a job as run/submit --wait do; throws (exit 1) when it did not succeed. */

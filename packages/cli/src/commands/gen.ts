@@ -1,0 +1,111 @@
+import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { createGzip } from 'node:zlib';
+import { Command, Option } from 'commander';
+import { FLOWLOGS_GEN_DEFAULTS, FlowLogsGenerator, type FlowLogsGenOptions } from '@mr/jobs';
+import { MrError, parseUri } from '@mr/shared';
+import { blockStoreSession, childLocation, holdsFiles, isBs, isS3, localPath, writeLocation, type BlockStoreSession } from '../locations.js';
+import { intFlag } from '../options.js';
+import { progress } from '../render/progress.js';
+import type { Io } from '../io.js';
+
+interface FlowLogsFlags {
+  output: string;
+  files: number;
+  linesPerFile: number;
+  seed: number;
+  gzip?: boolean;
+  version: 2 | 5;
+  overwrite?: boolean;
+}
+
+/** zlib level 4 compresses these logs twice as fast as the default 6, for files about 10% larger. */
+const GZIP_LEVEL = 4;
+
+/** An output that names one file rather than a directory or prefix. */
+const SINGLE_FILE = /\.log(\.gz)?$/;
+
+function versionFlag(text: string): 2 | 5 {
+  const v = text.trim();
+  if (v === '2' || v === '5') return Number(v) as 2 | 5;
+  throw new MrError('MR_ERR_USAGE', `--version: '${text}' is not a flow log version (2 or 5)`);
+}
+
+/** Counts the bytes going through. */
+async function* tally(chunks: Iterable<Buffer> | AsyncIterable<Buffer>, add: (bytes: number) => void): AsyncGenerator<Buffer> {
+  for await (const c of chunks) {
+    add(c.length);
+    yield c;
+  }
+}
+
+/** The options a run uses, after the checks that need no I/O. */
+function resolveFlags(o: FlowLogsFlags, cmd: Command): { single: boolean; options: FlowLogsGenOptions } {
+  parseUri(o.output); // an unsupported scheme is a usage error before anything runs
+  const single = SINGLE_FILE.test(o.output);
+  const gzip = o.gzip === true;
+  if (single && cmd.getOptionValueSource('files') !== 'default' && o.files !== 1) {
+    throw new MrError('MR_ERR_USAGE', `--output ${o.output} names one file: --files must be 1 (or give a directory)`);
+  }
+  if (single && o.output.endsWith('.gz') !== gzip) {
+    throw new MrError('MR_ERR_USAGE', `--output ${o.output}: ${gzip ? 'with --gzip the name must end .log.gz' : 'a name ending .gz needs --gzip'}`);
+  }
+  return { single, options: { files: single ? 1 : o.files, linesPerFile: o.linesPerFile, seed: o.seed, version: o.version, gzip } };
+}
+
+/** A directory or prefix output must hold no file unless --overwrite (then same names are replaced). */
+async function checkOutput(uri: string, overwrite: boolean, bs: BlockStoreSession): Promise<void> {
+  if (!isBs(uri) && !isS3(uri)) {
+    const st = await stat(localPath(uri)).catch(() => undefined);
+    if (st && !st.isDirectory()) throw new MrError('MR_ERR_OUTPUT_EXISTS', `output ${uri} is a file, not a directory (a single output file must end .log or .log.gz)`);
+  }
+  if (!overwrite && (await holdsFiles(uri, bs))) throw new MrError('MR_ERR_OUTPUT_EXISTS', `output ${uri} already holds files (use --overwrite)`);
+}
+
+async function genFlowLogs(io: Io, o: FlowLogsFlags, cmd: Command): Promise<void> {
+  const { single, options } = resolveFlags(o, cmd);
+  const overwrite = o.overwrite === true;
+  const bs = blockStoreSession(() => cmd.optsWithGlobals<{ master?: string }>().master);
+  try {
+    if (!single) await checkOutput(o.output, overwrite, bs);
+    const gen = new FlowLogsGenerator(options);
+    const started = performance.now();
+    let raw = 0;
+    let stored = 0;
+    for (let i = 0; i < options.files; i++) {
+      const dest = single ? o.output : childLocation(o.output, gen.file(i).name);
+      const bar = progress(io, `gen flowlogs ${i + 1}/${options.files}`, undefined);
+      // generated in 64 KiB chunks on demand, at most 64 ahead of the writer (so generation can run
+      // while zlib compresses on the thread pool): memory stays bounded whatever the file size
+      const text = Readable.from(tally(gen.chunks(i), (n) => bar.update((raw += n))), { highWaterMark: 64 });
+      const body = options.gzip ? Readable.from(tally(text.pipe(createGzip({ level: GZIP_LEVEL, chunkSize: 64 * 1024 })), (n) => (stored += n))) : text;
+      await writeLocation(dest, body, { overwrite, bs });
+      bar.done();
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const lines = options.files * (options.linesPerFile + (options.version === 5 ? 1 : 0));
+    const gz = options.gzip ? ` (${stored} gzipped)` : '';
+    io.err(`gen flowlogs ${o.output}: ${options.files} file${options.files === 1 ? '' : 's'}, ${lines} lines, ${raw} bytes${gz} in ${seconds.toFixed(2)} s (${(raw / 1e6 / seconds).toFixed(1)} MB/s)`);
+  } finally {
+    bs.close();
+  }
+}
+
+/** `mr gen`: test data sets. `gen records` (the sort benchmark's input) will sit beside `flowlogs`. */
+export function genCommand(io: Io): Command {
+  const gen = new Command('gen')
+    .description('generate test data sets: flowlogs (AWS VPC flow logs)')
+    .option('--master <HOST:PORT>', 'the master, for bs:// outputs (default: MR_MASTER, or the local master)');
+  const d = FLOWLOGS_GEN_DEFAULTS;
+  gen.command('flowlogs')
+    .description('synthetic AWS VPC flow logs in the S3 delivery layout (AWSLogs/<account>/vpcflowlogs/<region>/YYYY/MM/DD/...), the same bytes for the same --seed')
+    .requiredOption('--output <URI>', 'a directory or prefix (a path, file://, s3://, bs://), or one file ending .log or .log.gz')
+    .addOption(new Option('--files <N>', 'files, one per 5-minute window').default(d.files).argParser(intFlag('--files', 1, 1_000_000)))
+    .addOption(new Option('--lines-per-file <N>', 'records per file (the v5 header line is extra)').default(d.linesPerFile).argParser(intFlag('--lines-per-file', 1, 1_000_000_000)))
+    .addOption(new Option('--seed <S>', 'a whole number: the same seed gives the same bytes').default(d.seed).argParser(intFlag('--seed', 0, 2 ** 32 - 1)))
+    .option('--gzip', 'gzip each file (names end .log.gz)')
+    .addOption(new Option('--version <2|5>', 'record format: 2 (the default format, no header) or 5 (every v5 field, a header line first)').default(d.version).argParser(versionFlag))
+    .option('--overwrite', 'write even if the output already holds files (files of the same name are replaced)')
+    .action((o: FlowLogsFlags, cmd: Command) => genFlowLogs(io, o, cmd));
+  return gen;
+}

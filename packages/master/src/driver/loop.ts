@@ -124,10 +124,13 @@ export class Driver {
       }
       case 'CommitTask':
         return this.effects.commitTask(a);
-      case 'CommitJob':
+      case 'CommitJob': {
+        const startMs = this.clock.nowMs();
         await this.effects.commitJob(a);
+        this.log.info({ jobId: a.jobId, output: a.output, parts: a.numReducers, ms: this.clock.nowMs() - startMs }, 'job output committed');
         void this.dispatch({ kind: 'JobCommitted', jobId: a.jobId, nowMs: this.clock.nowMs() });
         return;
+      }
       case 'AbortAttempt':
         return this.effects.abortAttempt(a);
       case 'AbortJob':

@@ -166,6 +166,8 @@ export interface PendingUpload {
 }
 
 export const MULTIPART_CHUNK = 8 * 1024 * 1024;
+/** Parts of one upload sent at once. */
+const PARTS_IN_FLIGHT = 3;
 
 /**
  * Uploads a local file, or a stream, as a multipart upload and leaves it pending (the S3A committers'
@@ -181,10 +183,16 @@ export async function uploadPending(source: string | Readable, bucket: string, k
     throw s3Error(e, bucket, key);
   }
   const parts: PendingUpload['parts'] = [];
+  // up to PARTS_IN_FLIGHT parts upload at once while the next is read: memory stays bounded
+  const inFlight: Promise<void>[] = [];
+  let next = 0;
   const put = async (body: Buffer) => {
-    const PartNumber = parts.length + 1;
-    const r = await run((m, c) => c.send(new m.UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber, Body: body, ContentLength: body.length })));
-    parts.push({ PartNumber, ETag: r.ETag! });
+    const PartNumber = ++next;
+    if (inFlight.length >= PARTS_IN_FLIGHT) await inFlight.shift();
+    const sent = run((m, c) => c.send(new m.UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber, Body: body, ContentLength: body.length })))
+      .then((r) => void (parts[PartNumber - 1] = { PartNumber, ETag: r.ETag! }));
+    sent.catch(() => {}); // awaited later; a failure must not be an unhandled rejection meanwhile
+    inFlight.push(sent);
   };
   const stream = typeof source === 'string' ? createReadStream(source, { highWaterMark: 1024 * 1024 }) : source;
   try {
@@ -201,9 +209,11 @@ export async function uploadPending(source: string | Readable, bucket: string, k
       }
     }
     // the last part (an empty object is one empty part)
-    if (heldBytes > 0 || parts.length === 0) await put(Buffer.concat(held));
+    if (heldBytes > 0 || next === 0) await put(Buffer.concat(held));
+    await Promise.all(inFlight);
   } catch (e) {
     stream.destroy();
+    await Promise.allSettled(inFlight);
     await abortUpload({ bucket, key, uploadId });
     throw s3Error(e, bucket, key);
   }

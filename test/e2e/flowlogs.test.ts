@@ -10,7 +10,7 @@ import { FlowLogsGenerator } from '../../packages/jobs/src/gen/flowlogs-gen.js';
 import { referenceFlowlogs, type RefFile } from '../flowlogs/reference.js';
 import { TestCluster } from './helpers/cluster.js';
 import { filesUnder, readOutput } from './helpers/output.js';
-import { reapAll } from './helpers/procs.js';
+import { mr, reapAll } from './helpers/procs.js';
 
 /** Writes generated files under `dir` (the S3 delivery layout) and returns their paths. */
 function generate(dir: string, o: { files: number; lines: number; seed: number; version: 2 | 5; gzip: boolean }): string[] {
@@ -175,6 +175,27 @@ describe('flowlogs (issue 6): the job equals an independent reference', () => {
     expect(lines('part-00000')).toEqual(['eni-1235b8ca123456789\t2\t8498\t2']);
     expect(got.status.counters).toMatchObject({ inputRecords: 4, nodataRecords: 1, skipdataRecords: 1, badRecords: 0 });
   });
+
+  it('--format table prints the result as an aligned table under the summary', async () => {
+    const out = join(c.dir, 'table');
+    const r = await c.mr(['submit', 'flowlogs', '--input', v2, '--output', out, '--param', 'preset=top-talkers', '--param', 'top=3', '--reducers', '2', '--wait', '--format', 'table']);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    const at = lines.findIndex((l) => l.startsWith('srcaddr'));
+    expect(lines[at]).toMatch(/^srcaddr +dstaddr +sum_bytes +sum_packets +count$/);
+    expect(lines[at + 1]).toMatch(/^-+( +-+){4}$/);
+    const rows = lines.slice(at + 2);
+    const part = readFileSync(join(out, 'part-00000'), 'utf8').trimEnd().split('\n');
+    expect(rows.map((l) => l.trim().split(/ +/))).toEqual(part.map((l) => l.split('\t')));
+    // numbers right-aligned: every row ends at the same column
+    expect(new Set(rows.map((l) => l.length)).size).toBe(1);
+  });
+
+  it('mr run --format table reads a bs:// result through its own embedded cluster', async () => {
+    const r = await mr(['run', 'flowlogs', '--input', v2, '--output', 'bs://reports/eni', '--param', 'preset=bytes-by-eni', '--param', 'top=2', '--param', 'orderBy=sum_bytes', '--format', 'table']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^interface-id +sum_bytes +sum_packets\n-+ +-+ +-+\neni-[0-9a-f]{17} +\d+ +\d+\neni-[0-9a-f]{17} +\d+ +\d+$/m);
+  }, 60_000);
 
   it('query errors are refused at submit with one line naming the offending part, before any task runs', async () => {
     const cases: [Record<string, string>, RegExp][] = [

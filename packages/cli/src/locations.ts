@@ -29,14 +29,17 @@ export interface BlockStoreSession {
   close(): void;
 }
 
-/** `master()` gives the --master flag (if any), read when the first bs:// location is used. */
-export function blockStoreSession(master: () => string | undefined): BlockStoreSession {
+/**
+ * `master()` gives the --master flag (if any), read when the first bs:// location is used; the token
+ * is the cluster's (MR_CLUSTER_TOKEN or the master's data dir) unless given.
+ */
+export function blockStoreSession(master: () => string | undefined, clusterToken?: string): BlockStoreSession {
   let m: wire.MasterClient | undefined;
   let client: BlockStoreClient | undefined;
   return {
     client() {
       if (!client) {
-        const token = requireClusterToken();
+        const token = clusterToken ?? requireClusterToken();
         m = masterClient(masterAddress(master()), token);
         client = new BlockStoreClient(m, token);
       }

@@ -161,5 +161,6 @@ function toWireSpec(s: import('./machine/types.js').AttemptSpec): wire.AttemptSp
     skipOffsets: s.skipOffsets ?? [],
     skipKeys: s.skipKeys ?? [],
     gathered: s.gathered ?? [],
+    gatherOutput: s.gatherOutput === true,
   };
 }

@@ -26,6 +26,9 @@ export async function prepareJob(req: wire.SubmitRequest, modulesDir: string, fs
   const job: JobSpec['job'] = {};
   // a module job was loaded by the submitter, which decided its policy; a built-in is decided here
   let policy: JobPolicy = { gather: req.gather, ...(req.maxBadFraction !== undefined ? { maxBadFraction: req.maxBadFraction } : {}) };
+  if (policy.maxBadFraction !== undefined && !(policy.maxBadFraction >= 0 && policy.maxBadFraction <= 1)) {
+    throw new MrError('MR_ERR_USAGE', `maxBadFraction must be between 0 and 1, got ${policy.maxBadFraction}`);
+  }
   if (req.job?.moduleHash) {
     job.moduleHash = await storeModule(req, modulesDir);
   } else {

@@ -25,6 +25,8 @@ export interface LocalCluster {
   httpAddress: string;
   runDir: string;
   logsDir: string;
+  /** The cluster token made for this run (the CLI's own calls, e.g. reading a bs:// result). */
+  token: string;
   stop(keepLogs: boolean): Promise<void>;
 }
 
@@ -96,7 +98,7 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
         ? new MrError('MR_ERR_TIMEOUT', `only ${last} of ${want} workers joined within ${START_TIMEOUT_MS / 1000} s (logs: ${logsDir})`)
         : e;
     });
-    return { api, httpAddress, runDir, logsDir, stop };
+    return { api, httpAddress, runDir, logsDir, token, stop };
   } catch (e) {
     await stop(true);
     throw e;

@@ -34,7 +34,7 @@ export function runCommand(io: Io): Command {
         try {
           reportFinal(io, final, o.json === true, o.output);
           // before the cluster stops: a bs:// result is read through it
-          if (o.format === 'table') await printResultTable(io, req, cluster.api.address);
+          if (o.format === 'table') await printResultTable(io, req, cluster.api.address, cluster.token);
         } catch (e) {
           if (keepLogs && MrError.is(e)) throw new MrError(e.code, `${e.message} (cluster logs: ${cluster.logsDir})`);
           throw e;

@@ -37,9 +37,11 @@ export function submitCommand(io: Io): Command {
  * `--format table`: the result under the summary. A gathering job (a top K) is all in part-00000
  * and shown whole (up to MAX_TOP_ROWS); other results show their first TABLE_LINES lines.
  */
-export async function printResultTable(io: Io, req: { output: string; numReducers: number; gather: boolean; columns: string[] }, master: string): Promise<void> {
+export async function printResultTable(
+  io: Io, req: { output: string; numReducers: number; gather: boolean; columns: string[] }, master: string, token?: string,
+): Promise<void> {
   const limit = req.gather ? MAX_TOP_ROWS : TABLE_LINES;
-  const bs = blockStoreSession(() => master);
+  const bs = blockStoreSession(() => master, token);
   try {
     const { rows, more } = await readOutputRows((uri) => readLocation(bs, uri), req.output, req.numReducers, limit);
     io.out('');

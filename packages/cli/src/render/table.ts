@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder';
 import { partName } from '@mr/shared';
 
 /** How many lines `--format table` shows of an output that is not a top K. */
@@ -56,14 +57,17 @@ export async function readOutputRows(
   const base = output.replace(/\/+$/, '');
   for (let p = 0; p < numReducers; p++) {
     let carry = '';
+    // a character split across two chunks is decoded whole
+    const utf8 = new StringDecoder('utf8');
     for await (const chunk of open(`${base}/${partName(p)}`)) {
-      const lines = (carry + chunk.toString('utf8')).split('\n');
+      const lines = (carry + utf8.write(chunk)).split('\n');
       carry = lines.pop()!;
       for (const l of lines) {
         if (rows.length === limit) return { rows, more: true };
         rows.push(l.split('\t'));
       }
     }
+    carry += utf8.end();
     if (carry !== '') {
       if (rows.length === limit) return { rows, more: true };
       rows.push(carry.split('\t'));

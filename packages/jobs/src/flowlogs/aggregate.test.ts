@@ -111,7 +111,7 @@ describe('merge: any grouping and order of merges gives the same finish()', () =
 });
 
 /** Aggregates `rows` of [srcaddr, dstport, bytes] grouped by `q`, as reduce would see them. */
-function groups(q: Query, rows: string[]): Ranked[] {
+function groups(q: Query, rows: string[]): (Ranked & { partial: Partial })[] {
   const f = new Format(['srcaddr', 'dstport', 'bytes']);
   const a = new Aggregator(q);
   const read = a.bind(f);
@@ -122,7 +122,7 @@ function groups(q: Query, rows: string[]): Ranked[] {
     const p = read(t);
     byKey.set(key, byKey.has(key) ? a.merge(byKey.get(key)!, p) : p);
   }
-  return [...byKey].map(([key, partial]) => ({ key, partial }));
+  return [...byKey].map(([key, partial]) => ({ key, partial, cols: a.finish(partial) }));
 }
 
 describe('rule 9: having and top', () => {

@@ -17,8 +17,12 @@ export type Exact = number | string;
 export type Slot = Exact | string[];
 export type Partial = Slot[];
 
-/** A group for `top`: its key (group values joined by TAB) and its partial. */
-export interface Ranked { key: string; partial: Partial }
+/**
+ * A finished group for `top`: its key (group values joined by TAB) and its aggregate columns as
+ * printed. Reducers rank finished groups: they are small (a distinct set is one number by now),
+ * and what reducers 1..R-1 hand to reducer 0 is exactly what it will print.
+ */
+export interface Ranked { key: string; cols: string[] }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
@@ -163,24 +167,23 @@ export function havingTest(q: Query): (key: string, p: Partial) => boolean {
 }
 
 /**
- * An orderBy column's value and how it compares: numeric columns (count, sum, distinct, min/max of
- * a numeric field, a numeric groupBy field) as numbers, text ones (min/max of a text field, a text
- * groupBy field such as srcaddr) as UTF-8 strings. undefined is `-`.
+ * An orderBy column's value in a finished group and how it compares: numeric columns (count, sum,
+ * distinct, min/max of a numeric field, a numeric groupBy field) as numbers, text ones (min/max of
+ * a text field, a text groupBy field such as srcaddr) as UTF-8 strings. undefined is `-`.
  */
-function orderReader(q: Query, name: string): { read: (key: string, p: Partial) => string | undefined; numeric: boolean } {
+function orderReader(q: Query, name: string): { read: (g: Ranked) => string | undefined; numeric: boolean } {
   const j = q.columns.indexOf(name);
   if (j >= 0) {
     const agg = q.aggs[j]!;
     const numeric = agg.kind === 'count' || agg.kind === 'sum' || agg.kind === 'distinct' || agg.numeric;
-    if (numeric) return { read: (_key, p) => slotDigits(agg, p[j]!), numeric };
-    return { read: (_key, p) => (p[j] === '-' ? undefined : String(p[j])), numeric };
+    return { read: (g) => (g.cols[j] === '-' ? undefined : g.cols[j]), numeric };
   }
-  const g = q.groupBy.indexOf(name);
-  if (g < 0) throw new Error(`flowlogs: '${name}' is not a column of the query`); // compileQuery checked it
+  const i = q.groupBy.indexOf(name);
+  if (i < 0) throw new Error(`flowlogs: '${name}' is not a column of the query`); // compileQuery checked it
   const numeric = NUMERIC_FIELDS.has(name);
   return {
-    read: (key) => {
-      const v = q.groupBy.length === 1 ? key : key.split('\t')[g];
+    read: (g) => {
+      const v = q.groupBy.length === 1 ? g.key : g.key.split('\t')[i];
       return v === undefined || v === '-' || (numeric && !isDigits(v)) ? undefined : v;
     },
     numeric,
@@ -194,8 +197,8 @@ function orderReader(q: Query, name: string): { read: (key: string, p: Partial) 
 export function rankCompare(q: Query): (a: Ranked, b: Ranked) => number {
   const order = q.top ? orderReader(q, q.top.orderBy) : undefined;
   return (a, b) => {
-    const x = order?.read(a.key, a.partial);
-    const y = order?.read(b.key, b.partial);
+    const x = order?.read(a);
+    const y = order?.read(b);
     if (x !== y) {
       if (x === undefined) return 1;
       if (y === undefined) return -1;

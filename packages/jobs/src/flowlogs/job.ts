@@ -103,7 +103,7 @@ function trim(groups: Ranked[], c: Compiled): Ranked[] {
   return groups;
 }
 
-export default defineJob<Partial, Partial | string>({
+export default defineJob<Partial, string | string[]>({
   name: 'flowlogs',
   params: resolveParams,
   gather: (params) => compiled(params).q.top !== undefined,
@@ -166,7 +166,7 @@ export default defineJob<Partial, Partial | string>({
     if (c.q.top.k === 0) return;
     let best = topStates.get(ctx);
     if (!best) topStates.set(ctx, (best = []));
-    best.push({ key, partial: p });
+    best.push({ key, cols: c.agg.finish(p) });
     if (best.length >= 2 * c.q.top.k + 1024) trim(best, c);
   },
 
@@ -175,12 +175,8 @@ export default defineJob<Partial, Partial | string>({
     if (!c.q.top) return;
     const best = topStates.get(ctx) ?? [];
     topStates.delete(ctx);
-    if (ctx.partition === 0) {
-      // the other reducers' own top K (as [key, partial]) with this one's: the final K, best first
-      for (const [key, partial] of ctx.gathered) best.push({ key, partial: partial as Partial });
-      for (const g of trim(best, c)) emit(g.key, c.agg.finish(g.partial).join('\t'));
-    } else {
-      for (const g of trim(best, c)) emit(g.key, g.partial);
-    }
+    // reducers 1..R-1 hand their own top K to reducer 0 (gather), which keeps the final K
+    if (ctx.partition === 0) for (const [key, cols] of ctx.gathered) best.push({ key, cols: cols as string[] });
+    for (const g of trim(best, c)) emit(g.key, ctx.partition === 0 ? g.cols.join('\t') : g.cols);
   },
 });

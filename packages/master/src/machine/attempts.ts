@@ -7,6 +7,9 @@ import type { Action, Attempt, Job, MasterEvent, MasterState, Task } from './typ
 
 type Ev<K extends MasterEvent['kind']> = Extract<MasterEvent, { kind: K }>;
 
+/** A gathering job's tasks 1..R-1 hand task 0 at most this much in all (characters of JSON). */
+export const MAX_GATHERED_TOTAL = 32 * 1024 * 1024;
+
 /** --skip-bad-records: a task with more bad records than this fails (its input is not what the job expects). */
 export const MAX_SKIPPED_RECORDS_PER_TASK = 100;
 
@@ -39,7 +42,15 @@ export function onAttemptSucceeded(s: MasterState, e: Ev<'AttemptSucceeded'>): A
   task.counters = e.counters;
   for (const [name, n] of Object.entries(e.counters)) addCounter(job.counters, name, n);
   if (e.firstBad) task.firstBad = e.firstBad;
-  if (e.gathered && job.spec.gather && task.kind === 'reduce') task.gathered = e.gathered;
+  if (e.gathered && job.spec.gather && task.kind === 'reduce') {
+    task.gathered = e.gathered;
+    // it all goes to task 0 in one message (and sits in the master's state): bounded for the job
+    const total = job.reduces.reduce((n, t) => n + (t.gathered ?? []).reduce((m, g) => m + g.length, 0), 0);
+    if (total > MAX_GATHERED_TOTAL) {
+      failJob(s, job, `reduce tasks 1..${job.reduces.length - 1} hand more than ${MAX_GATHERED_TOTAL >> 20} MiB to task 0 (gather); use fewer reducers or a smaller result`, e.nowMs, actions);
+      return actions;
+    }
+  }
   // Other copies of this task (speculative backups) are no longer needed.
   for (const other of task.attempts) {
     if (other !== a.id && s.attempts.get(other)?.state === 'RUNNING') killAttempt(s, other, `task ${task.id} done by ${a.id}`, e.nowMs, actions, { notifyWorker: true, count: false });

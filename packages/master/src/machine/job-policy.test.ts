@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { initialState } from './state.js';
+import { MAX_GATHERED_TOTAL } from './attempts.js';
 import { step } from './step.js';
 import type { Action, AttemptSpec, JobSpec, MasterState } from './types.js';
 
@@ -36,6 +37,26 @@ describe('gathering jobs (JobDefinition.gather)', () => {
     const sub = step(s, { kind: 'JobSubmitted', jobId: 'j', spec: spec({ numReducers: 3 }), splits: [{ uri: '/in', start: 0, length: 1 }], nowMs: 1 });
     const after = step(s, { kind: 'AttemptSucceeded', attemptId: started(sub.actions)[0]!.attemptId, counters: {}, nowMs: 2 });
     expect(started(after.actions).map((r) => [r.partition, r.gathered])).toEqual([[0, undefined], [1, undefined], [2, undefined]]);
+  });
+});
+
+describe('gathered output is bounded for the job', () => {
+  it('fails the job with a clear error when tasks 1..R-1 hand task 0 too much', () => {
+    const s = cluster();
+    const sub = step(s, { kind: 'JobSubmitted', jobId: 'j', spec: spec({ numReducers: 3, gather: true }), splits: [{ uri: '/in', start: 0, length: 1 }], nowMs: 1 });
+    const reduces = started(step(s, { kind: 'AttemptSucceeded', attemptId: started(sub.actions)[0]!.attemptId, counters: {}, nowMs: 2 }).actions);
+    const half = 'x'.repeat(MAX_GATHERED_TOTAL / 2);
+    step(s, { kind: 'AttemptSucceeded', attemptId: reduces[0]!.attemptId, counters: {}, gathered: [half], nowMs: 3 });
+    expect(s.jobs.get('j')!.state).toBe('RUNNING');
+    step(s, { kind: 'AttemptSucceeded', attemptId: reduces[1]!.attemptId, counters: {}, gathered: [half, 'y'], nowMs: 4 });
+    expect(s.jobs.get('j')!).toMatchObject({ state: 'FAILED', error: 'reduce tasks 1..2 hand more than 32 MiB to task 0 (gather); use fewer reducers or a smaller result' });
+  });
+
+  it('tells tasks 1..R-1, not task 0, to hand their output back', () => {
+    const s = cluster();
+    const sub = step(s, { kind: 'JobSubmitted', jobId: 'j', spec: spec({ numReducers: 3, gather: true }), splits: [{ uri: '/in', start: 0, length: 1 }], nowMs: 1 });
+    const reduces = started(step(s, { kind: 'AttemptSucceeded', attemptId: started(sub.actions)[0]!.attemptId, counters: {}, nowMs: 2 }).actions);
+    expect(reduces.map((r) => [r.partition, r.gatherOutput])).toEqual([[1, true], [2, true]]);
   });
 });
 

@@ -164,7 +164,9 @@ function launch(s: MasterState, job: Job, task: Task, node: NodeInfo, shuffleTar
     spec.partition = task.index;
     spec.output = job.spec.output;
     spec.attemptOutput = attemptOutputDir(job.spec.output, id);
+    // the master decides who gathers (the job's own gather() ran once, at submit)
     if (job.spec.gather && task.index === 0) spec.gathered = job.reduces.flatMap((t) => t.gathered ?? []);
+    if (job.spec.gather && task.index > 0) spec.gatherOutput = true;
     spec.mapOutputs = job.maps.map((m) => {
       const holders = (m.outputNodes ?? []).map((id) => s.nodes.get(id)!).filter((n) => n.state !== 'DEAD');
       assert(m.winner && holders.length > 0, `reduce launched before map ${m.id} has live output`);

@@ -264,6 +264,8 @@ export interface AttemptSpec {
   skipKeys?: string[];
   /** Reduce task 0 of a gathering job: what tasks 1..R-1 emitted. */
   gathered?: string[];
+  /** Reduce tasks 1..R-1 of a gathering job: hand the output back instead of writing it. */
+  gatherOutput?: boolean;
 }
 
 export type Action =

@@ -214,7 +214,7 @@ export async function uploadPending(source: string | Readable, bucket: string, k
   } catch (e) {
     stream.destroy();
     await Promise.allSettled(inFlight);
-    await abortUpload({ bucket, key, uploadId });
+    await abortUpload({ bucket, key, uploadId }).catch(() => {}); // the first error is the one to tell
     throw s3Error(e, bucket, key);
   }
   return { bucket, key, uploadId, parts };

@@ -191,7 +191,7 @@ export class Executor {
     // the part is written in scratch space and moved to the attempt's output only if the attempt
     // still stands: a killed one must not create anything under the output (it may be committed already)
     const outputFile = join(workDir, partName(spec.partition));
-    const out = await this.d.pool.run({ kind: 'reduce', ...common, partition: spec.partition, segments, outputFile, skipKeys: spec.skipKeys, gathered: spec.gathered }, threadSignal);
+    const out = await this.d.pool.run({ kind: 'reduce', ...common, partition: spec.partition, segments, outputFile, skipKeys: spec.skipKeys, gathered: spec.gathered, gatherOutput: spec.gatherOutput }, threadSignal);
     const gathered = out.gathered ? { gathered: out.gathered } : {};
     if (signal.aborted) throw new MrError('MR_ERR_ATTEMPT_KILLED', 'attempt killed');
     if (!toBs && !toS3) {

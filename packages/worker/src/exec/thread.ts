@@ -22,7 +22,7 @@ export interface Common {
 
 export type ThreadInput =
   | (Common & { kind: 'map'; split: SplitRange & { uri: string }; numReducers: number; sortBufferBytes: number; workDir: string; skipOffsets: number[]; firstLine?: string })
-  | (Common & { kind: 'reduce'; partition: number; segments: SegmentRange[]; outputFile: string; skipKeys: string[]; gathered: string[] });
+  | (Common & { kind: 'reduce'; partition: number; segments: SegmentRange[]; outputFile: string; skipKeys: string[]; gathered: string[]; gatherOutput: boolean });
 
 export type ThreadOutput =
   | { ok: true; map?: MapResult; counters: Record<string, number>; gathered?: string[] }
@@ -35,9 +35,7 @@ export default async function runAttempt(input: ThreadInput): Promise<ThreadOutp
       const map = await runMap({ ...input, job });
       return { ok: true, map, counters: map.counters };
     }
-    // a gathering job's tasks 1..R-1 hand their output to task 0 (JobDefinition.gather)
-    const gatherOutput = input.partition > 0 && job.gather?.(input.params) === true;
-    return { ok: true, ...runReduce({ ...input, job, gatherOutput }) };
+    return { ok: true, ...runReduce({ ...input, job }) };
   } catch (e) {
     return { ok: false, error: toMrError(e, 'MR_ERR_USER_CODE').toWire() };
   }

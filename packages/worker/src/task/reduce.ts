@@ -44,7 +44,7 @@ export function runReduce(t: ReduceTask): { counters: Record<string, number>; ga
     if (typeof key !== 'string') throw new MrError('MR_ERR_USER_CODE', `emit: key must be a string, got ${typeof key}`);
     if (gathered) {
       const pair = JSON.stringify([key, value]);
-      gatheredBytes += pair.length;
+      gatheredBytes += Buffer.byteLength(pair);
       if (gatheredBytes > MAX_GATHERED_BYTES) throw new MrError('MR_ERR_USER_CODE', `a gathering reduce task may hand at most ${MAX_GATHERED_BYTES} bytes to task 0`);
       gathered.push(pair);
       return;

@@ -11,6 +11,18 @@ const COMBINE_EVERY = 64;
 const KEY_OVERHEAD = 96;
 const VALUE_OVERHEAD = 16;
 
+/** Rough heap size of a value past its overhead: strings, and arrays (two levels deep, e.g. partial aggregates with value sets). */
+function valueBytes(v: unknown, depth: number): number {
+  if (typeof v === 'string') return 2 * v.length;
+  if (Array.isArray(v)) {
+    if (depth >= 2) return 8 * v.length;
+    let n = 8 * v.length;
+    for (const x of v) n += valueBytes(x, depth + 1);
+    return n;
+  }
+  return typeof v === 'object' && v !== null ? 64 : 0;
+}
+
 /**
  * The map side's bounded buffer (design.md, step 2): records grouped by partition and key,
  * combined as they arrive; when the estimated size passes `limitBytes`, each partition is written
@@ -46,7 +58,7 @@ export class SortBuffer {
       this.bytes += KEY_OVERHEAD + 2 * key.length;
     }
     values.push(value);
-    this.bytes += VALUE_OVERHEAD + (typeof value === 'string' ? 2 * value.length : 0);
+    this.bytes += VALUE_OVERHEAD + valueBytes(value, 0);
     if (this.combine && values.length >= COMBINE_EVERY) {
       this.combineInput += values.length;
       part.set(key, [this.combine(key, values)]);

@@ -206,6 +206,8 @@ export interface AttemptSpec {
   skipKeys: string[];
   /** reduce task 0 of a gathering job: what reduce tasks 1..R-1 emitted, as JSON [key, value] pairs */
   gathered: string[];
+  /** reduce tasks 1..R-1 of a gathering job: hand what they emit back instead of writing it */
+  gatherOutput: boolean;
 }
 
 export interface Register {
@@ -979,6 +981,7 @@ function createBaseAttemptSpec(): AttemptSpec {
     skipOffsets: [],
     skipKeys: [],
     gathered: [],
+    gatherOutput: false,
   };
 }
 
@@ -1044,6 +1047,9 @@ export const AttemptSpec: MessageFns<AttemptSpec> = {
     }
     for (const v of message.gathered) {
       writer.uint32(154).string(v!);
+    }
+    if (message.gatherOutput !== false) {
+      writer.uint32(160).bool(message.gatherOutput);
     }
     return writer;
   },
@@ -1223,6 +1229,14 @@ export const AttemptSpec: MessageFns<AttemptSpec> = {
             message.gathered.push(reader.string());
             continue;
           }
+          case 20: {
+            if (tag !== 160) {
+              break;
+            }
+
+            message.gatherOutput = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1310,6 +1324,11 @@ export const AttemptSpec: MessageFns<AttemptSpec> = {
       gathered: globalThis.Array.isArray(object?.gathered)
         ? object.gathered.map((e: any) => globalThis.String(e))
         : [],
+      gatherOutput: isSet(object.gatherOutput)
+        ? globalThis.Boolean(object.gatherOutput)
+        : isSet(object.gather_output)
+        ? globalThis.Boolean(object.gather_output)
+        : false,
     };
   },
 
@@ -1372,6 +1391,9 @@ export const AttemptSpec: MessageFns<AttemptSpec> = {
     if (message.gathered?.length) {
       obj.gathered = message.gathered;
     }
+    if (message.gatherOutput !== false) {
+      obj.gatherOutput = message.gatherOutput;
+    }
     return obj;
   },
 
@@ -1399,6 +1421,7 @@ export const AttemptSpec: MessageFns<AttemptSpec> = {
     message.skipOffsets = object.skipOffsets?.map((e) => e) || [];
     message.skipKeys = object.skipKeys?.map((e) => e) || [];
     message.gathered = object.gathered?.map((e) => e) || [];
+    message.gatherOutput = object.gatherOutput ?? false;
     return message;
   },
 };

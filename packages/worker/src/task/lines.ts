@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { isAscii } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
@@ -25,7 +26,8 @@ const CR = 13;
  * split is read to its end even past the split. '\n' never occurs inside a UTF-8 multibyte
  * sequence, so lines are cut on bytes and decoded whole. A trailing '\r' is dropped (CRLF files).
  * `.gz` files are one split, decompressed as they stream. Reads in large chunks: one await per
- * chunk, none per line.
+ * chunk, none per line; an ASCII chunk (most logs) is decoded in one call and cut into lines as a
+ * string, other chunks line by line. Only a line that crosses two chunks is copied.
  */
 export async function readSplitLines(split: SplitRange, onLine: (line: string, offset: number) => void): Promise<LineStats> {
   const gz = split.path.endsWith('.gz');
@@ -36,47 +38,86 @@ export async function readSplitLines(split: SplitRange, onLine: (line: string, o
   if (!gz && split.length === 0) return { bytes: 0, lines: 0 };
   const file = createReadStream(split.path, { start: from, highWaterMark: 1 << 20 });
   const source: Readable = gz ? file.pipe(createGunzip()) : file;
-  let carry: Buffer | undefined;
-  let base = from; // offset (in the decompressed stream) of data[0]
-  let lines = 0;
-  let done = false;
   const shift = split.offsetBase ?? 0;
-  const emit = (data: Buffer, s: number, e: number) => {
+  let lines = 0;
+  let pos = from; // offset (in the decompressed stream) of the current chunk's first byte
+  let carry: Buffer | undefined; // the start of a line that began in an earlier chunk...
+  let carryAt = 0; // ...at this offset
+  let done = false;
+  const emit = (data: Buffer, s: number, e: number, offset: number) => {
     lines++;
-    onLine(data.toString('utf8', s, e > s && data[e - 1] === CR ? e - 1 : e), shift + base + s);
+    onLine(data.toString('utf8', s, e > s && data[e - 1] === CR ? e - 1 : e), shift + offset);
   };
   try {
     for await (const chunk of source as AsyncIterable<Buffer>) {
-      const data: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
-      carry = undefined;
       let i = 0;
       if (skipFirst) {
-        const nl = data.indexOf(NL);
+        const nl = chunk.indexOf(NL);
         if (nl < 0) {
-          base += data.length;
+          pos += chunk.length;
           continue;
         }
         i = nl + 1;
         skipFirst = false;
-      }
-      for (;;) {
-        if (base + i >= end) {
+      } else if (carry) {
+        const nl = chunk.indexOf(NL);
+        if (nl < 0) {
+          carry = Buffer.concat([carry, chunk]);
+          pos += chunk.length;
+          continue;
+        }
+        if (carryAt >= end) {
           done = true;
           break;
         }
-        const nl = data.indexOf(NL, i);
-        if (nl < 0) break;
-        emit(data, i, nl);
+        const line = Buffer.concat([carry, chunk.subarray(0, nl)]);
+        carry = undefined;
+        emit(line, 0, line.length, carryAt);
         i = nl + 1;
       }
-      if (done) break;
-      if (i < data.length) carry = Buffer.from(data.subarray(i));
-      base += i;
+      const last = chunk.lastIndexOf(NL);
+      if (last >= i) {
+        // whole lines in [i, last]
+        if (isAscii(chunk.subarray(i, last))) {
+          const text = chunk.toString('latin1', i, last + 1);
+          const base = pos + i;
+          let j = 0;
+          while (j < text.length) {
+            if (base + j >= end) {
+              done = true;
+              break;
+            }
+            const nl = text.indexOf('\n', j);
+            lines++;
+            onLine(text.slice(j, nl > j && text.charCodeAt(nl - 1) === CR ? nl - 1 : nl), shift + base + j);
+            j = nl + 1;
+          }
+        } else {
+          for (let j = i; j <= last; ) {
+            if (pos + j >= end) {
+              done = true;
+              break;
+            }
+            const nl = chunk.indexOf(NL, j);
+            emit(chunk, j, nl, pos + j);
+            j = nl + 1;
+          }
+        }
+        if (done) break;
+        i = last + 1;
+      }
+      if (i < chunk.length) {
+        if (pos + i >= end) {
+          done = true;
+          break;
+        }
+        carry = Buffer.from(chunk.subarray(i)); // a copy: the chunk itself is not kept alive
+        carryAt = pos + i;
+      }
+      pos += chunk.length;
     }
     // the last line of a file without a final newline
-    if (!done && carry && carry.length > 0 && base < end) {
-      emit(carry, 0, carry.length);
-    }
+    if (!done && carry && carry.length > 0 && carryAt < end) emit(carry, 0, carry.length, carryAt);
   } finally {
     source.destroy();
     file.destroy();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import wordcount from '../../../jobs/src/wordcount.js';
 import { defineJob, RecordWriter } from '@mr/shared';
-import { runMap } from './map.js';
+import { PROGRESS_EVERY, runMap } from './map.js';
 import { runReduce } from './reduce.js';
 
 describe('map attempt', () => {
@@ -27,7 +27,7 @@ describe('map attempt', () => {
     const progress = new Int32Array(new SharedArrayBuffer(8));
     progress[1] = 1;
     await expect(runMap(task(progress))).rejects.toMatchObject({ code: 'MR_ERR_ATTEMPT_KILLED' });
-    expect(progress[0]).toBe(1);
+    expect(progress[0]).toBe(PROGRESS_EVERY);
   });
 
   it("gives job code the offset, the file's first line (also in a split that starts mid-file) and bad-record marks", async () => {

@@ -30,6 +30,9 @@ export interface MapResult {
   firstBad?: BadRecordRef;
 }
 
+/** Records between two updates of the shared progress counter (and checks of the kill flag). */
+export const PROGRESS_EVERY = 64;
+
 /** read split -> map -> partition -> sort buffer (combine, spill) -> one sorted output file. */
 export async function runMap(t: MapTask): Promise<MapResult> {
   const counters = new Counters();
@@ -46,9 +49,14 @@ export async function runMap(t: MapTask): Promise<MapResult> {
   const skip = new Set(t.skipOffsets ?? []);
   const progress = t.progress ?? new Int32Array(2);
   let skipped = 0;
+  let unreported = 0;
   const stats = await readSplitLines(t.split, (line, offset) => {
-    progress[0] = (progress[0]! + 1) | 0;
-    if (progress[1] === 1) throw new MrError('MR_ERR_ATTEMPT_KILLED', 'attempt killed');
+    // progress and the kill flag live in shared memory: touched once per PROGRESS_EVERY records
+    if (++unreported === PROGRESS_EVERY) {
+      progress[0] = (progress[0]! + unreported) | 0;
+      unreported = 0;
+      if (progress[1] === 1) throw new MrError('MR_ERR_ATTEMPT_KILLED', 'attempt killed');
+    }
     ctx.line++;
     ctx.offset = offset;
     if (offset === 0) ctx.firstLine = line;
@@ -62,6 +70,7 @@ export async function runMap(t: MapTask): Promise<MapResult> {
       throw new MrError('MR_ERR_USER_CODE', `map threw on ${t.split.uri} at byte ${offset}: ${(e as Error)?.message ?? e}`, { cause: e, record: `offset:${offset}` });
     }
   });
+  progress[0] = (progress[0]! + unreported) | 0;
   if (t.job.mapCleanup) {
     try {
       t.job.mapCleanup(emit, ctx);

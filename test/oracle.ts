@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { compareUtf8, defaultPartition, formatValue, type JobDefinition, type JobContext } from '../packages/shared/src/index.js';
 
-/** For jobs without cleanup hooks or gather (flowlogs has its own reference, test/flowlogs). */
+/** Map tasks are files; cleanup hooks run per task. Not for gathering jobs (flowlogs has its own reference, test/flowlogs). */
 export function runOracle(job: JobDefinition, files: string[], numReducers: number, params: Record<string, string> = {}): Map<string, string> {
   const counters: Record<string, number> = {};
   const add = (n: string, k = 1) => void (counters[n] = (counters[n] ?? 0) + k);
@@ -15,26 +15,27 @@ export function runOracle(job: JobDefinition, files: string[], numReducers: numb
     counter: add, badRecord: () => add('badRecords'), headerRecord: () => add('headerRecords'), ...o,
   });
   const groups = new Map<string, unknown[]>();
+  const collect = (k: string, v: unknown) => {
+    let vs = groups.get(k);
+    if (!vs) groups.set(k, (vs = []));
+    vs.push(v);
+  };
   for (const f of files) {
+    // one map task per file
     const ctx = context({ input: f });
     const text = readFileSync(f, 'utf8');
     const lines = text.split('\n');
     if (lines[lines.length - 1] === '') lines.pop();
-    for (const raw of lines) {
-      const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-      job.map(line, (k, v) => {
-        let vs = groups.get(k);
-        if (!vs) groups.set(k, (vs = []));
-        vs.push(v);
-      }, ctx);
-    }
+    for (const raw of lines) job.map(raw.endsWith('\r') ? raw.slice(0, -1) : raw, collect, ctx);
+    job.mapCleanup?.(collect, ctx);
   }
   const parts: string[][] = Array.from({ length: numReducers }, () => []);
+  const reduceCtx = Array.from({ length: numReducers }, (_, p) => context({ partition: p }));
   for (const key of [...groups.keys()].sort(compareUtf8)) {
     const p = job.partition ? job.partition(key, numReducers) : defaultPartition(key, numReducers);
-    const ctx = context({ partition: p });
-    job.reduce(key, groups.get(key)!, (k, v) => parts[p]!.push(`${k}\t${formatValue(v)}\n`), ctx);
+    job.reduce(key, groups.get(key)!, (k, v) => parts[p]!.push(`${k}\t${formatValue(v)}\n`), reduceCtx[p]!);
   }
+  reduceCtx.forEach((ctx, p) => job.reduceCleanup?.((k, v) => parts[p]!.push(`${k}\t${formatValue(v)}\n`), ctx));
   const out = new Map<string, string>();
   parts.forEach((lines, i) => out.set(`part-${String(i).padStart(5, '0')}`, lines.join('')));
   out.set('_SUCCESS', '');

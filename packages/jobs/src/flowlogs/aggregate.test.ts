@@ -167,3 +167,22 @@ describe('rule 9: having and top', () => {
     expect(groups(bySrc, ['10.0.0.9 1 1', '10.0.0.10 1 1', '- 1 1', '9.9.9.9 1 1']).sort(rankCompare(bySrc)).map((g) => g.key)).toEqual(['9.9.9.9', '10.0.0.9', '10.0.0.10', '-']);
   });
 });
+
+describe('bindAdd (the map side folds records into a held partial)', () => {
+  it('gives what merging each record\'s own partial gives, for every kind of aggregate', () => {
+    const q = compileQuery({ groupBy: 'srcaddr', agg: 'count,sum:bytes,min:dstport,max:dstport,min:srcaddr,max:srcaddr,distinct:dstport,sum:packets' });
+    const f = new Format(['srcaddr', 'dstport', 'bytes']);
+    const a = new Aggregator(q);
+    const read = a.bind(f);
+    const add = a.bindAdd(f);
+    let seed = 7;
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) % n);
+    const rows = Array.from({ length: 500 }, () => `${['a', 'b', '-'][rand(3)]} ${rand(4) === 0 ? '-' : String(rand(40)).padStart(rand(3), '0')} ${rand(5) === 0 ? '-' : 9007199254740000 + rand(1000)}`);
+    const tokens = rows.map((r) => f.parse(r) as string[]);
+    const merged = tokens.slice(1).reduce((p, t) => a.merge(p, read(t)), read(tokens[0]!));
+    const added = read(tokens[0]!);
+    for (const t of tokens.slice(1)) add(added, t);
+    expect(a.finish(added)).toEqual(a.finish(merged));
+  });
+});
+

@@ -83,6 +83,32 @@ function union(into: string[], from: string[]): string[] {
   return into;
 }
 
+type Adder = (p: Partial, tokens: string[]) => void;
+
+/** How one record adds to slot `j` of a partial (readerOf, then merge, in one step). */
+function adderOf(a: Agg, j: number, i: number): Adder {
+  if (a.kind === 'count') return (p) => void (p[j] = addExact(p[j] as Exact, 1));
+  if (i < 0) return () => {}; // the field reads `-`: aggregates ignore it
+  const norm = a.numeric ? normDigits : (x: string) => x;
+  switch (a.kind) {
+    case 'sum':
+      return (p, t) => {
+        if (t[i] !== '-') p[j] = addExact(p[j] as Exact, exactOf(t[i]!));
+      };
+    case 'min':
+    case 'max': {
+      const wantMax = a.kind === 'max';
+      return (p, t) => {
+        if (t[i] !== '-') p[j] = pick(p[j] as string, norm(t[i]!), a.numeric, wantMax);
+      };
+    }
+    case 'distinct':
+      return (p, t) => {
+        if (t[i] !== '-') p[j] = union(p[j] as string[], [norm(t[i]!)]);
+      };
+  }
+}
+
 /** Keeps the smaller (min) or larger (max) of two values; `-` (none) loses to any value. */
 function pick(a: string, b: string, numeric: boolean, wantMax: boolean): string {
   if (a === '-') return b;
@@ -98,6 +124,17 @@ export class Aggregator {
   bind(format: Format): (tokens: string[]) => Partial {
     const readers = this.q.aggs.map((a) => readerOf(a, a.kind === 'count' ? -1 : format.index(a.field)));
     return (tokens) => readers.map((r) => r(tokens));
+  }
+
+  /**
+   * Folds one record straight into a group's partial (the same result as merging the record's own
+   * partial, without making one): the map side's hot path when the group is already held.
+   */
+  bindAdd(format: Format): (p: Partial, tokens: string[]) => void {
+    const adders = this.q.aggs.map((a, j) => adderOf(a, j, a.kind === 'count' ? -1 : format.index(a.field)));
+    return (p, tokens) => {
+      for (let k = 0; k < adders.length; k++) adders[k]!(p, tokens);
+    };
   }
 
   /** Merges b into a (mutating and returning a; b is left as it was). Associative and commutative. */

@@ -60,6 +60,7 @@ interface MapState {
   header: boolean;
   bound: BoundQuery;
   partialOf: (tokens: string[]) => Partial;
+  addTo: (p: Partial, tokens: string[]) => void;
   statusAt: number;
   groups: Map<string, Partial>;
 }
@@ -78,6 +79,7 @@ function mapState(ctx: JobContext): MapState {
     c, format, header: named !== undefined,
     bound: bindQuery(c.q, format),
     partialOf: c.agg.bind(format),
+    addTo: c.agg.bindAdd(format),
     statusAt: format.index('log-status'),
     groups: new Map(),
   };
@@ -134,12 +136,11 @@ export default defineJob<Partial, string | string[]>({
     }
     if (!st.bound.test(tokens)) return;
     const key = st.bound.groupKey(tokens);
-    const p = st.partialOf(tokens);
     const held = st.groups.get(key);
-    if (held) st.c.agg.merge(held, p);
+    if (held) st.addTo(held, tokens);
     else {
       if (st.groups.size >= MAX_MAP_GROUPS) flush(st, emit);
-      st.groups.set(key, p);
+      st.groups.set(key, st.partialOf(tokens));
     }
   },
 

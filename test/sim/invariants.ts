@@ -42,6 +42,17 @@ export function checkInvariants(s: MasterState, actions: Action[]): void {
       seen.set(key, a.attemptId);
     }
   }
+  for (const job of s.jobs.values()) {
+    // the scheduler's per-phase counts match the tasks, and nothing PENDING hides below the scan hint
+    for (const [kind, tasks] of [['map', job.maps], ['reduce', job.reduces]] as const) {
+      const p = job.progress?.[kind];
+      if (!p) continue;
+      const succeeded = tasks.filter((t) => t.state === 'SUCCEEDED').length;
+      const pending = tasks.filter((t) => t.state === 'PENDING');
+      if (p.succeeded !== succeeded || p.pending !== pending.length) throw new Error(`${job.id} ${kind} counts ${JSON.stringify(p)} but ${succeeded} succeeded, ${pending.length} pending`);
+      if (pending.some((t) => t.index < p.scanFrom)) throw new Error(`${job.id} ${kind}: a PENDING task below scanFrom ${p.scanFrom}`);
+    }
+  }
   for (const n of s.nodes.values()) {
     if (n.running.length > n.slots) throw new Error(`node ${n.id} runs ${n.running.length} > ${n.slots} slots`);
     if (n.state === 'DEAD' && n.running.length > 0) throw new Error(`dead node ${n.id} has running attempts`);

@@ -2,7 +2,7 @@ import { planHandOffs } from './decommission.js';
 import { endJob } from './jobs.js';
 import { schedule } from './schedule.js';
 import { fsChildren, fsDelete, fsInternal, fsLookup, fsPath, fsRename, fsTouch } from './fs.js';
-import { addCounter, assert, getJob, releaseSlot, taskOf } from './state.js';
+import { addCounter, assert, getJob, phaseDone, releaseSlot, setTaskState, taskOf } from './state.js';
 import type { Action, Attempt, Job, MasterEvent, MasterState, Task } from './types.js';
 
 type Ev<K extends MasterEvent['kind']> = Extract<MasterEvent, { kind: K }>;
@@ -34,7 +34,7 @@ export function onAttemptSucceeded(s: MasterState, e: Ev<'AttemptSucceeded'>): A
     if (e.upload) actions.push({ kind: 'AbortUpload', jobId: job.id, upload: e.upload });
     return actions;
   }
-  task.state = 'SUCCEEDED';
+  setTaskState(job, task, 'SUCCEEDED');
   task.winner = a.id;
   // a success shows the task is not what kills workers: a later re-run (its output lost) starts
   // its --max-killed-attempts count afresh
@@ -65,7 +65,7 @@ export function onAttemptSucceeded(s: MasterState, e: Ev<'AttemptSucceeded'>): A
       const holder = s.nodes.get(n)!;
       if (holder.state === 'DECOMMISSIONING') planHandOffs(s, holder, actions);
     }
-    if (job.spec.maxBadFraction !== undefined && job.maps.every((t) => t.state === 'SUCCEEDED')) {
+    if (job.spec.maxBadFraction !== undefined && phaseDone(job, 'map')) {
       const tooMany = badRecordsError(job, job.spec.maxBadFraction);
       if (tooMany) {
         failJob(s, job, tooMany, e.nowMs, actions);
@@ -76,20 +76,20 @@ export function onAttemptSucceeded(s: MasterState, e: Ev<'AttemptSucceeded'>): A
     // s3:// output: the task commit records the winner's pending upload; the job commit completes them all
     assert(e.upload, `reduce attempt ${a.id} on s3:// reported no upload`);
     task.upload = e.upload;
-    if (job.reduces.every((t) => t.state === 'SUCCEEDED')) {
+    if (phaseDone(job, 'reduce')) {
       job.state = 'COMMITTING';
       actions.push({ kind: 'CommitJob', jobId: job.id, output: job.spec.output, numReducers: job.spec.numReducers, uploads: job.reduces.map((t) => t.upload!) });
     }
   } else if (bsOutputPath(job.spec.output) !== undefined) {
     // bs:// output: the commits are namespace renames, done right here (atomic, no I/O)
     if (!commitBsTask(s, job, a, task.index, e.nowMs, actions)) return actions;
-    if (job.reduces.every((t) => t.state === 'SUCCEEDED')) commitBsJob(s, job, e.nowMs, actions);
+    if (phaseDone(job, 'reduce')) commitBsJob(s, job, e.nowMs, actions);
   } else {
     actions.push({
       kind: 'CommitTask', jobId: job.id, attemptId: a.id, partition: task.index,
       output: job.spec.output, attemptOutput: attemptOutputDir(job.spec.output, a.id),
     });
-    if (job.reduces.every((t) => t.state === 'SUCCEEDED')) {
+    if (phaseDone(job, 'reduce')) {
       job.state = 'COMMITTING';
       actions.push({ kind: 'CommitJob', jobId: job.id, output: job.spec.output, numReducers: job.spec.numReducers });
     }
@@ -100,7 +100,7 @@ export function onAttemptSucceeded(s: MasterState, e: Ev<'AttemptSucceeded'>): A
 
 /** A completed map's output is gone: it runs again, and its counters leave the job's totals until it has. */
 function rerunMap(job: Job, task: Task): void {
-  task.state = 'PENDING';
+  setTaskState(job, task, 'PENDING');
   task.winner = undefined;
   task.outputNodes = undefined;
   for (const [name, n] of Object.entries(task.counters ?? {})) addCounter(job.counters, name, -n);
@@ -163,7 +163,7 @@ export function onAttemptFailed(s: MasterState, e: Ev<'AttemptFailed'>): Action[
     failJob(s, job, `task ${task.id} failed ${task.failures} times; last error: ${e.error}`, e.nowMs, actions);
     return actions;
   }
-  if (!hasRunningAttempt(s, task)) task.state = 'PENDING';
+  if (!hasRunningAttempt(s, task)) setTaskState(job, task, 'PENDING');
   actions.push(...schedule(s, e.nowMs));
   return actions;
 }
@@ -196,7 +196,7 @@ export function killAttempt(
     failJob(s, job, `task ${task.id} was killed ${task.killed} times; last: ${reason}`, nowMs, actions);
     return;
   }
-  if (!hasRunningAttempt(s, task)) task.state = 'PENDING';
+  if (!hasRunningAttempt(s, task)) setTaskState(job, task, 'PENDING');
 }
 
 /**

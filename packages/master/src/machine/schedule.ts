@@ -1,6 +1,6 @@
 import { attemptOutputDir } from './attempts.js';
-import { addCounter, aliveCores, assert, freeSlots } from './state.js';
-import type { Action, Attempt, AttemptSpec, Job, MasterState, NodeInfo, Task } from './types.js';
+import { addCounter, aliveCores, assert, freeSlots, pendingTasks, phaseDone, phaseProgress, setTaskState } from './state.js';
+import type { Action, Attempt, AttemptSpec, Job, MapOutputLocation, MasterState, NodeInfo, Task } from './types.js';
 
 /** Speculation: a backup starts when an attempt runs this many times the phase's median... */
 const SPECULATION_SLOWDOWN = 2;
@@ -21,26 +21,35 @@ export function schedule(s: MasterState, nowMs: number): Action[] {
   for (const jobId of s.jobOrder) {
     if (free.length === 0) break;
     const job = s.jobs.get(jobId)!;
+    // every reduce launched in this call lists the same map outputs: built once (O(maps))
+    const launching: Launching = {};
     if (job.state !== 'RUNNING') continue;
-    const mapsDone = job.maps.every((t) => t.state === 'SUCCEEDED');
-    const phase = mapsDone ? job.reduces : job.maps;
-    for (const task of phase) {
-      if (task.state !== 'PENDING' || waitsForGather(job, task)) continue;
-      if (!assign(s, job, task, free, nowMs, actions, false)) break;
+    const kind = phaseDone(job, 'map') ? 'reduce' : 'map';
+    const phase = kind === 'map' ? job.maps : job.reduces;
+    for (const task of pendingTasks(job, kind)) {
+      if (waitsForGather(job, task)) continue;
+      if (!assign(s, job, task, free, nowMs, actions, false, launching)) break;
       if (free.length === 0) break;
     }
-    if (job.spec.speculation && job.state === 'RUNNING') speculate(s, job, phase, free, nowMs, actions);
+    if (job.spec.speculation && job.state === 'RUNNING') speculate(s, job, phase, free, nowMs, actions, launching);
   }
   return actions;
 }
 
 /** A gathering job's reduce task 0 runs once the others have handed it their output. */
 function waitsForGather(job: Job, task: Task): boolean {
-  return job.spec.gather === true && task.kind === 'reduce' && task.index === 0 && job.reduces.some((t) => t.index !== 0 && t.state !== 'SUCCEEDED');
+  if (job.spec.gather !== true || task.kind !== 'reduce' || task.index !== 0) return false;
+  // the others are done when every success but task 0's own is counted
+  return phaseProgress(job, 'reduce').succeeded - (task.state === 'SUCCEEDED' ? 1 : 0) < job.reduces.length - 1;
 }
 
 /** Starts one attempt of `task` on the best free node; false when none fits. */
-function assign(s: MasterState, job: Job, task: Task, free: NodeInfo[], nowMs: number, actions: Action[], speculative: boolean): boolean {
+/** What the launches of one schedule() call share. */
+interface Launching {
+  mapOutputs?: MapOutputLocation[];
+}
+
+function assign(s: MasterState, job: Job, task: Task, free: NodeInfo[], nowMs: number, actions: Action[], speculative: boolean, launching: Launching): boolean {
   const exclude = speculative ? new Set(task.attempts.map((id) => s.attempts.get(id)!.nodeId)) : undefined;
   const node = pickNode(free, task, exclude);
   if (!node) return false;
@@ -50,7 +59,7 @@ function assign(s: MasterState, job: Job, task: Task, free: NodeInfo[], nowMs: n
     if (shuffleTargets.length === 0) return false; // waits for a core worker (onTick fails the job after a grace period)
   }
   if (task.split?.hosts?.includes(node.id)) addCounter(job.counters, 'dataLocalMaps', 1);
-  actions.push(launch(s, job, task, node, shuffleTargets, nowMs, speculative));
+  actions.push(launch(s, job, task, node, shuffleTargets, nowMs, speculative, launching));
   if (freeSlots(node) === 0) free.splice(free.indexOf(node), 1);
   return true;
 }
@@ -60,9 +69,11 @@ function assign(s: MasterState, job: Job, task: Task, free: NodeInfo[], nowMs: n
  * is waiting, for an attempt running SPECULATION_SLOWDOWN x the median of the phase's finished
  * tasks, on another node. The first copy to finish wins; the other is killed.
  */
-function speculate(s: MasterState, job: Job, phase: Task[], free: NodeInfo[], nowMs: number, actions: Action[]): void {
+function speculate(s: MasterState, job: Job, phase: Task[], free: NodeInfo[], nowMs: number, actions: Action[], launching: Launching): void {
   // (a gathering job's task 0 waits for the others: those may still get backups)
-  if (free.length === 0 || phase.some((t) => t.state === 'PENDING' && !waitsForGather(job, t))) return;
+  if (phase.length === 0) return;
+  const waiting = phaseProgress(job, phase[0]!.kind).pending - (waitsForGather(job, phase[0]!) && phase[0]!.state === 'PENDING' ? 1 : 0);
+  if (free.length === 0 || waiting > 0) return;
   const durations: number[] = [];
   let backups = 0;
   const candidates: { task: Task; runMs: number }[] = [];
@@ -85,7 +96,7 @@ function speculate(s: MasterState, job: Job, phase: Task[], free: NodeInfo[], no
   candidates.sort((a, b) => b.runMs - a.runMs); // slowest first
   for (const { task, runMs } of candidates) {
     if (backups >= maxBackups || free.length === 0 || runMs < threshold) return;
-    if (assign(s, job, task, free, nowMs, actions, true)) {
+    if (assign(s, job, task, free, nowMs, actions, true, launching)) {
       backups++;
       addCounter(job.counters, 'speculativeAttempts', 1);
     }
@@ -117,7 +128,9 @@ function pickShuffleTargets(s: MasterState): NodeInfo[] {
   return Array.from({ length: Math.min(SHUFFLE_REPLICATION, cores.length) }, (_, i) => cores[(first + i) % cores.length]!);
 }
 
-function launch(s: MasterState, job: Job, task: Task, node: NodeInfo, shuffleTargets: NodeInfo[] | undefined, nowMs: number, speculative: boolean): Action {
+function launch(
+  s: MasterState, job: Job, task: Task, node: NodeInfo, shuffleTargets: NodeInfo[] | undefined, nowMs: number, speculative: boolean, launching: Launching,
+): Action {
   const number = task.attempts.length;
   const id = `${job.id}.${task.id}.${number}`;
   const attempt: Attempt = {
@@ -136,7 +149,7 @@ function launch(s: MasterState, job: Job, task: Task, node: NodeInfo, shuffleTar
   };
   s.attempts.set(id, attempt);
   task.attempts.push(id);
-  task.state = 'RUNNING';
+  setTaskState(job, task, 'RUNNING');
   node.running.push(id);
   addCounter(job.counters, task.kind === 'map' ? 'mapAttempts' : 'reduceAttempts', 1);
   const spec: AttemptSpec = {
@@ -167,7 +180,7 @@ function launch(s: MasterState, job: Job, task: Task, node: NodeInfo, shuffleTar
     // the master decides who gathers (the job's own gather() ran once, at submit)
     if (job.spec.gather && task.index === 0) spec.gathered = job.reduces.flatMap((t) => t.gathered ?? []);
     if (job.spec.gather && task.index > 0) spec.gatherOutput = true;
-    spec.mapOutputs = job.maps.map((m) => {
+    spec.mapOutputs = launching.mapOutputs ??= job.maps.map((m) => {
       const holders = (m.outputNodes ?? []).map((id) => s.nodes.get(id)!).filter((n) => n.state !== 'DEAD');
       assert(m.winner && holders.length > 0, `reduce launched before map ${m.id} has live output`);
       return { mapIndex: m.index, attemptId: m.winner, holders: holders.map((h) => ({ nodeId: h.id, address: h.address })) };

@@ -1,4 +1,4 @@
-import type { Attempt, Job, MachineConfig, MasterState, NodeInfo, Task } from './types.js';
+import type { Attempt, Job, MachineConfig, MasterState, NodeInfo, PhaseProgress, Task, TaskKind, TaskState } from './types.js';
 
 export const DEFAULT_MACHINE_CONFIG: MachineConfig = {
   heartbeatTimeoutMs: 5_000, recoveryGraceMs: 10_000, noCoreGraceMs: 30_000, defaultBlockSize: 64 * 1024 * 1024, defaultReplication: 3,
@@ -57,4 +57,52 @@ export function releaseSlot(s: MasterState, a: Attempt): void {
 
 export function addCounter(counters: Record<string, number>, name: string, n: number): void {
   counters[name] = (counters[name] ?? 0) + n;
+}
+
+/** The job's per-phase task counts (built from its tasks the first time). */
+export function phaseProgress(job: Job, kind: TaskKind): PhaseProgress {
+  if (!job.progress) {
+    const of = (tasks: Task[]): PhaseProgress => ({
+      succeeded: tasks.filter((t) => t.state === 'SUCCEEDED').length,
+      pending: tasks.filter((t) => t.state === 'PENDING').length,
+      scanFrom: 0,
+    });
+    job.progress = { map: of(job.maps), reduce: of(job.reduces) };
+  }
+  return job.progress[kind];
+}
+
+/** Every change of a task's state goes through here, so the counts stay true. */
+export function setTaskState(job: Job, task: Task, state: TaskState): void {
+  if (task.state === state) return;
+  const p = phaseProgress(job, task.kind);
+  if (task.state === 'SUCCEEDED') p.succeeded--;
+  if (task.state === 'PENDING') p.pending--;
+  if (state === 'SUCCEEDED') p.succeeded++;
+  if (state === 'PENDING') {
+    p.pending++;
+    if (task.index < p.scanFrom) p.scanFrom = task.index;
+  }
+  task.state = state;
+}
+
+export function phaseDone(job: Job, kind: TaskKind): boolean {
+  return phaseProgress(job, kind).succeeded === (kind === 'map' ? job.maps.length : job.reduces.length);
+}
+
+/** The phase's PENDING tasks in index order, from the scan hint (which moves past the others). */
+export function* pendingTasks(job: Job, kind: TaskKind): Generator<Task> {
+  const p = phaseProgress(job, kind);
+  if (p.pending === 0) return;
+  const tasks = kind === 'map' ? job.maps : job.reduces;
+  let advancing = true;
+  for (let i = p.scanFrom; i < tasks.length; i++) {
+    const t = tasks[i]!;
+    if (t.state !== 'PENDING') {
+      if (advancing) p.scanFrom = i + 1;
+      continue;
+    }
+    advancing = false;
+    yield t;
+  }
 }

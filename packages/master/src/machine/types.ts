@@ -129,9 +129,21 @@ export interface Job {
   maps: Task[];
   reduces: Task[];
   counters: Record<string, number>;
+  /**
+   * Per phase: tasks SUCCEEDED, tasks PENDING, and the lowest index that may be PENDING (a scan
+   * starts there). Kept by setTaskState so that scheduling costs O(1) per event, not O(tasks);
+   * rebuilt from the tasks when missing (a snapshot from before it existed).
+   */
+  progress?: Record<TaskKind, PhaseProgress>;
   submittedMs: number;
   finishedMs?: number;
   error?: string;
+}
+
+export interface PhaseProgress {
+  succeeded: number;
+  pending: number;
+  scanFrom: number;
 }
 
 export interface MachineConfig {

@@ -32,7 +32,7 @@ export function runOracle(job: JobDefinition, files: string[], numReducers: numb
   const parts: string[][] = Array.from({ length: numReducers }, () => []);
   const reduceCtx = Array.from({ length: numReducers }, (_, p) => context({ partition: p }));
   for (const key of [...groups.keys()].sort(compareUtf8)) {
-    const p = job.partition ? job.partition(key, numReducers) : defaultPartition(key, numReducers);
+    const p = job.partition ? job.partition(key, numReducers, params) : defaultPartition(key, numReducers);
     job.reduce(key, groups.get(key)!, (k, v) => parts[p]!.push(`${k}\t${formatValue(v)}\n`), reduceCtx[p]!);
   }
   reduceCtx.forEach((ctx, p) => job.reduceCleanup?.((k, v) => parts[p]!.push(`${k}\t${formatValue(v)}\n`), ctx));

@@ -9,6 +9,7 @@ import { MrError, type JobDefinition } from '@mr/shared';
 
 export interface ResolvedJob {
   name: string;
+  definition: JobDefinition;
   builtin?: string;
   /** Bundled ESM source of a user module and its sha256 (workers fetch it by hash). */
   moduleSource?: Buffer;
@@ -30,7 +31,7 @@ export async function resolveJob(job: string, rawParams: Record<string, string>)
   if (isBuiltinJob(job)) {
     const def = builtinJob(job);
     const params = checkParams(def, rawParams);
-    return { name: job, builtin: job, params, policy: jobPolicy(def, params), columns: columnsOf(def, params) };
+    return { name: job, definition: def, builtin: job, params, policy: jobPolicy(def, params), columns: columnsOf(def, params) };
   }
   const looksLikePath = job.includes('/') || job.includes('\\') || MODULE_EXT.test(job);
   if (!looksLikePath) builtinJob(job); // throws MR_ERR_UNKNOWN_JOB naming the built-ins
@@ -41,12 +42,36 @@ export async function resolveJob(job: string, rawParams: Record<string, string>)
   const params = checkParams(def, rawParams);
   return {
     name: def.name,
+    definition: def,
     moduleSource: source,
     moduleHash: createHash('sha256').update(source).digest('hex'),
     params,
     policy: jobPolicy(def, params),
     columns: columnsOf(def, params),
   };
+}
+
+/**
+ * A job with `sample` (JobDefinition.sample): reads its sample (`read(lines)`), has its `plan`
+ * turn it into params, and merges them over the checked params; the result goes through the
+ * job's `params` check again, and the policy and columns follow the final params.
+ */
+export async function planFromSample(r: ResolvedJob, numReducers: number, read: (lines: number) => Promise<string[]>): Promise<ResolvedJob> {
+  const s = r.definition.sample;
+  if (!s) return r;
+  const sample = await read(s.lines);
+  let planned: unknown;
+  try {
+    planned = s.plan(sample, numReducers, r.params);
+  } catch (e) {
+    if (MrError.is(e)) throw e;
+    throw new MrError('MR_ERR_USER_CODE', `${r.name}: sample.plan threw: ${(e as Error).message}`);
+  }
+  if (typeof planned !== 'object' || planned === null || Object.values(planned).some((v) => typeof v !== 'string')) {
+    throw new MrError('MR_ERR_USER_CODE', `${r.name}: sample.plan must return params, an object of strings`);
+  }
+  const params = checkParams(r.definition, { ...r.params, ...(planned as Record<string, string>) });
+  return { ...r, params, policy: jobPolicy(r.definition, params), columns: columnsOf(r.definition, params) };
 }
 
 function columnsOf(def: JobDefinition, params: Record<string, string>): string[] {

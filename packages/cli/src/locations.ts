@@ -7,6 +7,8 @@ import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { isHiddenName, listInputFiles } from '@mr/master';
 import {
   BlockStoreClient, bsPath, completeUpload, listNames, masterClient, MrError, objectExists, parseS3, parseUri, readObject, requireClusterToken, s3Join,
   uploadPending, wire,
@@ -138,4 +140,94 @@ export async function holdsFiles(uri: string, bs?: BlockStoreSession): Promise<b
   if (!st) return false;
   if (!st.isDirectory()) return true;
   return (await readdir(dir, { recursive: true, withFileTypes: true })).some((d) => !d.isDirectory());
+}
+
+/** One input file: its URI (a local path for local files) and size in bytes. */
+export interface InputFile {
+  uri: string;
+  size: number;
+}
+
+/**
+ * Every input file under the given locations, as the engine lists them (contract.md "URIs": a
+ * directory or prefix means every file under it, skipping names that start with `_` or `.`). A
+ * missing location is an error naming it. bs:// needs a session (`mr run`'s fresh cluster has none:
+ * its block store is empty).
+ */
+export async function listInputs(uris: string[], bs?: BlockStoreSession): Promise<InputFile[]> {
+  const out: InputFile[] = [];
+  for (const uri of uris) {
+    if (!isBs(uri)) {
+      out.push(...(await listInputFiles([uri])).map((f) => ({ uri: f.path, size: f.size })));
+      continue;
+    }
+    const path = bsPath(uri).replace(/\/+$/, '') || '/';
+    const notFound = () => new MrError('MR_ERR_INPUT_NOT_FOUND', `input not found: ${uri}`);
+    if (!bs) throw notFound();
+    const e = await bs.client().stat(path).catch((err: unknown) => {
+      throw MrError.is(err) && err.code === 'MR_ERR_FS_NOT_FOUND' ? notFound() : err;
+    });
+    if (!e.isDir) {
+      out.push({ uri: bsUri(path), size: e.size });
+      continue;
+    }
+    const base = path === '/' ? '' : path;
+    const files = (await bs.client().list(path, true))
+      .filter((f) => !f.isDir && !f.path.slice(base.length + 1).split('/').some(isHiddenName))
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    out.push(...files.map((f) => ({ uri: bsUri(f.path), size: f.size })));
+  }
+  return out;
+}
+
+/** Names of the files directly in a directory or prefix location (hidden ones too); undefined if there is none. */
+export async function fileNames(uri: string, bs: BlockStoreSession): Promise<string[] | undefined> {
+  if (isBs(uri)) {
+    const path = bsPath(uri).replace(/\/+$/, '') || '/';
+    const entries = await bs.client().list(path, false).catch((e: unknown) => {
+      if (MrError.is(e) && e.code === 'MR_ERR_FS_NOT_FOUND') return undefined;
+      throw e;
+    });
+    return entries?.filter((e) => !e.isDir).map((e) => e.path.slice(e.path.lastIndexOf('/') + 1));
+  }
+  if (isS3(uri)) {
+    const { bucket, key } = parseS3(uri);
+    const base = key === '' ? '' : `${key}/`;
+    const names = (await listNames(bucket, key)).map((o) => o.key.slice(base.length)).filter((n) => n !== '' && !n.includes('/'));
+    return names.length === 0 ? undefined : names;
+  }
+  const dir = localPath(uri);
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => undefined);
+  return entries?.filter((e) => e.isFile()).map((e) => e.name);
+}
+
+/** Bytes per ranged GET when reading part of an S3 object. */
+const S3_RANGE_BYTES = 1 << 20;
+
+/**
+ * The bytes of a file from `start` to `end` (exclusive), read lazily: a consumer that stops early
+ * reads little more than it used (s3:// in ranged GETs of 1 MiB, bs:// block by block).
+ */
+export async function* readRange(bs: BlockStoreSession, uri: string, start: number, end: number): AsyncGenerator<Buffer> {
+  if (end <= start) return;
+  if (isBs(uri)) {
+    yield* bs.client().read(bsPath(uri), start, end - start);
+  } else if (isS3(uri)) {
+    const { bucket, key } = parseS3(uri);
+    for (let pos = start; pos < end; pos += S3_RANGE_BYTES) {
+      yield* (await readObject(bucket, key, pos, Math.min(end, pos + S3_RANGE_BYTES))) as AsyncIterable<Buffer>;
+    }
+  } else {
+    yield* createReadStream(localPath(uri), { start, end: end - 1, highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>;
+  }
+}
+
+/** The bytes of an input file as the engine reads them: `.gz` decompressed. */
+export function readInput(bs: BlockStoreSession, uri: string): Readable {
+  const raw = readLocation(bs, uri);
+  if (!uri.endsWith('.gz')) return raw;
+  const gunzip = createGunzip({ chunkSize: 1 << 20 });
+  raw.on('error', (e) => gunzip.destroy(e));
+  gunzip.on('close', () => raw.destroy()); // a reader that stops early (sampling) frees the source
+  return raw.pipe(gunzip);
 }

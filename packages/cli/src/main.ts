@@ -8,6 +8,7 @@ import { nodesCommand } from './commands/nodes.js';
 import { runCommand } from './commands/run.js';
 import { statusCommand } from './commands/status.js';
 import { submitCommand } from './commands/submit.js';
+import { validateCommand } from './commands/validate.js';
 import { processIo, type Io } from './io.js';
 
 export function buildProgram(io: Io): Command {
@@ -27,7 +28,8 @@ export function buildProgram(io: Io): Command {
     .addCommand(nodesCommand(io))
     .addCommand(fsCommand(io))
     .addCommand(jobCommand(io))
-    .addCommand(genCommand(io));
+    .addCommand(genCommand(io))
+    .addCommand(validateCommand(io));
   const quiet = (cmd: Command) => {
     cmd.exitOverride().configureOutput({
       writeOut: (s) => io.out(s.trimEnd()),

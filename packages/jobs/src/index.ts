@@ -3,13 +3,16 @@ import { jobShapeProblem, MrError, type JobDefinition } from '@mr/shared';
 import flowlogs from './flowlogs/job.js';
 import grep from './grep.js';
 import indexer from './indexer.js';
+import sort from './sort.js';
 import wordcount from './wordcount.js';
 
 export { forEachWord } from './wordcount.js';
+export { defaultRecordFiles, RECORD_BYTES, RecordsGenerator, type RecordsFile, type RecordsGenOptions } from './gen/records-gen.js';
+export { InputRecords, SortedOutput, type SortViolation } from './sort-check.js';
 export { FLOWLOGS_GEN_DEFAULTS, FLOWLOGS_V2_FIELDS, FLOWLOGS_V5_FIELDS, FlowLogsGenerator, type FlowLogsFile, type FlowLogsGenOptions } from './gen/flowlogs-gen.js';
 
 /** Built-in jobs by name (contract.md "Built-in jobs"). */
-export const builtinJobs: Readonly<Record<string, JobDefinition>> = { wordcount, grep, flowlogs, indexer };
+export const builtinJobs: Readonly<Record<string, JobDefinition>> = { wordcount, grep, flowlogs, indexer, sort };
 
 export function isBuiltinJob(name: string): boolean {
   return Object.hasOwn(builtinJobs, name);

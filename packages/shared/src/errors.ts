@@ -41,6 +41,7 @@ export const ERROR_CODES = {
   MR_ERR_FS_NOT_EMPTY: { exit: 1, retryable: false, doc: 'A block-store directory is not empty (rm needs -r).' },
   MR_ERR_FS_NO_DATANODES: { exit: 1, retryable: true, doc: 'No live core worker can store blocks.' },
   MR_ERR_FS_BLOCK_LOST: { exit: 1, retryable: true, doc: 'Every replica of a block is unreachable or corrupt.' },
+  MR_ERR_VALIDATION: { exit: 1, retryable: false, doc: '`mr validate` found the output wrong: out of order, malformed, or not holding its input\'s records.' },
   MR_ERR_INTERNAL: { exit: 1, retryable: false, doc: 'A bug: an invariant did not hold.' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -1,6 +1,9 @@
 import { Option, type Command } from 'commander';
+import { builtinJobs } from '@mr/jobs';
 import { MrError, wire } from '@mr/shared';
-import { resolveJob } from '../job-ref.js';
+import { planFromSample, resolveJob } from '../job-ref.js';
+import { listInputs, readInput, readRange, type BlockStoreSession } from '../locations.js';
+import { sampleLines } from '../sample.js';
 import { collectList, collectParam, durationFlag, intFlag, sizeFlag } from '../options.js';
 import { statusLine } from '../render/status.js';
 import { TABLE_LINES } from '../render/table.js';
@@ -25,7 +28,7 @@ export interface JobOptions {
 /** The flags `run` and `submit` share (contract.md "Commands" and "Job tuning flags"). */
 export function addJobOptions(cmd: Command): Command {
   return cmd
-    .argument('<JOB>', 'built-in job name (wordcount, grep) or path to a .js/.ts job module')
+    .argument('<JOB>', `built-in job name (${Object.keys(builtinJobs).join(', ')}) or path to a .js/.ts job module`)
     .requiredOption('--input <URI[,URI..]>', 'input files or directories (repeatable)', collectList)
     .requiredOption('--output <URI>', 'output directory: part-NNNNN files and _SUCCESS')
     .option('--reducers <N>', 'number of reduce tasks (= part files)', intFlag('--reducers', 1, 10_000), 1)
@@ -42,10 +45,21 @@ export function addJobOptions(cmd: Command): Command {
     .addOption(new Option('--format <FORMAT>', `after the job: 'summary', or 'table' (the result as a table: a top K whole, else its first ${TABLE_LINES} lines)`).choices(['summary', 'table']).default('summary'));
 }
 
-export async function submitRequest(job: string, o: JobOptions): Promise<wire.SubmitRequest & { columns: string[] }> {
+/**
+ * The submission of a job: resolved, its params checked, and (a job with `sample`) planned from a
+ * sample of its input, read through `bs` for bs:// inputs (none: they do not exist, as on `mr run`'s
+ * fresh cluster).
+ */
+export async function submitRequest(job: string, o: JobOptions, bs?: BlockStoreSession): Promise<wire.SubmitRequest & { columns: string[] }> {
   if (o.format === 'table' && o.json) throw new MrError('MR_ERR_USAGE', '--format table and --json: choose one');
-  const r = await resolveJob(job, o.param);
+  const resolved = await resolveJob(job, o.param);
   if (o.input.length === 0) throw new MrError('MR_ERR_USAGE', '--input names no location');
+  const r = await planFromSample(resolved, o.reducers, async (lines) => {
+    const files = await listInputs(o.input, bs);
+    // without a session, listInputs has refused bs:// inputs
+    const store = bs ?? { client: () => { throw new MrError('MR_ERR_INTERNAL', 'no block-store session'); }, close() {} };
+    return sampleLines(files, lines, { range: (uri, start, end) => readRange(store, uri, start, end), gunzipped: (uri) => readInput(store, uri) });
+  });
   return {
     columns: r.columns,
     name: r.name,

@@ -14,8 +14,10 @@ export function submitCommand(io: Io): Command {
     .option('--wait', 'wait for the job to end; exit 1 if it fails')
     .action(async (job: string, o: JobOptions & { master?: string; wait?: boolean }) => {
       const api = new MasterApi(masterAddress(o.master));
+      // bs:// inputs of a job that samples its input are read through the cluster
+      const bs = blockStoreSession(() => o.master);
       try {
-        const req = await submitRequest(job, o);
+        const req = await submitRequest(job, o, bs).finally(() => bs.close());
         if (o.format === 'table' && !o.wait) throw new MrError('MR_ERR_USAGE', '--format table needs --wait (the table is printed when the job ends)');
         const submitted = await api.submit(req);
         if (!o.wait) {

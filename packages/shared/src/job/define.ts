@@ -52,7 +52,7 @@ export interface JobDefinition<V = any, R = any> {
   combine?(key: string, values: V[], ctx: JobContext): V;
   reduce(key: string, values: Iterable<V>, emit: Emit<string, R>, ctx: JobContext): void;
   /** Optional: part index in [0, numReducers); default `fnv1a32(utf8(key)) mod R`. */
-  partition?(key: string, numReducers: number): number;
+  partition?(key: string, numReducers: number, params: Readonly<Record<string, string>>): number;
   /** Optional: checks and completes `--param` values at submit; throw to refuse them. */
   params?(raw: Record<string, string>): Record<string, string>;
   /**
@@ -78,7 +78,30 @@ export interface JobDefinition<V = any, R = any> {
   maxBadFraction?(params: Readonly<Record<string, string>>): number | undefined;
   /** Optional, from the params: names of an output line's TAB-separated fields (headers of `--format table`). */
   columns?(params: Readonly<Record<string, string>>): string[];
+  /**
+   * Optional: plans params from a sample of the input before the job runs (a total-order
+   * partitioner needs the key distribution: the `sort` job's split points). At submit, after the
+   * `params` check, the submitter reads about `lines` whole lines spread evenly over the input (up
+   * to SAMPLE_RANGES evenly spaced byte ranges, ranged reads from any location; a `.gz` file from
+   * its start), calls `plan` with them, the number of reducers and the checked params, and merges
+   * what it returns over the params. The merged params go through the `params` check again (so
+   * it must accept the planned ones) and are what every task sees in `ctx.params`.
+   */
+  sample?: JobSample;
 }
+
+/** A job's input sample (`JobDefinition.sample`). */
+export interface JobSample {
+  /** About how many lines to read, at most MAX_SAMPLE_LINES. */
+  lines: number;
+  /** Params to merge over the job's params, from the sampled lines (each without its line break). */
+  plan(sample: string[], numReducers: number, params: Readonly<Record<string, string>>): Record<string, string>;
+}
+
+/** `sample.lines` at most. */
+export const MAX_SAMPLE_LINES = 1_000_000;
+/** The sample comes from at most this many evenly spaced byte ranges of the input. */
+export const SAMPLE_RANGES = 10;
 
 /** A gathering reduce task may hand at most this much (JSON) to task 0. */
 export const MAX_GATHERED_BYTES = 16 * 1024 * 1024;
@@ -96,6 +119,11 @@ export function jobShapeProblem(value: unknown): string | undefined {
   if (typeof j.reduce !== 'function') return `job '${j.name}' has no reduce function`;
   for (const f of ['combine', 'partition', 'params', 'mapCleanup', 'reduceCleanup', 'gather', 'maxBadFraction', 'columns'] as const) {
     if (j[f] !== undefined && typeof j[f] !== 'function') return `job '${j.name}': ${f} is not a function`;
+  }
+  if (j.sample !== undefined) {
+    const s = j.sample as Partial<JobSample> | null;
+    if (typeof s !== 'object' || s === null || typeof s.plan !== 'function') return `job '${j.name}': sample must be { lines, plan(sample, numReducers, params) }`;
+    if (!Number.isInteger(s.lines) || s.lines! < 1 || s.lines! > MAX_SAMPLE_LINES) return `job '${j.name}': sample.lines must be a whole number in 1..${MAX_SAMPLE_LINES}`;
   }
   return undefined;
 }

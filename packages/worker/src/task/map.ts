@@ -41,7 +41,7 @@ export async function runMap(t: MapTask): Promise<MapResult> {
   const R = t.numReducers;
   const combine = t.job.combine;
   const buffer = new SortBuffer(R, combine ? (key, values) => combine.call(t.job, key, values, ctx) : undefined, t.sortBufferBytes, t.workDir);
-  const partition = t.job.partition ? checkedPartitioner(t.job, R) : defaultPartition;
+  const partition = t.job.partition ? checkedPartitioner(t.job, R, ctx.params) : defaultPartition;
   const emit = (key: string, value: unknown) => {
     if (typeof key !== 'string') throw new MrError('MR_ERR_USER_CODE', `emit: key must be a string, got ${typeof key}`);
     buffer.add(partition(key, R), key, value);
@@ -89,9 +89,9 @@ export async function runMap(t: MapTask): Promise<MapResult> {
   return { outputFile, partitionBytes, counters: counters.values, ...(ctx.firstBad ? { firstBad: ctx.firstBad } : {}) };
 }
 
-function checkedPartitioner(job: JobDefinition, R: number): (key: string, R: number) => number {
+function checkedPartitioner(job: JobDefinition, R: number, params: Readonly<Record<string, string>>): (key: string, R: number) => number {
   return (key) => {
-    const p = job.partition!(key, R);
+    const p = job.partition!(key, R, params);
     if (!Number.isInteger(p) || p < 0 || p >= R) {
       throw new MrError('MR_ERR_USER_CODE', `partition('${key}', ${R}) returned ${p}; it must be an integer in [0, ${R})`);
     }

@@ -7,7 +7,7 @@
  * `-` can stand for "no value" because aggregates ignore `-` values, so it is never a value.
  */
 import { compareUtf8 } from '@mr/shared';
-import type { Format } from './format.js';
+import { asFields, type Fields, type Format, type Rec } from './format.js';
 import { NUMERIC_FIELDS } from './fields.js';
 import { cmpDigits, isDigits, normDigits } from './numbers.js';
 import { holds, type Agg, type Query } from './query.js';
@@ -41,7 +41,7 @@ function addExact(a: Exact, b: Exact): Exact {
   return s <= MAX_SAFE ? Number(s) : s.toString();
 }
 
-type Reader = (tokens: string[]) => Slot;
+type Reader = (f: Fields) => Slot;
 
 /** How one record fills an aggregate's slot; `i` is the field's position, -1 when the format lacks it. */
 function readerOf(a: Agg, i: number): Reader {
@@ -49,12 +49,12 @@ function readerOf(a: Agg, i: number): Reader {
   const norm = a.numeric ? normDigits : (x: string) => x;
   switch (a.kind) {
     case 'sum':
-      return i < 0 ? () => 0 : (t) => (t[i] === '-' ? 0 : exactOf(t[i]!));
+      return i < 0 ? () => 0 : (t) => (t.isDash(i) ? 0 : exactOf(t.get(i)));
     case 'min':
     case 'max':
-      return i < 0 ? () => '-' : (t) => (t[i] === '-' ? '-' : norm(t[i]!));
+      return i < 0 ? () => '-' : (t) => (t.isDash(i) ? '-' : norm(t.get(i)));
     case 'distinct':
-      return i < 0 ? () => [] : (t) => (t[i] === '-' ? [] : [norm(t[i]!)]);
+      return i < 0 ? () => [] : (t) => (t.isDash(i) ? [] : [norm(t.get(i))]);
   }
 }
 
@@ -83,7 +83,7 @@ function union(into: string[], from: string[]): string[] {
   return into;
 }
 
-type Adder = (p: Partial, tokens: string[]) => void;
+type Adder = (p: Partial, f: Fields) => void;
 
 /** How one record adds to slot `j` of a partial (readerOf, then merge, in one step). */
 function adderOf(a: Agg, j: number, i: number): Adder {
@@ -93,18 +93,18 @@ function adderOf(a: Agg, j: number, i: number): Adder {
   switch (a.kind) {
     case 'sum':
       return (p, t) => {
-        if (t[i] !== '-') p[j] = addExact(p[j] as Exact, exactOf(t[i]!));
+        if (!t.isDash(i)) p[j] = addExact(p[j] as Exact, exactOf(t.get(i)));
       };
     case 'min':
     case 'max': {
       const wantMax = a.kind === 'max';
       return (p, t) => {
-        if (t[i] !== '-') p[j] = pick(p[j] as string, norm(t[i]!), a.numeric, wantMax);
+        if (!t.isDash(i)) p[j] = pick(p[j] as string, norm(t.get(i)), a.numeric, wantMax);
       };
     }
     case 'distinct':
       return (p, t) => {
-        if (t[i] !== '-') p[j] = union(p[j] as string[], [norm(t[i]!)]);
+        if (!t.isDash(i)) p[j] = union(p[j] as string[], [norm(t.get(i))]);
       };
   }
 }
@@ -121,19 +121,25 @@ export class Aggregator {
   constructor(private readonly q: Query) {}
 
   /** The partial of one record, for files of this format (bind once per file, call per record). */
-  bind(format: Format): (tokens: string[]) => Partial {
+  bind(format: Format): (record: Rec) => Partial {
     const readers = this.q.aggs.map((a) => readerOf(a, a.kind === 'count' ? -1 : format.index(a.field)));
-    return (tokens) => readers.map((r) => r(tokens));
+    return (record) => {
+      const f = asFields(record);
+      const p: Partial = new Array(readers.length);
+      for (let k = 0; k < readers.length; k++) p[k] = readers[k]!(f);
+      return p;
+    };
   }
 
   /**
    * Folds one record straight into a group's partial (the same result as merging the record's own
    * partial, without making one): the map side's hot path when the group is already held.
    */
-  bindAdd(format: Format): (p: Partial, tokens: string[]) => void {
+  bindAdd(format: Format): (p: Partial, record: Rec) => void {
     const adders = this.q.aggs.map((a, j) => adderOf(a, j, a.kind === 'count' ? -1 : format.index(a.field)));
-    return (p, tokens) => {
-      for (let k = 0; k < adders.length; k++) adders[k]!(p, tokens);
+    return (p, record) => {
+      const f = asFields(record);
+      for (let k = 0; k < adders.length; k++) adders[k]!(p, f);
     };
   }
 

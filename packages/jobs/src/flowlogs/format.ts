@@ -5,7 +5,6 @@
  */
 import { QueryError } from './errors.js';
 import { KNOWN_FIELDS, NUMERIC_FIELDS } from './fields.js';
-import { isDigits } from './numbers.js';
 
 const SPACE = 32;
 
@@ -75,17 +74,80 @@ function quote(s: string): string {
   return `'${s.length > 40 ? `${s.slice(0, 40)}...` : s}'`;
 }
 
+/**
+ * One parsed record: where each field lies in the line. Values are cut out only when read, so a
+ * record costs no string per field (most queries read 3-5 of 14+). Reused line after line.
+ */
+export class Fields {
+  text = '';
+  count = 0;
+  private bounds = new Int32Array(2 * 64);
+
+  /** A record made of given tokens (tests, and callers that already split a line). */
+  static of(tokens: readonly string[]): Fields {
+    const f = new Fields();
+    f.text = tokens.join(' ');
+    let at = 0;
+    tokens.forEach((t, i) => {
+      f.set(i, at, at + t.length);
+      at += t.length + 1;
+    });
+    f.count = tokens.length;
+    return f;
+  }
+
+  set(i: number, start: number, end: number): void {
+    if (2 * i + 1 >= this.bounds.length) {
+      const grown = new Int32Array(this.bounds.length * 2);
+      grown.set(this.bounds);
+      this.bounds = grown;
+    }
+    this.bounds[2 * i] = start;
+    this.bounds[2 * i + 1] = end;
+  }
+
+  get(i: number): string {
+    return this.text.slice(this.bounds[2 * i]!, this.bounds[2 * i + 1]!);
+  }
+
+  /** The field is `-` (no value), checked without cutting it out. */
+  isDash(i: number): boolean {
+    const s = this.bounds[2 * i]!;
+    return this.bounds[2 * i + 1]! - s === 1 && this.text.charCodeAt(s) === 45;
+  }
+
+  /** The field equals `value`, checked without cutting it out. */
+  is(i: number, value: string): boolean {
+    const s = this.bounds[2 * i]!;
+    return this.bounds[2 * i + 1]! - s === value.length && this.text.startsWith(value, s);
+  }
+
+  all(): string[] {
+    return Array.from({ length: this.count }, (_, i) => this.get(i));
+  }
+}
+
+/** A record as its tokens or as Fields (the hot path); functions taking either read it through this. */
+export type Rec = Fields | readonly string[];
+
+export function asFields(r: Rec): Fields {
+  return r instanceof Fields ? r : Fields.of(r);
+}
+
 /** One file's field order: positions of names, and which positions must hold numbers. */
 export class Format {
   readonly fields: readonly string[];
   private readonly positions = new Map<string, number>();
-  private readonly numericAt: number[] = [];
+
+  /** 1 where the field must be a number. */
+  private readonly numericMask: Uint8Array;
 
   constructor(fields: readonly string[]) {
     this.fields = [...fields];
+    this.numericMask = new Uint8Array(fields.length);
     fields.forEach((name, i) => {
       if (!this.positions.has(name)) this.positions.set(name, i);
-      if (NUMERIC_FIELDS.has(name)) this.numericAt.push(i);
+      if (NUMERIC_FIELDS.has(name)) this.numericMask[i] = 1;
     });
   }
 
@@ -99,15 +161,41 @@ export class Format {
    * wrong field count, or a numeric field that is neither digits only nor `-`).
    */
   parse(stripped: string): string[] | string {
+    const f = new Fields();
+    return this.scan(stripped, f) ?? f.all();
+  }
+
+  /**
+   * The hot path of parse: the field bounds of a stripped line into `f` (runs of spaces separate
+   * fields), numbers checked in place; undefined when the record is good, else the reason.
+   */
+  scan(stripped: string, f: Fields): string | undefined {
     if (stripped === '') return 'blank line';
-    const tokens = tokensOf(stripped);
-    if (tokens.length !== this.fields.length) {
-      return `${tokens.length} field${tokens.length === 1 ? '' : 's'}, the format has ${this.fields.length}`;
+    const n = stripped.length;
+    const want = this.fields.length;
+    const numeric = this.numericMask;
+    f.text = stripped;
+    let count = 0;
+    let bad = -1; // the first numeric field that is not a number
+    let i = 0;
+    while (i < n) {
+      const start = i;
+      let digits = true;
+      for (; i < n; i++) {
+        const c = stripped.charCodeAt(i);
+        if (c === 32) break;
+        if (c < 48 || c > 57) digits = false;
+      }
+      if (count < want) {
+        f.set(count, start, i);
+        if (bad < 0 && numeric[count] === 1 && !digits && !(i - start === 1 && stripped.charCodeAt(start) === 45)) bad = count;
+      }
+      count++;
+      while (i < n && stripped.charCodeAt(i) === 32) i++;
     }
-    for (const i of this.numericAt) {
-      const t = tokens[i]!;
-      if (t !== '-' && !isDigits(t)) return `${this.fields[i]} ${quote(t)} is not a number`;
-    }
-    return tokens;
+    f.count = Math.min(count, want);
+    if (count !== want) return `${count} field${count === 1 ? '' : 's'}, the format has ${want}`;
+    if (bad >= 0) return `${this.fields[bad]} ${quote(f.get(bad))} is not a number`;
+    return undefined;
   }
 }

@@ -14,7 +14,7 @@
 import { defineJob, type Emit, type JobContext } from '@mr/shared';
 import { Aggregator, havingTest, rankCompare, type Partial, type Ranked } from './aggregate.js';
 import { V2_FIELDS } from './fields.js';
-import { Format, headerFields, parseFieldsParam, stripPrefix } from './format.js';
+import { Fields, Format, headerFields, parseFieldsParam, stripPrefix } from './format.js';
 import { bindQuery, compileQuery, parseMaxBadFraction, resolveParams, type BoundQuery, type Query } from './query.js';
 
 /** Groups a map task holds before emitting them: bounds its memory whatever the input. */
@@ -59,8 +59,10 @@ interface MapState {
   /** The file's first line is a header (skipped where it is read, at offset 0). */
   header: boolean;
   bound: BoundQuery;
-  partialOf: (tokens: string[]) => Partial;
-  addTo: (p: Partial, tokens: string[]) => void;
+  partialOf: (record: Fields) => Partial;
+  addTo: (p: Partial, record: Fields) => void;
+  /** The current record (reused line after line). */
+  fields: Fields;
   statusAt: number;
   groups: Map<string, Partial>;
 }
@@ -81,6 +83,7 @@ function mapState(ctx: JobContext): MapState {
     partialOf: c.agg.bind(format),
     addTo: c.agg.bindAdd(format),
     statusAt: format.index('log-status'),
+    fields: new Fields(),
     groups: new Map(),
   };
   mapStates.set(ctx, st);
@@ -122,25 +125,23 @@ export default defineJob<Partial, string | string[]>({
       return;
     }
     // rule 5: shape and numbers first, then NODATA/SKIPDATA, then `where`
-    const tokens = st.format.parse(stripPrefix(line));
-    if (typeof tokens === 'string') {
-      ctx.badRecord(tokens);
+    const f = st.fields;
+    const bad = st.format.scan(stripPrefix(line), f);
+    if (bad !== undefined) {
+      ctx.badRecord(bad);
       return;
     }
     if (st.statusAt >= 0) {
-      const status = tokens[st.statusAt];
-      if (status === 'NODATA' || status === 'SKIPDATA') {
-        ctx.counter(status === 'NODATA' ? 'nodataRecords' : 'skipdataRecords');
-        return;
-      }
+      if (f.is(st.statusAt, 'NODATA')) return void ctx.counter('nodataRecords');
+      if (f.is(st.statusAt, 'SKIPDATA')) return void ctx.counter('skipdataRecords');
     }
-    if (!st.bound.test(tokens)) return;
-    const key = st.bound.groupKey(tokens);
+    if (!st.bound.test(f)) return;
+    const key = st.bound.groupKey(f);
     const held = st.groups.get(key);
-    if (held) st.addTo(held, tokens);
+    if (held) st.addTo(held, f);
     else {
       if (st.groups.size >= MAX_MAP_GROUPS) flush(st, emit);
-      st.groups.set(key, st.partialOf(tokens));
+      st.groups.set(key, st.partialOf(f));
     }
   },
 

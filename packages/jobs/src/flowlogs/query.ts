@@ -5,7 +5,7 @@
 import { compareUtf8 } from '@mr/shared';
 import { QueryError } from './errors.js';
 import { KNOWN_FIELDS, NUMERIC_FIELDS } from './fields.js';
-import { parseFieldsParam, type Format } from './format.js';
+import { asFields, parseFieldsParam, type Fields, type Format, type Rec } from './format.js';
 import { cmpDigits, isDigits, normDigits } from './numbers.js';
 
 export { QueryError } from './errors.js';
@@ -35,9 +35,9 @@ export interface Query {
 
 /** What map does with a parsed record, for one file's format. */
 export interface BoundQuery {
-  test(tokens: string[]): boolean;
+  test(record: Rec): boolean;
   /** The group values joined by TAB, as written (the output key). */
-  groupKey(tokens: string[]): string;
+  groupKey(record: Rec): string;
 }
 
 const PARAMS = ['preset', 'groupBy', 'where', 'agg', 'having', 'top', 'orderBy', 'fields', 'maxBadFraction'];
@@ -204,33 +204,35 @@ export function bindQuery(q: Query, format: Format): BoundQuery {
   const tests = q.where.map((c) => condTest(c, format.index(c.field)));
   const at = q.groupBy.map((f) => format.index(f));
   return {
-    test: (tokens) => {
-      for (const t of tests) if (!t(tokens)) return false;
+    test: (record) => {
+      const f = asFields(record);
+      for (const t of tests) if (!t(f)) return false;
       return true;
     },
-    groupKey: at.length === 1 ? (tokens) => valueAt(tokens, at[0]!) : (tokens) => {
-      let key = valueAt(tokens, at[0]!);
-      for (let j = 1; j < at.length; j++) key += `\t${valueAt(tokens, at[j]!)}`;
+    groupKey: (record) => {
+      const f = asFields(record);
+      let key = valueAt(f, at[0]!);
+      for (let j = 1; j < at.length; j++) key += `\t${valueAt(f, at[j]!)}`;
       return key;
     },
   };
 }
 
-function valueAt(tokens: string[], i: number): string {
-  return i < 0 ? '-' : tokens[i]!;
+function valueAt(f: Fields, i: number): string {
+  return i < 0 ? '-' : f.get(i);
 }
 
 /** Rule 7: `-` satisfies no condition, not even `!=`; `!=a|b` means none of them. */
-function condTest(c: Cond, i: number): (tokens: string[]) => boolean {
+function condTest(c: Cond, i: number): (f: Fields) => boolean {
   if (i < 0) return () => false; // the field reads `-`
   const { values, op } = c;
   const first = values[0]!;
   const isOne: (x: string) => boolean = c.numeric
     ? (x) => values.some((v) => cmpDigits(x, v) === 0)
     : values.length === 1 ? (x) => x === first : (x) => values.includes(x);
-  if (op === '=') return (t) => t[i] !== '-' && isOne(t[i]!);
-  if (op === '!=') return (t) => t[i] !== '-' && !isOne(t[i]!);
+  if (op === '=') return (t) => !t.isDash(i) && isOne(t.get(i));
+  if (op === '!=') return (t) => !t.isDash(i) && !isOne(t.get(i));
   // numbers by value, text as case-sensitive strings in UTF-8 byte order (the key order)
   const cmp = c.numeric ? cmpDigits : compareUtf8;
-  return (t) => t[i] !== '-' && holds(op, cmp(t[i]!, first));
+  return (t) => !t.isDash(i) && holds(op, cmp(t.get(i), first));
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import wordcount from '../../packages/jobs/src/wordcount.js';
 import { MasterClient } from '../../packages/shared/src/gen/mr/v1/cluster.js';
@@ -40,6 +41,33 @@ describe('a cluster of separate processes: mr master, mr worker --role core|task
       expect(Object.keys(n).sort()).toEqual(['address', 'id', 'lastHeartbeatMs', 'role', 'runningTasks', 'slots', 'state']);
       expect(n.address).toMatch(/^127\.0\.0\.1:\d+$/);
     }
+  });
+
+  it('/metrics is Prometheus text (parsed by a parser library) and its counters move as a job runs', async () => {
+    const info = readJsonFile<{ httpAddress: string }>(join(dir, 'master', 'master.json'))!;
+    const scrape = async () => {
+      const res = await fetch(`http://${info.httpAddress}/metrics`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+      const families = parsePrometheusTextFormat(await res.text());
+      const value = (name: string, labels: Record<string, string> = {}) => {
+        const f = families.find((x) => x.name === name);
+        const m = f?.metrics.find((x) => Object.entries(labels).every(([k, v]) => x.labels?.[k] === v));
+        return Number(m?.value ?? m?.count ?? NaN);
+      };
+      return { families, value };
+    };
+    const before = await scrape();
+    expect(before.value('mr_nodes', { role: 'core', state: 'ALIVE' })).toBe(1);
+    expect(before.value('mr_nodes', { role: 'task', state: 'ALIVE' })).toBe(1);
+    const r = await mr(['submit', '--master', master, 'wordcount', '--input', GUTENBERG, '--output', join(dir, 'wc-metrics'), '--reducers', '2', '--wait', '--json'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const after = await scrape();
+    const done = (m: Awaited<ReturnType<typeof scrape>>) => (m.value('mr_attempts_total', { kind: 'map', outcome: 'SUCCEEDED' }) || 0) + (m.value('mr_attempts_total', { kind: 'reduce', outcome: 'SUCCEEDED' }) || 0);
+    expect(done(after) - done(before)).toBeGreaterThanOrEqual(8 + 2); // 8 books, 2 reducers
+    expect(after.value('mr_input_bytes_total') - (before.value('mr_input_bytes_total') || 0)).toBeGreaterThan(3_000_000);
+    expect(after.value('mr_jobs', { state: 'SUCCEEDED' })).toBeGreaterThan(before.value('mr_jobs', { state: 'SUCCEEDED' }) || 0);
+    expect(after.families.find((f) => f.name === 'mr_attempt_duration_seconds')?.type).toBe('HISTOGRAM');
   });
 
   it('submit --wait --json runs wordcount to SUCCEEDED with the oracle output; status answers for the job', async () => {

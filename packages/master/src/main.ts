@@ -8,6 +8,7 @@ import { Driver } from './driver/loop.js';
 import { Journal } from './journal/journal.js';
 import { abortAttempt, abortJob, commitJob, commitTask } from './driver/output.js';
 import { abortS3Uploads, commitS3Job } from './driver/s3-output.js';
+import { createMetrics } from './http/metrics.js';
 import { createStatusHandler } from './http/status.js';
 import { masterService } from './rpc/service.js';
 import { Sessions } from './rpc/sessions.js';
@@ -108,10 +109,12 @@ export async function startMaster(cfg: MasterConfig): Promise<RunningMaster> {
   const host = advertisedHost(cfg.bind, cfg.advertise);
   const address = `${host}:${port}`;
 
+  const metrics = createMetrics(() => driver.state);
   const http = createHttpServer(createStatusHandler({
     jobs: () => listJobs(driver.state, clock.nowMs()),
     nodes: () => listNodes(driver.state),
     blockStore: () => blockStoreView(driver.state),
+    metrics: async () => ({ contentType: metrics.contentType, body: await metrics.metrics() }),
   }));
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);

@@ -5,6 +5,8 @@ export interface StatusSource {
   jobs(): JobView[];
   nodes(): NodeView[];
   blockStore(): BlockStoreView;
+  /** Prometheus text format (`/metrics`). */
+  metrics(): Promise<{ contentType: string; body: string }>;
 }
 
 const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -18,6 +20,12 @@ export function createStatusHandler(src: StatusSource) {
     if (url.pathname === '/api/nodes') return send(res, 200, 'application/json', JSON.stringify(src.nodes()));
     if (url.pathname === '/api/blockstore') return send(res, 200, 'application/json', JSON.stringify(src.blockStore()));
     if (url.pathname === '/') return send(res, 200, 'text/html; charset=utf-8', renderPage(src.jobs(), src.nodes(), src.blockStore()));
+    if (url.pathname === '/metrics') {
+      return void src.metrics().then(
+        (m) => send(res, 200, m.contentType, m.body),
+        (e: unknown) => send(res, 500, 'text/plain', `metrics failed: ${(e as Error).message}\n`),
+      );
+    }
     return send(res, 404, 'text/plain', 'not found\n');
   };
 }

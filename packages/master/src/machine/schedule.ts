@@ -21,9 +21,9 @@ export function schedule(s: MasterState, nowMs: number): Action[] {
   for (const jobId of s.jobOrder) {
     if (free.length === 0) break;
     const job = s.jobs.get(jobId)!;
+    if (job.state !== 'RUNNING') continue;
     // every reduce launched in this call lists the same map outputs: built once (O(maps))
     const launching: Launching = {};
-    if (job.state !== 'RUNNING') continue;
     const kind = phaseDone(job, 'map') ? 'reduce' : 'map';
     const phase = kind === 'map' ? job.maps : job.reduces;
     for (const task of pendingTasks(job, kind)) {
@@ -43,12 +43,12 @@ function waitsForGather(job: Job, task: Task): boolean {
   return phaseProgress(job, 'reduce').succeeded - (task.state === 'SUCCEEDED' ? 1 : 0) < job.reduces.length - 1;
 }
 
-/** Starts one attempt of `task` on the best free node; false when none fits. */
 /** What the launches of one schedule() call share. */
 interface Launching {
   mapOutputs?: MapOutputLocation[];
 }
 
+/** Starts one attempt of `task` on the best free node; false when none fits. */
 function assign(s: MasterState, job: Job, task: Task, free: NodeInfo[], nowMs: number, actions: Action[], speculative: boolean, launching: Launching): boolean {
   const exclude = speculative ? new Set(task.attempts.map((id) => s.attempts.get(id)!.nodeId)) : undefined;
   const node = pickNode(free, task, exclude);

@@ -23,6 +23,16 @@ export class Counters {
   }
 }
 
+/** Runs a job's end-of-task hook (mapCleanup, reduceCleanup): what it throws is the job's error. */
+export function runHook(failure: string, hook: () => void): void {
+  try {
+    hook();
+  } catch (e) {
+    if (MrError.is(e)) throw e;
+    throw new MrError('MR_ERR_USER_CODE', `${failure}: ${(e as Error)?.message ?? e}`, { cause: e });
+  }
+}
+
 /** The first record job code marked bad in a map attempt: reported so the master can name it. */
 export interface BadRecordRef {
   offset: number;

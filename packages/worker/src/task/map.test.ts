@@ -84,6 +84,20 @@ describe('reduce attempt', () => {
     return { file, start: 0, length: w.bytes };
   };
 
+  it('an error thrown by mapCleanup or reduceCleanup is the job\'s (MR_ERR_USER_CODE), named', async () => {
+    const broken = defineJob({
+      name: 'broken', map() {}, reduce() {},
+      mapCleanup() { throw new Error('no flush'); },
+      reduceCleanup() { throw new Error('no top'); },
+    });
+    const file = join(dir, 'one.txt');
+    writeFileSync(file, 'x\n');
+    await expect(runMap({ job: broken, params: {}, jobId: 'j', taskId: 'm-00000', attempt: 0, numReducers: 1, sortBufferBytes: 1 << 20, split: { uri: file, path: file, start: 0, length: 2 }, workDir: mkdtempSync(join(dir, 'w-')) }))
+      .rejects.toMatchObject({ code: 'MR_ERR_USER_CODE', message: `mapCleanup threw on ${file}: no flush` });
+    expect(() => runReduce({ job: broken, params: {}, jobId: 'j', taskId: 'r-00000', attempt: 0, segments: [], outputFile: join(dir, 'broken-part') }))
+      .toThrow(expect.objectContaining({ code: 'MR_ERR_USER_CODE', message: 'reduceCleanup threw: no top' }));
+  });
+
   it('a gathering task 1..R-1 hands back what it emits and writes an empty part; task 0 sees it in ctx.gathered', () => {
     const out1 = join(dir, 'part-1');
     const r1 = runReduce({ job: top1, params: {}, jobId: 'j', taskId: 'r-00001', attempt: 0, segments: [segment([['a', 5], ['b', 9]])], outputFile: out1, gatherOutput: true });

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { defaultPartition, MrError, type JobDefinition } from '@mr/shared';
-import { Counters, TaskContext, type BadRecordRef } from './context.js';
+import { Counters, runHook, TaskContext, type BadRecordRef } from './context.js';
 import { readSplitLines, type SplitRange } from './lines.js';
 import { SortBuffer } from './sort-buffer.js';
 
@@ -71,14 +71,8 @@ export async function runMap(t: MapTask): Promise<MapResult> {
     }
   });
   progress[0] = (progress[0]! + unreported) | 0;
-  if (t.job.mapCleanup) {
-    try {
-      t.job.mapCleanup(emit, ctx);
-    } catch (e) {
-      if (MrError.is(e)) throw e;
-      throw new MrError('MR_ERR_USER_CODE', `mapCleanup threw on ${t.split.uri}: ${(e as Error)?.message ?? e}`, { cause: e });
-    }
-  }
+  const { mapCleanup } = t.job;
+  if (mapCleanup) runHook(`mapCleanup threw on ${t.split.uri}`, () => mapCleanup.call(t.job, emit, ctx));
   const outputFile = join(t.workDir, 'map.out');
   const partitionBytes = buffer.finish(outputFile);
   counters.add('inputRecords', stats.lines);

@@ -1,7 +1,7 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { formatValue, MAX_GATHERED_BYTES, MrError, RecordReader, type JobDefinition } from '@mr/shared';
-import { Counters, TaskContext } from './context.js';
+import { Counters, runHook, TaskContext } from './context.js';
 import { GroupedMerge } from './merge.js';
 
 export interface ReduceTask {
@@ -75,14 +75,8 @@ export function runReduce(t: ReduceTask): { counters: Record<string, number>; ga
         throw new MrError('MR_ERR_USER_CODE', `reduce threw on key '${key.slice(0, 100)}': ${(e as Error)?.message ?? e}`, { cause: e, record: `key:${key}` });
       }
     }
-    if (t.job.reduceCleanup) {
-      try {
-        t.job.reduceCleanup(emit, ctx);
-      } catch (e) {
-        if (MrError.is(e)) throw e;
-        throw new MrError('MR_ERR_USER_CODE', `reduceCleanup threw: ${(e as Error)?.message ?? e}`, { cause: e });
-      }
-    }
+    const { reduceCleanup } = t.job;
+    if (reduceCleanup) runHook('reduceCleanup threw', () => reduceCleanup.call(t.job, emit, ctx));
     if (out.length > 0) writeSync(fd, out);
   } finally {
     closeSync(fd);

@@ -10,9 +10,10 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { isHiddenName, listInputFiles } from '@mr/master';
 import {
-  BlockStoreClient, bsPath, completeUpload, listNames, masterClient, MrError, objectExists, parseS3, parseUri, readObject, requireClusterToken, s3Join,
+  BlockStoreClient, bsPath, completeUpload, listNames, masterClient, MrError, objectExists, parseS3, parseUri, readObject, s3Join,
   uploadPending, wire,
 } from '@mr/shared';
+import { clientCreds, type ClientCreds } from './master-client.js';
 import { masterAddress } from './options.js';
 
 export const isBs = (uri: string) => uri.startsWith('bs://');
@@ -33,17 +34,17 @@ export interface BlockStoreSession {
 
 /**
  * `master()` gives the --master flag (if any), read when the first bs:// location is used; the token
- * is the cluster's (MR_CLUSTER_TOKEN or the master's data dir) unless given.
+ * and TLS settings are the client's (MR_CLUSTER_TOKEN or the master's data dir, MR_TLS_*) unless given.
  */
-export function blockStoreSession(master: () => string | undefined, clusterToken?: string): BlockStoreSession {
+export function blockStoreSession(master: () => string | undefined, creds?: ClientCreds): BlockStoreSession {
   let m: wire.MasterClient | undefined;
   let client: BlockStoreClient | undefined;
   return {
     client() {
       if (!client) {
-        const token = clusterToken ?? requireClusterToken();
-        m = masterClient(masterAddress(master()), token);
-        client = new BlockStoreClient(m, token);
+        const { token, tls } = creds ?? clientCreds();
+        m = masterClient(masterAddress(master()), token, tls);
+        client = new BlockStoreClient(m, token, tls);
       }
       return client;
     },

@@ -1,13 +1,29 @@
-import { fromServiceError, masterClient, MrError, requireClusterToken, unary, wire } from '@mr/shared';
+import { fromServiceError, masterClient, MrError, requireClusterToken, tlsFromEnv, unary, wire, type TlsConfig } from '@mr/shared';
 
 const FINAL = new Set(['SUCCEEDED', 'FAILED', 'KILLED']);
+
+/** What a client needs to be let in: the cluster token, and TLS when the cluster uses it. */
+export interface ClientCreds {
+  token: string;
+  tls: TlsConfig | undefined;
+}
+
+/**
+ * A client command's credentials: MR_CLUSTER_TOKEN (or the local master's data dir) and
+ * MR_TLS_CERT/KEY/CA (client commands have no --tls-* flags; only master, worker and run do).
+ */
+export function clientCreds(): ClientCreds {
+  return { token: requireClusterToken(), tls: tlsFromEnv() };
+}
 
 /** The CLI's view of a master: unary calls with deadlines, errors as one-line MrErrors. */
 export class MasterApi {
   private readonly client: wire.MasterClient;
+  readonly tls: TlsConfig | undefined;
 
-  constructor(readonly address: string, token = requireClusterToken()) {
-    this.client = masterClient(address, token);
+  constructor(readonly address: string, creds: ClientCreds = clientCreds()) {
+    this.tls = creds.tls;
+    this.client = masterClient(address, creds.token, creds.tls);
   }
 
   close(): void {
@@ -17,7 +33,7 @@ export class MasterApi {
   private call<Req, Res>(method: keyof wire.MasterClient, req: Req, timeoutMs = 30_000): Promise<Res> {
     const fn = (this.client[method] as (...a: unknown[]) => unknown).bind(this.client) as Parameters<typeof unary<Req, Res>>[0];
     return unary<Req, Res>(fn, req, timeoutMs).catch((e: unknown) => {
-      throw fromServiceError(e, `master ${this.address}`);
+      throw fromServiceError(e, `master ${this.address}`, this.tls !== undefined);
     });
   }
 
@@ -39,6 +55,11 @@ export class MasterApi {
 
   killJob(jobId: string): Promise<wire.JobStatus> {
     return this.call('killJob', { jobId });
+  }
+
+  /** `mr logs`: the job's failed and killed attempts (one task's, when `taskId` is given). */
+  getJobLogs(jobId: string, taskId = ''): Promise<wire.JobLogs> {
+    return this.call('getJobLogs', { jobId, taskId });
   }
 
   drainNode(nodeId: string): Promise<wire.NodeStatus> {

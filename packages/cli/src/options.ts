@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultMasterDataDir, MrError, parseDuration, parseIntFlag, parseSize } from '@mr/shared';
+import type { Command } from 'commander';
+import { defaultMasterDataDir, loadTlsConfig, MrError, parseDuration, parseIntFlag, parseSize, type TlsConfig } from '@mr/shared';
 
 /** `--param k=v` (repeatable) into a record; a value may contain '='. */
 export function collectParam(text: string, prev: Record<string, string> = {}): Record<string, string> {
@@ -38,4 +39,23 @@ export interface JobTuning {
   sortBufferMb?: number;
   maxAttempts?: number;
   overwrite?: boolean;
+}
+
+export interface TlsFlags {
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsCa?: string;
+}
+
+/** `--tls-cert/--tls-key/--tls-ca` on the processes of a cluster: master, worker and run (contract.md). */
+export function addTlsOptions(cmd: Command): Command {
+  return cmd
+    .option('--tls-cert <FILE>', 'mutual TLS on every gRPC connection: this node\'s certificate, PEM (or MR_TLS_CERT)')
+    .option('--tls-key <FILE>', 'the private key of --tls-cert, PEM (or MR_TLS_KEY)')
+    .option('--tls-ca <FILE>', 'the cluster CA, PEM: peers must present a certificate it signed (or MR_TLS_CA)');
+}
+
+/** The flags, else MR_TLS_*, loaded and checked once (all three or none: rpc/tls.ts). */
+export function tlsConfigFrom(o: TlsFlags): TlsConfig | undefined {
+  return loadTlsConfig({ cert: o.tlsCert, key: o.tlsKey, ca: o.tlsCa });
 }

@@ -3,16 +3,18 @@ import { createServer as createHttpServer } from 'node:http';
 import { join } from 'node:path';
 import {
   advertisedHost, createServer, listen, loadOrCreateMasterToken, requireToken, shuffleClient, systemClock, unary, wire, type Clock, type Logger,
+  type TlsConfig,
 } from '@mr/shared';
 import { Driver } from './driver/loop.js';
 import { Journal } from './journal/journal.js';
 import { abortAttempt, abortJob, commitJob, commitTask } from './driver/output.js';
 import { abortS3Uploads, commitS3Job } from './driver/s3-output.js';
 import { createMetrics } from './http/metrics.js';
-import { createStatusHandler } from './http/status.js';
+import { createUiHandler, type UiAuth } from './http/app.js';
+import { drainNode, killJob } from './operations.js';
 import { masterService } from './rpc/service.js';
 import { Sessions } from './rpc/sessions.js';
-import { blockStoreView, listJobs, listNodes } from './views.js';
+import { blockStoreView, jobDetailView, listFiles, listJobs, listNodeDetails } from './views.js';
 
 export interface MasterConfig {
   bind: string;
@@ -25,8 +27,12 @@ export interface MasterConfig {
   /** Block store defaults (contract.md: --block-size, --replication on the master). */
   blockSize?: number;
   replication?: number;
+  /** Who may read the web UI, its API and /metrics (changes always need the cluster token). */
+  uiAuth?: UiAuth;
   log: Logger;
   clock?: Clock;
+  /** Mutual TLS for the gRPC server and the master's own calls to workers (rpc/tls.ts); undefined = plaintext. */
+  tls?: TlsConfig | undefined;
 }
 
 export interface RunningMaster {
@@ -75,7 +81,7 @@ export async function startMaster(cfg: MasterConfig): Promise<RunningMaster> {
         for (const nodeId of a.nodeIds) {
           const address = shuffleAddress(nodeId);
           if (!address) continue;
-          const c = shuffleClient(address, token);
+          const c = shuffleClient(address, token, cfg.tls);
           unary(c.drop.bind(c), { jobId: a.jobId }, 10_000)
             .catch((e: unknown) => log.warn({ nodeId, jobId: a.jobId, err: (e as Error).message }, 'could not drop shuffle data'))
             .finally(() => c.close());
@@ -100,22 +106,33 @@ export async function startMaster(cfg: MasterConfig): Promise<RunningMaster> {
   server.addService(
     wire.MasterService,
     requireToken(
-      masterService({ driver, sessions, modulesDir: join(cfg.dataDir, 'modules'), heartbeatIntervalMs: cfg.heartbeatIntervalMs, newJobId, log }),
+      masterService({ driver, sessions, modulesDir: join(cfg.dataDir, 'modules'), dataDir: cfg.dataDir, heartbeatIntervalMs: cfg.heartbeatIntervalMs, newJobId, log }),
       token,
       (method, peer) => log.warn({ method, peer }, 'rejected call: missing or wrong cluster token'),
     ),
   );
-  const port = await listen(server, cfg.bind, cfg.port);
+  const port = await listen(server, cfg.bind, cfg.port, cfg.tls);
   const host = advertisedHost(cfg.bind, cfg.advertise);
   const address = `${host}:${port}`;
 
   const metrics = createMetrics(() => driver.state);
-  const http = createHttpServer(createStatusHandler({
+  const http = createHttpServer(createUiHandler({
     jobs: () => listJobs(driver.state, clock.nowMs()),
-    nodes: () => listNodes(driver.state),
+    job: (id) => {
+      const job = driver.state.jobs.get(id);
+      return job && jobDetailView(driver.state, job, clock.nowMs());
+    },
+    nodes: () => listNodeDetails(driver.state),
     blockStore: () => blockStoreView(driver.state),
+    files: (limit) => listFiles(driver.state, limit),
     metrics: async () => ({ contentType: metrics.contentType, body: await metrics.metrics() }),
-  }));
+    killJob: async (id) => {
+      const view = await killJob(driver, id, clock.nowMs());
+      log.info({ jobId: id }, 'job killed from the web UI');
+      return view;
+    },
+    drainNode: (id) => drainNode(driver, id, clock.nowMs()),
+  }, { token, auth: cfg.uiAuth ?? 'open' }));
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(cfg.httpPort, cfg.bind, () => resolve());
@@ -126,7 +143,7 @@ export async function startMaster(cfg: MasterConfig): Promise<RunningMaster> {
 
   const infoFile = join(cfg.dataDir, MASTER_INFO_FILE);
   writeFileSync(infoFile, JSON.stringify({ pid: process.pid, address, httpAddress }) + '\n');
-  log.info({ address, http: `http://${httpAddress}/`, dataDir: cfg.dataDir }, 'master started');
+  log.info({ address, http: `http://${httpAddress}/`, dataDir: cfg.dataDir, tls: cfg.tls !== undefined }, 'master started');
 
   return {
     address,

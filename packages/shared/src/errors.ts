@@ -19,15 +19,17 @@ export const ERROR_CODES = {
   MR_ERR_INPUT_NOT_FOUND: { exit: 1, retryable: false, doc: 'An input path does not exist.' },
   MR_ERR_INPUT_EMPTY: { exit: 1, retryable: false, doc: 'The inputs name no readable file.' },
   MR_ERR_OUTPUT_EXISTS: { exit: 1, retryable: false, doc: 'The output already holds part files or _SUCCESS and --overwrite was not given.' },
-  MR_ERR_BAD_URI: { exit: 2, retryable: false, doc: 'A URI has an unsupported scheme or form.' },
+  MR_ERR_BAD_URI: { exit: 2, retryable: false, doc: "A URI has an unsupported scheme or form, or a bs:// path climbs above the block-store root with '..'." },
   MR_ERR_UNSUPPORTED: { exit: 1, retryable: false, doc: 'The operation is not supported for this location yet.' },
   MR_ERR_NO_CORE_WORKERS: { exit: 1, retryable: true, doc: 'The job needs shuffle storage but no core worker is alive.' },
   MR_ERR_JOB_NOT_FOUND: { exit: 1, retryable: false, doc: 'No job with that id is known to the master.' },
   MR_ERR_NODE_NOT_FOUND: { exit: 1, retryable: false, doc: 'No live node with that id is known to the master.' },
+  MR_ERR_TASK_NOT_FOUND: { exit: 1, retryable: false, doc: 'The job has no task with that id (`mr logs --task`).' },
   MR_ERR_JOURNAL: { exit: 1, retryable: false, doc: "The master's journal under --data cannot be read or written." },
   MR_ERR_JOB_FAILED: { exit: 1, retryable: false, doc: 'The job ended in state FAILED.' },
   MR_ERR_UNAUTHENTICATED: { exit: 1, retryable: false, doc: 'The cluster token is missing or wrong.' },
   MR_ERR_UNREACHABLE: { exit: 1, retryable: true, doc: 'The master or a worker could not be reached.' },
+  MR_ERR_TLS: { exit: 1, retryable: false, doc: 'A TLS file (--tls-cert, --tls-key, --tls-ca or MR_TLS_*) cannot be read or is not valid PEM, or a TLS handshake failed: a peer without TLS, or a certificate not signed by the cluster CA.' },
   MR_ERR_TIMEOUT: { exit: 1, retryable: true, doc: 'A bounded wait ran out.' },
   MR_ERR_CHECKSUM: { exit: 1, retryable: true, doc: 'Data failed its CRC32C check in transfer or on disk.' },
   MR_ERR_SHUFFLE: { exit: 1, retryable: true, doc: 'Map output could not be stored on or fetched from a core worker.' },
@@ -42,6 +44,7 @@ export const ERROR_CODES = {
   MR_ERR_FS_NO_DATANODES: { exit: 1, retryable: true, doc: 'No live core worker can store blocks.' },
   MR_ERR_FS_BLOCK_LOST: { exit: 1, retryable: true, doc: 'Every replica of a block is unreachable or corrupt.' },
   MR_ERR_VALIDATION: { exit: 1, retryable: false, doc: '`mr validate` found the output wrong: out of order, malformed, or not holding its input\'s records.' },
+  MR_ERR_OUTPUT_FORBIDDEN: { exit: 1, retryable: false, doc: "A local output leads (through any symlinks) into the master's --data dir, where its journal, token and job modules live." },
   MR_ERR_INTERNAL: { exit: 1, retryable: false, doc: 'A bug: an invariant did not hold.' },
 } as const satisfies Record<string, ErrorSpec>;
 
@@ -64,11 +67,15 @@ export class MrError extends Error {
   /** For user-code errors: the record it threw on ("offset:N" or "key:K"), for --skip-bad-records. */
   readonly record?: string;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; record?: string }) {
+  /** For user-code errors: the stack trace of what user code threw, its own frames only (`mr logs`). */
+  readonly userStack?: string;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; record?: string; userStack?: string }) {
     super(message, options);
     this.name = 'MrError';
     this.code = code;
     if (options?.record !== undefined) this.record = options.record;
+    if (options?.userStack !== undefined) this.userStack = options.userStack;
   }
 
   get exitCode(): 1 | 2 {
@@ -84,11 +91,16 @@ export class MrError extends Error {
   }
 
   toWire(): WireError {
-    return { code: this.code, message: this.message, ...(this.record !== undefined ? { record: this.record } : {}) };
+    return {
+      code: this.code, message: this.message,
+      ...(this.record !== undefined ? { record: this.record } : {}), ...(this.userStack !== undefined ? { userStack: this.userStack } : {}),
+    };
   }
 
   static fromWire(w: WireError): MrError {
-    return new MrError(isErrorCode(w.code) ? w.code : 'MR_ERR_INTERNAL', w.message, w.record !== undefined ? { record: w.record } : {});
+    return new MrError(isErrorCode(w.code) ? w.code : 'MR_ERR_INTERNAL', w.message, {
+      ...(w.record !== undefined ? { record: w.record } : {}), ...(w.userStack !== undefined ? { userStack: w.userStack } : {}),
+    });
   }
 }
 
@@ -96,6 +108,7 @@ export interface WireError {
   code: string;
   message: string;
   record?: string;
+  userStack?: string;
 }
 
 /** Any thrown value as a coded error; non-MrErrors keep their message under `fallback`. */

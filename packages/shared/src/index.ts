@@ -11,6 +11,7 @@ export * from './rpc/status.js';
 export * from './rpc/chunks.js';
 export * from './rpc/clients.js';
 export * from './rpc/server.js';
+export * from './rpc/tls.js';
 export * as wire from './gen/mr/v1/cluster.js';
 export * from './bs/client.js';
 export * from './s3/s3.js';

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import {
   advertisedHost, BlockStoreClient, checkChunk, createServer, fromServiceError, listen, masterClient, MrError, requireToken, toMrError, wire, type Logger,
+  type TlsConfig,
 } from '@mr/shared';
 import { Executor } from './control/executor.js';
 import { MasterSession } from './control/session.js';
@@ -28,6 +29,8 @@ export interface WorkerConfig {
   advertise?: string;
   port: number;
   token: string;
+  /** Mutual TLS for this worker's server and every connection it makes (rpc/tls.ts); undefined = plaintext. */
+  tls?: TlsConfig | undefined;
   /** After SIGTERM or a drain order: how long running attempts get before the worker exits anyway. */
   drainTimeoutMs: number;
   log: Logger;
@@ -79,20 +82,20 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
   server.addService(
     wire.BlocksService,
     requireToken(
-      blocksService({ store: blocks, nodeId: id, token: cfg.token, log, onCorrupt: (blockId) => session.sendBlockCorrupt(blockId) }),
+      blocksService({ store: blocks, nodeId: id, token: cfg.token, tls: cfg.tls, log, onCorrupt: (blockId) => session.sendBlockCorrupt(blockId) }),
       cfg.token,
       (method, peer) => log.warn({ method, peer }, 'rejected call: missing or wrong cluster token'),
     ),
   );
-  const port = await listen(server, cfg.bind, cfg.port);
+  const port = await listen(server, cfg.bind, cfg.port, cfg.tls);
   const address = `${advertisedHost(cfg.bind, cfg.advertise)}:${port}`;
 
-  const client = masterClient(cfg.master, cfg.token);
-  const shuffle = new ShuffleClients(cfg.token);
+  const client = masterClient(cfg.master, cfg.token, cfg.tls);
+  const shuffle = new ShuffleClients(cfg.token, cfg.tls);
   const pool = new AttemptPool(cfg.slots);
   const modulesDir = join(dataDir, 'modules');
   let session: MasterSession;
-  const bs = new BlockStoreClient(client, cfg.token, cfg.role === 'core' ? id : undefined);
+  const bs = new BlockStoreClient(client, cfg.token, cfg.tls, cfg.role === 'core' ? id : undefined);
   const executor = new Executor({
     nodeId: id, pool, shuffle, store, scratchDir, log, bs,
     resolveModule: (hash) => fetchModule(client, modulesDir, hash, cfg.master),
@@ -141,7 +144,7 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
   executor.onIdle = leaveIfDone;
 
   session = new MasterSession({
-    client, masterAddress: cfg.master, executor, log,
+    client, masterAddress: cfg.master, tls: cfg.tls !== undefined, executor, log,
     register: async () => ({
       nodeId: id, role: cfg.role === 'core' ? wire.Role.ROLE_CORE : wire.Role.ROLE_TASK, address, slots: cfg.slots,
       // attempts that finished while the master was away count as running until their queued report lands
@@ -158,7 +161,7 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
     onReplicateBlock: (r) => {
       const target = r.target!;
       const result = { blockId: r.blockId, targetNodeId: target.nodeId };
-      void copyBlock(blocks!, r.blockId, target.address, cfg.token).then(
+      void copyBlock(blocks!, r.blockId, target.address, cfg.token, cfg.tls).then(
         () => session.sendBlockReplicated({ ...result, ok: true, error: '' }),
         (e: unknown) => {
           const err = MrError.is(e) ? e : toMrError(e);
@@ -189,7 +192,7 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
     },
   });
   session.start();
-  log.info({ address, master: cfg.master, slots: cfg.slots, dataDir }, 'worker started');
+  log.info({ address, master: cfg.master, slots: cfg.slots, dataDir, tls: cfg.tls !== undefined }, 'worker started');
   return { id, address, done, drain, close: () => close().then(resolveDone) };
 }
 

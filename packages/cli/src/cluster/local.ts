@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MrError } from '@mr/shared';
+import { MrError, tlsArgs, type TlsConfig } from '@mr/shared';
 import { MasterApi, sleep } from '../master-client.js';
 
 export const MR_BIN = fileURLToPath(new URL('../../bin/mr.js', import.meta.url));
@@ -18,6 +18,8 @@ export interface LocalClusterOptions {
   /** Children log to the terminal instead of files under the run dir. */
   verbose: boolean;
   heartbeatTimeoutMs?: number;
+  /** `mr run --tls-*` (or MR_TLS_*): every process of the cluster, and the CLI's calls, use it. */
+  tls?: TlsConfig | undefined;
 }
 
 export interface LocalCluster {
@@ -27,6 +29,7 @@ export interface LocalCluster {
   logsDir: string;
   /** The cluster token made for this run (the CLI's own calls, e.g. reading a bs:// result). */
   token: string;
+  tls: TlsConfig | undefined;
   stop(keepLogs: boolean): Promise<void>;
 }
 
@@ -46,7 +49,7 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
 
   const start = (name: string, args: string[]) => {
     const logFd = o.verbose ? undefined : openSync(join(logsDir, `${name}.log`), 'a');
-    const proc = spawn(process.execPath, [MR_BIN, ...args, ...(o.verbose ? ['--verbose'] : [])], {
+    const proc = spawn(process.execPath, [MR_BIN, ...args, ...tlsArgs(o.tls), ...(o.verbose ? ['--verbose'] : [])], {
       env,
       stdio: ['ignore', 'ignore', logFd ?? 'inherit'],
     });
@@ -85,7 +88,7 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
         return undefined;
       }
     });
-    api = new MasterApi(info.address, token);
+    api = new MasterApi(info.address, { token, tls: o.tls });
     const want = o.core + o.task;
     const masterApi = api;
     let last = 0;
@@ -98,7 +101,7 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
         ? new MrError('MR_ERR_TIMEOUT', `only ${last} of ${want} workers joined within ${START_TIMEOUT_MS / 1000} s (logs: ${logsDir})`)
         : e;
     });
-    return { api, httpAddress, runDir, logsDir, token, stop };
+    return { api, httpAddress, runDir, logsDir, token, tls: o.tls, stop };
   } catch (e) {
     await stop(true);
     throw e;

@@ -1,9 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
-import { startMaster } from '@mr/master';
+import { startMaster, UI_AUTH_MODES, type UiAuth } from '@mr/master';
 import { createLogger, defaultMasterDataDir, MrError, requireClusterToken, type Logger } from '@mr/shared';
 import { startWorker } from '@mr/worker';
-import { durationFlag, intFlag, sizeFlag } from '../options.js';
+import { addTlsOptions, durationFlag, intFlag, sizeFlag, tlsConfigFrom, type TlsFlags } from '../options.js';
 
 function daemonLogger(name: string, verbose: boolean | undefined): Logger {
   return createLogger({ name, level: verbose ? 'debug' : 'info' });
@@ -30,7 +30,7 @@ function untilSignal(close: () => Promise<void>, log: Logger, done?: Promise<voi
 }
 
 export function masterCommand(): Command {
-  return new Command('master')
+  return addTlsOptions(new Command('master'))
     .description('run the master: scheduler, job state, status page')
     .option('--port <P>', 'gRPC port (0 = any free port)', intFlag('--port', 0, 65_535), 7070)
     .option('--http-port <P>', 'status page port (0 = any free port)', intFlag('--http-port', 0, 65_535), 8088)
@@ -41,20 +41,22 @@ export function masterCommand(): Command {
     .addOption(new Option('--heartbeat-interval <DURATION>', 'how often workers send heartbeats').argParser(durationFlag('--heartbeat-interval')).default(1_000, '1s'))
     .addOption(new Option('--block-size <SIZE>', 'default block size of block-store files').argParser(sizeFlag('--block-size')).default(64 * 1024 * 1024, '64m'))
     .addOption(new Option('--replication <N>', 'default replicas per block (capped by live core workers)').argParser(intFlag('--replication', 1, 16)).default(3))
+    .addOption(new Option('--ui-auth <MODE>', 'who may read the web UI, /api and /metrics: open (anyone who reaches --http-port) or token (the cluster token, as Basic password or Bearer); kill and drain always need the token').choices(UI_AUTH_MODES).default('open'))
     .option('--verbose', 'debug logs')
-    .action(async (o: { port: number; httpPort: number; data: string; bind: string; advertise?: string; heartbeatTimeout: number; heartbeatInterval: number; blockSize: number; replication: number; verbose?: boolean }) => {
+    .action(async (o: { port: number; httpPort: number; data: string; bind: string; advertise?: string; heartbeatTimeout: number; heartbeatInterval: number; blockSize: number; replication: number; uiAuth: UiAuth; verbose?: boolean } & TlsFlags) => {
+      const tls = tlsConfigFrom(o);
       const log = daemonLogger('master', o.verbose);
       const m = await startMaster({
         bind: o.bind, ...(o.advertise ? { advertise: o.advertise } : {}), port: o.port, httpPort: o.httpPort, dataDir: o.data,
-        blockSize: o.blockSize, replication: o.replication,
-        heartbeatIntervalMs: o.heartbeatInterval, heartbeatTimeoutMs: o.heartbeatTimeout, log,
+        blockSize: o.blockSize, replication: o.replication, uiAuth: o.uiAuth,
+        heartbeatIntervalMs: o.heartbeatInterval, heartbeatTimeoutMs: o.heartbeatTimeout, tls, log,
       });
       await untilSignal(m.close, log);
     });
 }
 
 export function workerCommand(): Command {
-  return new Command('worker')
+  return addTlsOptions(new Command('worker'))
     .description('run a worker: core (runs tasks and stores shuffle data) or task (runs tasks only)')
     .requiredOption('--master <HOST:PORT>', 'the master')
     .addOption(new Option('--role <ROLE>', 'core or task').choices(['core', 'task']).makeOptionMandatory())
@@ -66,15 +68,16 @@ export function workerCommand(): Command {
     .option('--advertise <HOST>', 'address to tell others (default: the bind host, or the hostname when bound to 0.0.0.0)')
     .addOption(new Option('--drain-timeout <DURATION>', 'on SIGTERM or drain: time to finish running attempts before leaving').argParser(durationFlag('--drain-timeout')).default(110_000, '110s'))
     .option('--verbose', 'debug logs')
-    .action(async (o: { master: string; role: 'core' | 'task'; slots: number; data?: string; id?: string; port: number; bind: string; advertise?: string; drainTimeout: number; verbose?: boolean }) => {
+    .action(async (o: { master: string; role: 'core' | 'task'; slots: number; data?: string; id?: string; port: number; bind: string; advertise?: string; drainTimeout: number; verbose?: boolean } & TlsFlags) => {
       if (o.id !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(o.id)) {
         throw new MrError('MR_ERR_USAGE', `--id '${o.id}': use letters, digits, '.', '_' and '-'`);
       }
+      const tls = tlsConfigFrom(o);
       const log = daemonLogger('worker', o.verbose);
       const w = await startWorker({
         master: o.master, role: o.role, slots: o.slots, ...(o.data ? { dataDir: o.data } : {}), ...(o.id ? { id: o.id } : {}),
         bind: o.bind, ...(o.advertise ? { advertise: o.advertise } : {}), port: o.port, token: requireClusterToken(),
-        drainTimeoutMs: o.drainTimeout, log,
+        drainTimeoutMs: o.drainTimeout, tls, log,
       });
       await untilSignal(w.close, log, w.done, w.drain);
     });

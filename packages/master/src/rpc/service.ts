@@ -5,8 +5,10 @@ import { CHUNK_BYTES, makeChunk, MrError, toServiceError, unaryHandler, wire, ty
 import type { Driver } from '../driver/loop.js';
 import type { MasterEvent, PendingUpload } from '../machine/types.js';
 import { aliveCores } from '../machine/state.js';
+import { drainNode, killJob } from '../operations.js';
 import { prepareJob } from '../submit.js';
 import { jobView, listJobs, listNodes, type JobView } from '../views.js';
+import { jobLogs } from '../logs.js';
 import { fsService } from './fs-service.js';
 import type { Sessions } from './sessions.js';
 
@@ -14,6 +16,8 @@ export interface MasterServiceDeps {
   driver: Driver;
   sessions: Sessions;
   modulesDir: string;
+  /** The master's --data dir: no job output may lead into it. */
+  dataDir: string;
   heartbeatIntervalMs: number;
   newJobId(): string;
   log: Logger;
@@ -29,10 +33,13 @@ export function toWireJob(v: JobView): wire.JobStatus {
 }
 
 /** The Master gRPC service: messages in become machine events; nothing here decides. */
-/** Infrastructure errors (a shuffle peer gone) are not the job's fault: the machine counts them as kills. */
-const LOST_CODES = new Set(['MR_ERR_SHUFFLE', 'MR_ERR_UNREACHABLE', 'MR_ERR_CHECKSUM']);
+/** Infrastructure errors (a shuffle peer gone, a TLS handshake refused) are not the job's fault: the machine counts them as kills. */
+const LOST_CODES = new Set(['MR_ERR_SHUFFLE', 'MR_ERR_UNREACHABLE', 'MR_ERR_CHECKSUM', 'MR_ERR_TLS']);
 
-function attemptEvent(s: wire.AttemptStatus, nowMs: number): MasterEvent {
+function attemptEvent(s: wire.AttemptStatus, nowMs: number): MasterEvent | undefined {
+  if (s.outcome === wire.AttemptOutcome.ATTEMPT_OUTCOME_KILLED) {
+    return s.outputTail ? { kind: 'AttemptOutput', attemptId: s.attemptId, stderr: s.outputTail, nowMs } : undefined;
+  }
   if (s.outcome === wire.AttemptOutcome.ATTEMPT_OUTCOME_SUCCEEDED) {
     return {
       kind: 'AttemptSucceeded', attemptId: s.attemptId, counters: s.counters, nowMs,
@@ -46,6 +53,8 @@ function attemptEvent(s: wire.AttemptStatus, nowMs: number): MasterEvent {
     kind: 'AttemptFailed', attemptId: s.attemptId, error: s.error || 'attempt failed', nowMs,
     ...(s.failedRecord ? { failedRecord: s.failedRecord } : {}),
     ...(LOST_CODES.has(s.errorCode) ? { lost: true } : {}),
+    ...(s.errorStack ? { stack: s.errorStack } : {}),
+    ...(s.outputTail ? { stderr: s.outputTail } : {}),
   };
 }
 
@@ -84,9 +93,11 @@ export function masterService(d: MasterServiceDeps): wire.MasterServer {
             void d.driver.dispatch({ kind: 'Heartbeat', nodeId, running: msg.value.runningAttempts, progress, nowMs: now() });
             return;
           }
-          case 'attemptStatus':
-            void d.driver.dispatch(attemptEvent(msg.value, now()));
+          case 'attemptStatus': {
+            const e = attemptEvent(msg.value, now());
+            if (e) void d.driver.dispatch(e);
             return;
+          }
           case 'draining':
             d.log.info({ nodeId }, 'worker is draining');
             void d.driver.dispatch({ kind: 'NodeDraining', nodeId, nowMs: now() });
@@ -123,7 +134,7 @@ export function masterService(d: MasterServiceDeps): wire.MasterServer {
     },
 
     submit: unary(async (req: wire.SubmitRequest) => {
-      const { spec, splits } = await prepareJob(req, d.modulesDir, d.driver.state.fs);
+      const { spec, splits } = await prepareJob(req, d.modulesDir, d.driver.state.fs, d.dataDir);
       const busy = [...d.driver.state.jobs.values()].find((j) => (j.state === 'RUNNING' || j.state === 'COMMITTING') && j.spec.output === spec.output);
       if (busy) throw new MrError('MR_ERR_OUTPUT_EXISTS', `output ${spec.output} is being written by running job ${busy.id}`);
       if (aliveCores(d.driver.state).length === 0) {
@@ -143,21 +154,23 @@ export function masterService(d: MasterServiceDeps): wire.MasterServer {
 
     listJobs: unary(() => ({ jobs: listJobs(d.driver.state, now()).map(toWireJob) })),
 
+    getJobLogs: unary((req: wire.JobLogsQuery): wire.JobLogs => {
+      const v = jobLogs(d.driver.state, req.jobId, req.taskId || undefined);
+      return {
+        jobId: v.jobId, state: v.state, error: v.error ?? '',
+        attempts: v.attempts.map((a) => ({ ...a, stack: a.stack ?? '', stderr: a.stderr ?? '' })),
+      };
+    }),
+
     listNodes: unary(() => ({ nodes: listNodes(d.driver.state) })),
 
     killJob: unary(async (req: wire.JobQuery) => {
-      await d.driver.ask((requestId) => ({ kind: 'KillJob', jobId: req.jobId, requestId, nowMs: now() }));
+      const view = await killJob(d.driver, req.jobId, now());
       d.log.info({ jobId: req.jobId }, 'job killed by request');
-      return toWireJob(jobView(d.driver.state.jobs.get(req.jobId)!, now()));
+      return toWireJob(view);
     }),
 
-    drainNode: unary(async (req: wire.NodeQuery) => {
-      const node = d.driver.state.nodes.get(req.nodeId);
-      if (!node) throw new MrError('MR_ERR_NODE_NOT_FOUND', `no node ${req.nodeId}`);
-      if (node.state === 'DEAD') throw new MrError('MR_ERR_NODE_NOT_FOUND', `node ${req.nodeId} is DEAD`);
-      await d.driver.dispatch({ kind: 'DrainRequested', nodeId: req.nodeId, nowMs: now() });
-      return listNodes(d.driver.state).find((n) => n.id === req.nodeId)!;
-    }),
+    drainNode: unary((req: wire.NodeQuery) => drainNode(d.driver, req.nodeId, now())),
 
     getModule(call: grpc.ServerWritableStream<wire.ModuleRequest, wire.Chunk>) {
       const hash = call.request.hash;

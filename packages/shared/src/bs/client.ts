@@ -2,16 +2,18 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import { MrError } from '../errors.js';
+import { bsNamespacePath } from '../uri.js';
 import { CHUNK_BYTES, checkChunk, makeChunk } from '../rpc/chunks.js';
 import { blocksClient, unary } from '../rpc/clients.js';
 import { waitDrain } from '../rpc/streams.js';
 import { fromServiceError } from '../rpc/status.js';
+import type { TlsConfig } from '../rpc/tls.js';
 import type { BlockLocation, BlockWrite, FsEntry, MasterClient } from '../gen/mr/v1/cluster.js';
 
-/** `bs://a/b` -> `/a/b` (the namespace path). */
+/** `bs://a/b` -> `/a/b` (the namespace path, normalised; a `..` above the root is refused: bsNamespacePath). */
 export function bsPath(uri: string): string {
   if (!uri.startsWith('bs://')) throw new MrError('MR_ERR_BAD_URI', `${uri} is not a bs:// URI`);
-  return '/' + uri.slice('bs://'.length).replace(/^\/+/, '');
+  return bsNamespacePath(uri);
 }
 
 export interface PutOptions {
@@ -33,6 +35,8 @@ export class BlockStoreClient {
   constructor(
     private readonly master: MasterClient,
     private readonly token: string,
+    /** TLS for the master's and the core workers' connections (rpc/tls.ts); undefined = plaintext. */
+    private readonly tls: TlsConfig | undefined,
     /** The caller's node id when it is a core worker: it gets the first replica, and reads prefer it. */
     private readonly localNode?: string,
   ) {}
@@ -44,14 +48,14 @@ export class BlockStoreClient {
 
   private peer(address: string) {
     let c = this.peers.get(address);
-    if (!c) this.peers.set(address, (c = blocksClient(address, this.token)));
+    if (!c) this.peers.set(address, (c = blocksClient(address, this.token, this.tls)));
     return c;
   }
 
   private call<Req, Res>(method: keyof MasterClient, req: Req): Promise<Res> {
     const fn = (this.master[method] as (...a: unknown[]) => unknown).bind(this.master) as Parameters<typeof unary<Req, Res>>[0];
     return unary<Req, Res>(fn, req, 60_000).catch((e: unknown) => {
-      throw fromServiceError(e, 'master');
+      throw fromServiceError(e, 'master', this.tls !== undefined);
     });
   }
 
@@ -113,7 +117,7 @@ export class BlockStoreClient {
     if (!first) throw new MrError('MR_ERR_FS_NO_DATANODES', 'the master gave no core worker for a new block');
     let stream!: grpc.ClientWritableStream<BlockWrite>;
     const result = new Promise<{ size: number; storedOn: string[] }>((res, rej) => {
-      stream = this.peer(first.address).write((e, r) => (e ? rej(fromServiceError(e, `core worker ${first.address}`)) : res(r)));
+      stream = this.peer(first.address).write((e, r) => (e ? rej(fromServiceError(e, `core worker ${first.address}`, this.tls !== undefined)) : res(r)));
     });
     result.catch(() => undefined); // observed by finish() or the drain race
     stream.write({ blockId: loc.id, pipeline: rest, chunk: undefined });
@@ -166,7 +170,7 @@ export class BlockStoreClient {
         if (done < length) throw new MrError('MR_ERR_CHECKSUM', `block ${b.id} from ${r.nodeId}: ended after ${done} of ${length} bytes`);
         return;
       } catch (e) {
-        lastError = MrError.is(e) ? e : fromServiceError(e, `core worker ${r.address}`);
+        lastError = MrError.is(e) ? e : fromServiceError(e, `core worker ${r.address}`, this.tls !== undefined);
         // the bytes already yielded are good: the next replica continues from there
       } finally {
         // also when the consumer stops early (a split reads only to the next newline): free the server side

@@ -63,7 +63,12 @@ export function tokenInterceptor(token: string): grpc.Interceptor {
 /** Constant-time check of a call's token. */
 export function hasValidToken(metadata: grpc.Metadata, token: string): boolean {
   const got = metadata.get(TOKEN_METADATA_KEY)[0];
-  if (typeof got !== 'string' || got.length !== token.length) return false;
+  return typeof got === 'string' && sameToken(got, token);
+}
+
+/** Constant-time comparison of a presented token with the cluster's (gRPC metadata, HTTP headers). */
+export function sameToken(got: string, token: string): boolean {
+  if (got.length !== token.length) return false;
   let diff = 0;
   for (let i = 0; i < got.length; i++) diff |= got.charCodeAt(i) ^ token.charCodeAt(i);
   return diff === 0;

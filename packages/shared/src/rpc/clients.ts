@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { BlocksClient, MasterClient, ShuffleClient } from '../gen/mr/v1/cluster.js';
 import { tokenInterceptor } from './auth.js';
+import { channelCredentials, type TlsConfig } from './tls.js';
 
 /** Big enough for 1 MiB chunks plus framing; submit carries bundled modules. */
 const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -16,16 +17,18 @@ export const channelOptions: grpc.ChannelOptions = {
   'grpc.max_reconnect_backoff_ms': 2_000,
 };
 
-export function masterClient(address: string, token: string): MasterClient {
-  return new MasterClient(address, grpc.credentials.createInsecure(), { ...channelOptions, interceptors: [tokenInterceptor(token)] });
+// Every client carries the cluster token; `tls` (rpc/tls.ts) is required so that no dial site can
+// forget it: undefined means plaintext.
+export function masterClient(address: string, token: string, tls: TlsConfig | undefined): MasterClient {
+  return new MasterClient(address, channelCredentials(tls), { ...channelOptions, interceptors: [tokenInterceptor(token)] });
 }
 
-export function shuffleClient(address: string, token: string): ShuffleClient {
-  return new ShuffleClient(address, grpc.credentials.createInsecure(), { ...channelOptions, interceptors: [tokenInterceptor(token)] });
+export function shuffleClient(address: string, token: string, tls: TlsConfig | undefined): ShuffleClient {
+  return new ShuffleClient(address, channelCredentials(tls), { ...channelOptions, interceptors: [tokenInterceptor(token)] });
 }
 
-export function blocksClient(address: string, token: string): BlocksClient {
-  return new BlocksClient(address, grpc.credentials.createInsecure(), { ...channelOptions, interceptors: [tokenInterceptor(token)] });
+export function blocksClient(address: string, token: string, tls: TlsConfig | undefined): BlocksClient {
+  return new BlocksClient(address, channelCredentials(tls), { ...channelOptions, interceptors: [tokenInterceptor(token)] });
 }
 
 /** Unary call as a promise with a deadline. */

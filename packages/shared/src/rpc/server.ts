@@ -3,6 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import { hasValidToken } from './auth.js';
 import { channelOptions } from './clients.js';
 import { toServiceError } from './status.js';
+import { serverCredentials, type TlsConfig } from './tls.js';
 
 export function createServer(): grpc.Server {
   return new grpc.Server({
@@ -55,9 +56,12 @@ export function advertisedHost(bind: string, advertise: string | undefined): str
   return bind === '0.0.0.0' || bind === '::' || bind === '[::]' ? hostname() : bind;
 }
 
-/** Binds to host:port (0 = a free port) and resolves with the port. */
-export function listen(server: grpc.Server, host: string, port: number): Promise<number> {
+/**
+ * Binds to host:port (0 = a free port) and resolves with the port. With `tls`, mutual TLS: clients
+ * must present a certificate signed by the cluster CA; plaintext without.
+ */
+export function listen(server: grpc.Server, host: string, port: number, tls: TlsConfig | undefined): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p)));
+    server.bindAsync(`${host}:${port}`, serverCredentials(tls), (e, p) => (e ? reject(e) : resolve(p)));
   });
 }

@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { isErrorCode, MrError, toMrError, type ErrorCode } from '../errors.js';
+import { tlsFailure } from './tls.js';
 
 const CODE_KEY = 'x-mr-error-code';
 
@@ -11,6 +12,7 @@ const GRPC_STATUS: Partial<Record<ErrorCode, grpc.status>> = {
   MR_ERR_INPUT_NOT_FOUND: grpc.status.NOT_FOUND,
   MR_ERR_JOB_NOT_FOUND: grpc.status.NOT_FOUND,
   MR_ERR_NODE_NOT_FOUND: grpc.status.NOT_FOUND,
+  MR_ERR_TASK_NOT_FOUND: grpc.status.NOT_FOUND,
   MR_ERR_INPUT_EMPTY: grpc.status.FAILED_PRECONDITION,
   MR_ERR_OUTPUT_EXISTS: grpc.status.ALREADY_EXISTS,
   MR_ERR_NO_CORE_WORKERS: grpc.status.FAILED_PRECONDITION,
@@ -35,16 +37,22 @@ export function toServiceError(e: unknown): Partial<grpc.StatusObject> {
   return { code: GRPC_STATUS[err.code] ?? grpc.status.INTERNAL, details: err.message, metadata };
 }
 
-/** A gRPC client error as a coded error with a one-line message naming what failed. */
-export function fromServiceError(e: unknown, peer: string): MrError {
+/**
+ * A gRPC client error as a coded error with a one-line message naming what failed. `tls` (whether
+ * this side dialled with TLS, when the caller knows) sharpens the message of a TLS mismatch.
+ */
+export function fromServiceError(e: unknown, peer: string, tls?: boolean): MrError {
   const se = e as Partial<grpc.ServiceError>;
   if (typeof se?.code !== 'number') return toMrError(e);
   const code = se.metadata?.get(CODE_KEY)[0];
   if (isErrorCode(code)) return new MrError(code, se.details ?? String(se.message));
   switch (se.code) {
     case grpc.status.UNAVAILABLE:
-    case grpc.status.DEADLINE_EXCEEDED:
+    case grpc.status.DEADLINE_EXCEEDED: {
+      const t = se.code === grpc.status.UNAVAILABLE ? tlsFailure(se.details ?? '', tls) : undefined;
+      if (t) return new MrError(t.code, t.code === 'MR_ERR_TLS' ? `TLS handshake with ${peer} failed: ${t.reason}` : `cannot reach ${peer}: ${t.reason}`);
       return new MrError('MR_ERR_UNREACHABLE', `cannot reach ${peer}: ${se.details || 'connection failed'}`);
+    }
     case grpc.status.UNAUTHENTICATED:
       return new MrError('MR_ERR_UNAUTHENTICATED', `${peer} refused the cluster token: ${se.details}`);
     default:

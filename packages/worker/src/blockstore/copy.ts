@@ -1,12 +1,12 @@
-import { blocksClient, fromServiceError, makeChunk, waitDrain } from '@mr/shared';
+import { blocksClient, fromServiceError, makeChunk, waitDrain, type TlsConfig } from '@mr/shared';
 import type { BlockStore } from './store.js';
 
 /** Re-replication: streams a block this node holds (verified as read) to another core worker. */
-export async function copyBlock(store: BlockStore, blockId: string, targetAddress: string, token: string): Promise<void> {
-  const client = blocksClient(targetAddress, token);
+export async function copyBlock(store: BlockStore, blockId: string, targetAddress: string, token: string, tls: TlsConfig | undefined): Promise<void> {
+  const client = blocksClient(targetAddress, token, tls);
   try {
     await new Promise<void>((resolve, reject) => {
-      const call = client.write((e) => (e ? reject(fromServiceError(e, `core worker ${targetAddress}`)) : resolve()));
+      const call = client.write((e) => (e ? reject(fromServiceError(e, `core worker ${targetAddress}`, tls !== undefined)) : resolve()));
       call.write({ blockId, pipeline: [], chunk: undefined });
       void (async () => {
         for await (const piece of store.read(blockId)) {

@@ -1,11 +1,13 @@
 import type * as grpc from '@grpc/grpc-js';
-import { blocksClient, checkChunk, fromServiceError, makeChunk, MrError, toServiceError, waitDrain, wire, type Logger } from '@mr/shared';
+import { blocksClient, checkChunk, fromServiceError, makeChunk, MrError, toServiceError, waitDrain, wire, type Logger, type TlsConfig } from '@mr/shared';
 import type { BlockStore } from './store.js';
 
 export interface BlocksServiceDeps {
   store: BlockStore | undefined;
   nodeId: string;
   token: string;
+  /** For the next node of a replication pipeline. */
+  tls: TlsConfig | undefined;
   log: Logger;
   /** A stored replica failed its checksum (and was deleted): tell the master. */
   onCorrupt(blockId: string): void;
@@ -44,10 +46,10 @@ export function blocksService(d: BlocksServiceDeps): wire.BlocksServer {
             if (first) {
               // forward down the pipeline; a failure there only shortens the replica list
               downstream = new Promise((resolve) => {
-                const c = blocksClient(first.address, d.token);
+                const c = blocksClient(first.address, d.token, d.tls);
                 next = c.write((e, r) => {
                   c.close();
-                  if (e) d.log.warn({ blockId, next: first.nodeId, err: fromServiceError(e, first.address).message }, 'pipeline: downstream write failed');
+                  if (e) d.log.warn({ blockId, next: first.nodeId, err: fromServiceError(e, first.address, d.tls !== undefined).message }, 'pipeline: downstream write failed');
                   resolve(e ? [] : r.storedOn);
                 });
                 next.write({ blockId: m.blockId, pipeline: rest, chunk: undefined });

@@ -1,10 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
-import { MrError, wire, type Logger } from '@mr/shared';
+import { MrError, tlsFailure, wire, type Logger } from '@mr/shared';
 import type { AttemptReport, Executor } from './executor.js';
 
 export interface SessionOptions {
   client: wire.MasterClient;
   masterAddress: string;
+  /** Whether the connection to the master uses TLS (for readable handshake errors). */
+  tls: boolean;
   /** Built at every (re)connect: it says which attempts and map outputs survived. */
   register(): Promise<wire.Register>;
   executor: Executor;
@@ -22,6 +24,8 @@ const BACKOFF_MIN_MS = 100;
 /** contract.md: workers reconnect within 10 s of the master being reachable again. */
 const BACKOFF_MAX_MS = 2_000;
 const RESEND_WINDOW_MS = 60_000;
+/** A TLS failure repeats at every retry: the same reason is logged again only after this long. */
+const TLS_ERROR_REPEAT_MS = 30_000;
 
 /**
  * The worker's half of the long-lived Session stream: Register, then heartbeats and attempt results
@@ -45,6 +49,7 @@ export class MasterSession {
   private draining = false;
   /** Set after the first registration: later ones are reconnects. */
   private reconnected = false;
+  private lastTlsError: { reason: string; atMs: number } | undefined;
 
   constructor(private readonly o: SessionOptions) {}
 
@@ -55,7 +60,7 @@ export class MasterSession {
   report(r: AttemptReport): void {
     const status: wire.AttemptStatus = {
       attemptId: r.attemptId,
-      outcome: r.ok ? wire.AttemptOutcome.ATTEMPT_OUTCOME_SUCCEEDED : wire.AttemptOutcome.ATTEMPT_OUTCOME_FAILED,
+      outcome: r.killed ? wire.AttemptOutcome.ATTEMPT_OUTCOME_KILLED : r.ok ? wire.AttemptOutcome.ATTEMPT_OUTCOME_SUCCEEDED : wire.AttemptOutcome.ATTEMPT_OUTCOME_FAILED,
       error: r.error ?? '',
       counters: r.counters,
       partitionBytes: r.partitionBytes,
@@ -65,7 +70,14 @@ export class MasterSession {
       pendingUpload: r.pendingUpload ? JSON.stringify(r.pendingUpload) : '',
       gathered: r.gathered ?? [],
       firstBad: r.firstBad,
+      outputTail: r.output ?? '',
+      errorStack: r.stack ?? '',
     };
+    if (r.killed) {
+      // what a killed attempt wrote, for `mr logs`: best effort, not sent again after a reconnect
+      this.sendOrQueue({ msg: { $case: 'attemptStatus', value: status } });
+      return;
+    }
     const now = Date.now();
     this.recent = this.recent.filter((r) => now - r.atMs < RESEND_WINDOW_MS);
     this.recent.push({ status, atMs: now });
@@ -137,6 +149,7 @@ export class MasterSession {
       case 'registered': {
         this.registered = true;
         this.backoffMs = BACKOFF_MIN_MS;
+        this.lastTlsError = undefined;
         this.o.log.info({ master: this.o.masterAddress, nodeId: msg.value.nodeId }, 'registered with master');
         clearInterval(this.heartbeat);
         const every = msg.value.heartbeatIntervalMs || 1_000;
@@ -189,7 +202,20 @@ export class MasterSession {
       this.o.onFatal(new MrError('MR_ERR_UNAUTHENTICATED', `master ${this.o.masterAddress} refused this worker: wrong cluster token (check MR_CLUSTER_TOKEN)`));
       return;
     }
-    this.o.log.warn({ master: this.o.masterAddress, err: e?.details ?? 'stream ended', retryInMs: this.backoffMs }, 'lost the master; reconnecting');
+    // A TLS mismatch (a peer without TLS, a certificate from another CA) is a configuration error,
+    // but the master may be restarting with new certificates: keep retrying, and say it plainly.
+    const tls = e?.code === grpc.status.UNAVAILABLE ? tlsFailure(e.details ?? '', this.o.tls) : undefined;
+    if (tls) {
+      const now = Date.now();
+      const last = this.lastTlsError;
+      if (!last || last.reason !== tls.reason || now - last.atMs >= TLS_ERROR_REPEAT_MS) {
+        this.lastTlsError = { reason: tls.reason, atMs: now };
+        const what = tls.code === 'MR_ERR_TLS' ? `TLS handshake with master ${this.o.masterAddress} failed` : `cannot connect to master ${this.o.masterAddress}`;
+        this.o.log.error({ master: this.o.masterAddress, retryInMs: this.backoffMs }, `${what}: ${tls.reason}; retrying`);
+      }
+    } else {
+      this.o.log.warn({ master: this.o.masterAddress, err: e?.details ?? 'stream ended', retryInMs: this.backoffMs }, 'lost the master; reconnecting');
+    }
     this.reconnect = setTimeout(() => this.connect(), this.backoffMs);
     this.backoffMs = Math.min(this.backoffMs * 2, BACKOFF_MAX_MS);
   }

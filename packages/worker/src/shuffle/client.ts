@@ -1,16 +1,19 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import { checkChunk, CHUNK_BYTES, fromServiceError, makeChunk, MrError, shuffleClient, waitDrain, wire } from '@mr/shared';
+import { checkChunk, CHUNK_BYTES, fromServiceError, makeChunk, MrError, shuffleClient, waitDrain, wire, type TlsConfig } from '@mr/shared';
 
 /** One client (channel) per core worker address, shared by all attempts. */
 export class ShuffleClients {
   private readonly clients = new Map<string, wire.ShuffleClient>();
 
-  constructor(private readonly token: string) {}
+  constructor(
+    private readonly token: string,
+    private readonly tls: TlsConfig | undefined,
+  ) {}
 
   get(address: string): wire.ShuffleClient {
     let c = this.clients.get(address);
-    if (!c) this.clients.set(address, (c = shuffleClient(address, this.token)));
+    if (!c) this.clients.set(address, (c = shuffleClient(address, this.token, this.tls)));
     return c;
   }
 
@@ -22,7 +25,7 @@ export class ShuffleClients {
   /** Streams a map output file to a core worker, in CRC32C-checked chunks. */
   push(address: string, header: { jobId: string; mapIndex: number; attemptId: string; partitionBytes: number[] }, file: string, signal: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
-      const call = this.get(address).put((err) => (err ? reject(fromServiceError(err, `core worker ${address}`)) : resolve()));
+      const call = this.get(address).put((err) => (err ? reject(fromServiceError(err, `core worker ${address}`, this.tls !== undefined)) : resolve()));
       const abort = () => call.cancel();
       signal.addEventListener('abort', abort, { once: true });
       void (async () => {
@@ -52,7 +55,7 @@ export class ShuffleClients {
         if (e) {
           call.cancel();
           out.destroy();
-          reject(MrError.is(e) ? e : fromServiceError(e, `core worker ${address}`));
+          reject(MrError.is(e) ? e : fromServiceError(e, `core worker ${address}`, this.tls !== undefined));
         } else out.end((err?: Error | null) => (err ? reject(new MrError('MR_ERR_SHUFFLE', `map output ${req.attemptId}: ${err.message}`)) : resolve(bytes)));
       };
       const onAbort = () => finish(new MrError('MR_ERR_ATTEMPT_KILLED', 'attempt killed'));

@@ -219,7 +219,7 @@ export function simulate(o: SimOptions): SimResult {
           const slow = o.slowNodes?.includes(a.nodeId) ? (o.slowFactor ?? 20) : 1;
           const duration = (200 + Math.floor(rand() * 1_000)) * slow;
           push(nowMs + duration, fails
-            ? { kind: 'AttemptFailed', attemptId: a.spec.attemptId, error: 'boom', nowMs: 0 }
+            ? { kind: 'AttemptFailed', attemptId: a.spec.attemptId, error: 'boom', stack: 'Error: boom\n    at map (/job.ts:1:1)', stderr: `${a.spec.attemptId} wrote this\n`, nowMs: 0 }
             : {
               kind: 'AttemptSucceeded', attemptId: a.spec.attemptId, counters: a.spec.kind === 'map' ? { inputRecords: 1 } : { outputRecords: 1 }, nowMs: 0,
               // a gathering reduce task hands task 0 one record naming itself

@@ -4,6 +4,7 @@ import { masterCommand, workerCommand } from './commands/daemons.js';
 import { fsCommand } from './commands/fs.js';
 import { genCommand } from './commands/gen.js';
 import { jobCommand } from './commands/job.js';
+import { logsCommand } from './commands/logs.js';
 import { nodesCommand } from './commands/nodes.js';
 import { runCommand } from './commands/run.js';
 import { statusCommand } from './commands/status.js';
@@ -28,6 +29,7 @@ export function buildProgram(io: Io): Command {
     .addCommand(nodesCommand(io))
     .addCommand(fsCommand(io))
     .addCommand(jobCommand(io))
+    .addCommand(logsCommand(io))
     .addCommand(genCommand(io))
     .addCommand(validateCommand(io));
   const quiet = (cmd: Command) => {

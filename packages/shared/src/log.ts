@@ -1,4 +1,5 @@
 import { pino, type Logger, type LevelWithSilent } from 'pino';
+import pretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -9,16 +10,19 @@ export interface LogOptions {
   pretty?: boolean;
 }
 
-/** Structured logs to stderr (stdout belongs to command output such as --json). */
+/**
+ * Structured logs to stderr (stdout belongs to command output such as --json): pretty lines on a
+ * TTY, JSON lines otherwise (a file, a pipe, docker). Both are written synchronously on this thread
+ * (pino-pretty as a stream, not a worker-thread transport), so nothing is lost when the process
+ * exits or crashes. Lines about jobs and attempts carry jobId, taskId and attemptId (child loggers).
+ */
 export function createLogger(opts: LogOptions): Logger {
   const level = opts.level ?? ((process.env.MR_LOG_LEVEL as LevelWithSilent | undefined) ?? 'info');
-  const pretty = opts.pretty ?? process.stderr.isTTY === true;
-  if (pretty) {
-    return pino({
-      name: opts.name,
-      level,
-      transport: { target: 'pino-pretty', options: { destination: 2, colorize: true, ignore: 'pid,hostname' } },
-    });
+  if (opts.pretty ?? process.stderr.isTTY === true) {
+    return pino(
+      { name: opts.name, level },
+      pretty({ destination: 2, sync: true, colorize: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' }),
+    );
   }
   return pino({ name: opts.name, level, base: { pid: process.pid } }, pino.destination({ dest: 2, sync: true }));
 }

@@ -1,7 +1,7 @@
 import { isErrorCode, MrError, systemClock, toMrError, type Clock, type Logger } from '@mr/shared';
 import type { Journal } from '../journal/journal.js';
 import { step } from '../machine/step.js';
-import type { Action, FsOp, MasterEvent, MasterState } from '../machine/types.js';
+import type { Action, Attempt, FsOp, MasterEvent, MasterState } from '../machine/types.js';
 
 /** Where the driver's actions go: the worker sessions and the output file system. Tests pass fakes. */
 export interface Effects {
@@ -80,10 +80,13 @@ export class Driver {
   }
 
   private async process(e: MasterEvent): Promise<void> {
+    const reported = e.kind === 'AttemptFailed' || e.kind === 'AttemptSucceeded' ? this.state.attempts.get(e.attemptId) : undefined;
+    const wasRunning = reported?.state === 'RUNNING';
     // step first: an event the machine rejects (a bug) is not journaled, so replay cannot trip on it
     const { actions } = step(this.state, e);
     this.journal?.append(e);
     if (this.journal?.snapshotDue) this.journal.snapshot(this.state);
+    if (reported && wasRunning) this.logReport(e, reported);
     for (const a of actions) {
       try {
         await this.execute(a);
@@ -97,12 +100,23 @@ export class Driver {
     }
   }
 
+  /** An attempt's end as reported by its worker, with the ids to find it by (jobId, taskId, attemptId). */
+  private logReport(e: MasterEvent, a: Attempt): void {
+    const ids = { jobId: a.jobId, taskId: a.taskId, attemptId: a.id, nodeId: a.nodeId };
+    if (e.kind === 'AttemptSucceeded') this.log.debug({ ...ids, ms: (a.finishedMs ?? 0) - a.startedMs }, 'attempt succeeded');
+    else if (e.kind === 'AttemptFailed') this.log.warn({ ...ids, err: e.error, state: a.state, outputBytes: e.stderr?.length ?? 0 }, e.lost ? 'attempt lost' : 'attempt failed');
+  }
+
   private async execute(a: Action): Promise<void> {
     switch (a.kind) {
       case 'StartAttempt':
+        this.log.debug({ jobId: a.spec.jobId, taskId: a.spec.taskId, attemptId: a.spec.attemptId, nodeId: a.nodeId }, 'attempt assigned');
         return this.effects.startAttempt(a);
-      case 'KillAttempt':
+      case 'KillAttempt': {
+        const at = this.state.attempts.get(a.attemptId);
+        this.log.info({ ...(at ? { jobId: at.jobId, taskId: at.taskId } : {}), attemptId: a.attemptId, nodeId: a.nodeId, reason: a.reason }, 'killing attempt');
         return this.effects.killAttempt(a);
+      }
       case 'SendDrain':
         return this.effects.sendDrain(a);
       case 'CloseSession':

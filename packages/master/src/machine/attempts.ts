@@ -13,6 +13,13 @@ export const MAX_GATHERED_TOTAL = 32 * 1024 * 1024;
 /** --skip-bad-records: a task with more bad records than this fails (its input is not what the job expects). */
 export const MAX_SKIPPED_RECORDS_PER_TASK = 100;
 
+/** What user code wrote is kept per FAILED or KILLED attempt, at most this much (its tail: `mr logs`)... */
+export const MAX_ATTEMPT_OUTPUT = 64 * 1024;
+/** ...and per job: past this in all, each further attempt keeps only its last OUTPUT_OVER_BUDGET characters. */
+export const MAX_JOB_OUTPUT = 1024 * 1024;
+export const OUTPUT_OVER_BUDGET = 2 * 1024;
+export const MAX_ATTEMPT_STACK = 8 * 1024;
+
 /** The temporary directory a reduce attempt writes its part into, under the job's output. */
 export function attemptOutputDir(output: string, attemptId: string): string {
   return `${output.replace(/\/+$/, '')}/_temporary/${attemptId}`;
@@ -139,6 +146,7 @@ export function onAttemptFailed(s: MasterState, e: Ev<'AttemptFailed'>): Action[
   if (e.lost) {
     // not the code's fault (a shuffle peer went away): retried without counting as a failure
     killAttempt(s, a.id, e.error, e.nowMs, actions, { notifyWorker: false });
+    keepOutput(s, a, e.stderr, e.stack);
     actions.push(...schedule(s, e.nowMs));
     return actions;
   }
@@ -146,6 +154,7 @@ export function onAttemptFailed(s: MasterState, e: Ev<'AttemptFailed'>): Action[
   const task = taskOf(job, a.taskId);
   finishAttempt(s, a, 'FAILED', e.nowMs);
   a.error = e.error;
+  keepOutput(s, a, e.stderr, e.stack);
   discardOutput(s, job, a, actions);
   addCounter(job.counters, 'failedAttempts', 1);
   if (task.state === 'SUCCEEDED' || job.state !== 'RUNNING') return actions;
@@ -166,6 +175,27 @@ export function onAttemptFailed(s: MasterState, e: Ev<'AttemptFailed'>): Action[
   if (!hasRunningAttempt(s, task)) setTaskState(job, task, 'PENDING');
   actions.push(...schedule(s, e.nowMs));
   return actions;
+}
+
+/** What a killed (or timed-out) attempt wrote, sent by its worker once it stopped: kept if it has none yet. */
+export function onAttemptOutput(s: MasterState, e: Ev<'AttemptOutput'>): Action[] {
+  const a = s.attempts.get(e.attemptId);
+  if (a && (a.state === 'FAILED' || a.state === 'KILLED') && a.stderr === undefined) keepOutput(s, a, e.stderr);
+  return [];
+}
+
+/**
+ * Keeps a failed or killed attempt's stack and output tail, bounded per attempt and per job (the
+ * master holds every job's attempts, and journals them).
+ */
+function keepOutput(s: MasterState, a: Attempt, stderr: string | undefined, stack?: string): void {
+  if (stack) a.stack = stack.length > MAX_ATTEMPT_STACK ? stack.slice(0, MAX_ATTEMPT_STACK) : stack;
+  if (!stderr) return;
+  const job = getJob(s, a.jobId);
+  const room = (job.outputChars ?? 0) >= MAX_JOB_OUTPUT ? OUTPUT_OVER_BUDGET : MAX_ATTEMPT_OUTPUT;
+  const kept = stderr.length > room ? `[earlier output dropped]\n${stderr.slice(stderr.length - room)}` : stderr;
+  job.outputChars = (job.outputChars ?? 0) - (a.stderr?.length ?? 0) + kept.length;
+  a.stderr = kept;
 }
 
 /**

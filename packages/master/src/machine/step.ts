@@ -1,4 +1,4 @@
-import { onAttemptFailed, onAttemptSucceeded } from './attempts.js';
+import { onAttemptFailed, onAttemptOutput, onAttemptSucceeded } from './attempts.js';
 import { onDrainRequested, onHandOffDone, onNodeDraining, releaseDrained } from './decommission.js';
 import { onBlockCorrupt, onBlockReplicated, onBlockReport, onFsRequest } from './fs.js';
 import { onJobCommitFailed, onJobCommitted, onJobSubmitted, onKillJob } from './jobs.js';
@@ -28,6 +28,7 @@ function dispatch(s: MasterState, e: MasterEvent): Action[] {
     case 'JobSubmitted':     return onJobSubmitted(s, e);
     case 'AttemptSucceeded': return onAttemptSucceeded(s, e);
     case 'AttemptFailed':    return onAttemptFailed(s, e);
+    case 'AttemptOutput':    return onAttemptOutput(s, e);
     case 'JobCommitted':     return onJobCommitted(s, e);
     case 'JobCommitFailed':  return onJobCommitFailed(s, e);
     case 'KillJob':          return onKillJob(s, e);

@@ -119,7 +119,12 @@ export interface Attempt {
   speculative: boolean;
   /** Map attempts: the core workers that store the output (2 when there are two or more). */
   shuffleTargets?: string[];
+  /** FAILED: why; KILLED: the reason. */
   error?: string;
+  /** User-code errors: the stack trace, the user's frames (bounded: MAX_ATTEMPT_STACK). */
+  stack?: string;
+  /** FAILED and KILLED: the tail of what user code wrote to stdout and stderr (bounded, see keepOutput). */
+  stderr?: string;
 }
 
 export interface Job {
@@ -138,6 +143,8 @@ export interface Job {
   submittedMs: number;
   finishedMs?: number;
   error?: string;
+  /** Characters of attempt output (Attempt.stderr) the job keeps in all: bounds it per job. */
+  outputChars?: number;
 }
 
 export interface PhaseProgress {
@@ -231,8 +238,13 @@ export type MasterEvent =
     kind: 'AttemptSucceeded'; attemptId: string; counters: Record<string, number>; storedOn?: string[]; upload?: PendingUpload;
     gathered?: string[]; firstBad?: BadRecordRef; nowMs: number;
   }
-  /** `lost`: an infrastructure error (shuffle peer gone), counted like a kill, not a failure. */
-  | { kind: 'AttemptFailed'; attemptId: string; error: string; failedRecord?: string; lost?: boolean; nowMs: number }
+  /**
+   * `lost`: an infrastructure error (shuffle peer gone), counted like a kill, not a failure.
+   * `stack`, `stderr`: the user's stack frames and the tail of what user code wrote (`mr logs`).
+   */
+  | { kind: 'AttemptFailed'; attemptId: string; error: string; failedRecord?: string; lost?: boolean; stack?: string; stderr?: string; nowMs: number }
+  /** What a killed attempt wrote (the worker sends it once the attempt stopped): kept for `mr logs`. */
+  | { kind: 'AttemptOutput'; attemptId: string; stderr: string; nowMs: number }
   | { kind: 'JobCommitted'; jobId: string; nowMs: number }
   | { kind: 'JobCommitFailed'; jobId: string; error: string; nowMs: number }
   /** `mr job kill`: answered by a Reply (the job's state, or why it cannot be killed). */

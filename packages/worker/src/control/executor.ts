@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { abortUpload, bsPath, MrError, partName, parseS3, readObject, requireLocalPath, s3Join, toMrError, uploadPending, waitDrain, type BlockStoreClient, type Logger, type PendingUpload, type wire } from '@mr/shared';
 import type { AttemptPool } from '../exec/pool.js';
+import { OutputTail } from '../exec/output.js';
 import type { Common as CommonInput } from '../exec/thread.js';
 import type { ShuffleClients } from '../shuffle/client.js';
 import type { SegmentRange, ShuffleStore } from '../shuffle/store.js';
@@ -23,6 +24,12 @@ export interface AttemptReport {
   gathered?: string[];
   /** Map attempts: the first record job code marked bad. */
   firstBad?: { offset: number; line: number; reason: string };
+  /** Failed (or killed) attempts: the tail of what user code wrote to stdout and stderr. */
+  output?: string;
+  /** User-code errors: the stack trace, the user's frames. */
+  stack?: string;
+  /** The attempt was killed: the report only carries its output (the master already knows it ended). */
+  killed?: boolean;
 }
 
 /** A file's first line is looked for in this many bytes at most (a header, not data). */
@@ -35,6 +42,7 @@ interface Running {
   threadCtl: AbortController;
   /** Shared with the attempt's thread: [0] grows with progress (the task timeout), [1] = 1 asks it to stop. */
   progress: Int32Array;
+  log: Logger;
 }
 
 /**
@@ -79,22 +87,26 @@ export class Executor {
     const ctl = new AbortController();
     const threadCtl = new AbortController();
     const progress = new Int32Array(new SharedArrayBuffer(8));
-    this.running.set(spec.attemptId, { ctl, threadCtl, progress });
-    const log = this.d.log.child({ jobId: spec.jobId, taskId: spec.taskId, attempt: spec.attempt });
-    log.debug('attempt started');
-    void this.execute(spec, ctl.signal, progress, threadCtl.signal).then(
+    // what user code writes, kept by the thread in shared memory: readable however the attempt ends
+    const output = OutputTail.create();
+    const log = this.d.log.child({ jobId: spec.jobId, taskId: spec.taskId, attemptId: spec.attemptId });
+    this.running.set(spec.attemptId, { ctl, threadCtl, progress, log });
+    log.debug({ kind: spec.kind === 1 ? 'map' : 'reduce', attempt: spec.attempt }, 'attempt started');
+    const outputOf = () => (output.written > 0 ? { output: output.read() } : {});
+    void this.execute(spec, ctl.signal, progress, output, threadCtl.signal).then(
       (r) => {
-        if (ctl.signal.aborted) return;
+        if (ctl.signal.aborted) return this.reportKilled(spec.attemptId, output);
         log.debug('attempt succeeded');
         this.d.report({ attemptId: spec.attemptId, ok: true, ...r });
       },
       (e: unknown) => {
-        if (ctl.signal.aborted) return; // killed: the master already counts it
+        if (ctl.signal.aborted) return this.reportKilled(spec.attemptId, output); // the master already counts it
         const err = toMrError(e);
-        log.warn({ code: err.code, err: err.message }, 'attempt failed');
+        log.warn({ code: err.code, err: err.message, outputBytes: output.written }, 'attempt failed');
         this.d.report({
           attemptId: spec.attemptId, ok: false, error: err.message, errorCode: err.code,
-          ...(err.record !== undefined ? { failedRecord: err.record } : {}), counters: {}, partitionBytes: [],
+          ...(err.record !== undefined ? { failedRecord: err.record } : {}), ...(err.userStack !== undefined ? { stack: err.userStack } : {}),
+          ...outputOf(), counters: {}, partitionBytes: [],
         });
       },
     ).finally(() => {
@@ -103,10 +115,16 @@ export class Executor {
     });
   }
 
+  /** A killed attempt that wrote something: its output goes to the master for `mr logs` (timeouts, above all). */
+  private reportKilled(attemptId: string, output: OutputTail): void {
+    if (output.written === 0) return;
+    this.d.report({ attemptId, ok: false, killed: true, output: output.read(), counters: {}, partitionBytes: [] });
+  }
+
   kill(attemptId: string, reason: string): void {
     const r = this.running.get(attemptId);
     if (!r) return;
-    this.d.log.info({ attemptId, reason }, 'killing attempt');
+    r.log.info({ reason }, 'killing attempt');
     Atomics.store(r.progress, 1, 1);
     r.ctl.abort();
     setTimeout(() => r.threadCtl.abort(), THREAD_STOP_GRACE_MS).unref();
@@ -117,15 +135,16 @@ export class Executor {
     for (const id of [...this.running.keys()]) this.kill(id, reason);
   }
 
-  private async execute(spec: wire.AttemptSpec, signal: AbortSignal, progress: Int32Array, threadSignal: AbortSignal): Promise<Omit<AttemptReport, 'attemptId' | 'ok'>> {
+  private async execute(spec: wire.AttemptSpec, signal: AbortSignal, progress: Int32Array, output: OutputTail, threadSignal: AbortSignal): Promise<Omit<AttemptReport, 'attemptId' | 'ok'>> {
     const job = spec.job?.moduleHash ? { modulePath: await this.d.resolveModule(spec.job.moduleHash) } : { builtin: spec.job?.builtin ?? '' };
     const params = JSON.parse(spec.paramsJson || '{}') as Record<string, string>;
     await mkdir(this.d.scratchDir, { recursive: true });
     const workDir = await mkdtemp(join(this.d.scratchDir, `${spec.attemptId}-`));
+    const common: CommonInput = { job, params, jobId: spec.jobId, taskId: spec.taskId, attempt: spec.attempt, progress, output: output.buffer };
     try {
       return spec.kind === 1 /* MAP */
-        ? await this.map(spec, { job, params, jobId: spec.jobId, taskId: spec.taskId, attempt: spec.attempt, progress }, workDir, signal, threadSignal)
-        : await this.reduce(spec, { job, params, jobId: spec.jobId, taskId: spec.taskId, attempt: spec.attempt, progress }, workDir, signal, threadSignal);
+        ? await this.map(spec, common, workDir, signal, threadSignal)
+        : await this.reduce(spec, common, workDir, signal, threadSignal);
     } finally {
       await rm(workDir, { recursive: true, force: true });
     }

@@ -9,6 +9,7 @@ import { runMap, type MapResult } from '../task/map.js';
 import { runReduce } from '../task/reduce.js';
 import type { SplitRange } from '../task/lines.js';
 import type { SegmentRange } from '../shuffle/store.js';
+import { captureOutput, OutputTail, userStack } from './output.js';
 
 export interface Common {
   job: { builtin?: string; modulePath?: string };
@@ -18,6 +19,8 @@ export interface Common {
   attempt: number;
   /** Shared with the main thread (SharedArrayBuffer): [0] grows as records go by, [1] = 1 asks the attempt to stop. */
   progress: Int32Array;
+  /** Shared with the main thread: an OutputTail's buffer, the tail of what user code writes. */
+  output?: SharedArrayBuffer;
 }
 
 export type ThreadInput =
@@ -29,6 +32,7 @@ export type ThreadOutput =
   | { ok: false; error: WireError };
 
 export default async function runAttempt(input: ThreadInput): Promise<ThreadOutput> {
+  captureOutput(input.output ? new OutputTail(input.output) : undefined);
   try {
     const job = await loadJob(input.job);
     if (input.kind === 'map') {
@@ -37,6 +41,13 @@ export default async function runAttempt(input: ThreadInput): Promise<ThreadOutp
     }
     return { ok: true, ...runReduce({ ...input, job }) };
   } catch (e) {
-    return { ok: false, error: toMrError(e, 'MR_ERR_USER_CODE').toWire() };
+    const err = toMrError(e, 'MR_ERR_USER_CODE');
+    const error = err.toWire();
+    // the user's frames of what their code threw (`mr logs`): the line that threw
+    const stack = err.code === 'MR_ERR_USER_CODE' ? userStack(e) : undefined;
+    if (stack !== undefined) error.userStack = stack;
+    return { ok: false, error };
+  } finally {
+    captureOutput(undefined);
   }
 }

@@ -116,6 +116,8 @@ export enum AttemptOutcome {
   ATTEMPT_OUTCOME_UNSPECIFIED = 0,
   ATTEMPT_OUTCOME_SUCCEEDED = 1,
   ATTEMPT_OUTCOME_FAILED = 2,
+  /** ATTEMPT_OUTCOME_KILLED - the attempt was killed (the master's order, or the worker stopping): the report carries only output_tail */
+  ATTEMPT_OUTCOME_KILLED = 3,
   UNRECOGNIZED = -1,
 }
 
@@ -130,6 +132,9 @@ export function attemptOutcomeFromJSON(object: any): AttemptOutcome {
     case 2:
     case "ATTEMPT_OUTCOME_FAILED":
       return AttemptOutcome.ATTEMPT_OUTCOME_FAILED;
+    case 3:
+    case "ATTEMPT_OUTCOME_KILLED":
+      return AttemptOutcome.ATTEMPT_OUTCOME_KILLED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -145,6 +150,8 @@ export function attemptOutcomeToJSON(object: AttemptOutcome): string {
       return "ATTEMPT_OUTCOME_SUCCEEDED";
     case AttemptOutcome.ATTEMPT_OUTCOME_FAILED:
       return "ATTEMPT_OUTCOME_FAILED";
+    case AttemptOutcome.ATTEMPT_OUTCOME_KILLED:
+      return "ATTEMPT_OUTCOME_KILLED";
     case AttemptOutcome.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -272,7 +279,13 @@ export interface AttemptStatus {
   /** reduce tasks 1..R-1 of a gathering job: what they emitted, as JSON [key, value] pairs */
   gathered: string[];
   /** map attempts: the first record job code marked bad (ctx.badRecord), if any */
-  firstBad: BadRecordRef | undefined;
+  firstBad:
+    | BadRecordRef
+    | undefined;
+  /** failed and killed attempts: the last 64 KiB user code wrote to stdout and stderr (console.*) */
+  outputTail: string;
+  /** user-code errors: the error's stack trace, the user's frames only */
+  errorStack: string;
 }
 
 export interface AttemptStatus_CountersEntry {
@@ -415,6 +428,40 @@ export interface JobStatus_CountersEntry {
 
 export interface JobList {
   jobs: JobStatus[];
+}
+
+/** `mr logs`: one job's attempts, or one task's (task_id empty: every task). */
+export interface JobLogsQuery {
+  jobId: string;
+  taskId: string;
+}
+
+/** An attempt that FAILED or was KILLED, with what its user code left behind. */
+export interface AttemptLog {
+  attemptId: string;
+  taskId: string;
+  /** "map" | "reduce" */
+  kind: string;
+  /** the attempt's number within its task, from 0 */
+  number: number;
+  nodeId: string;
+  /** "FAILED" | "KILLED" */
+  state: string;
+  startedMs: number;
+  finishedMs: number;
+  /** the failure, or why it was killed */
+  error: string;
+  /** user-code errors: the stack trace, user frames only */
+  stack: string;
+  /** the last bytes user code wrote to stdout and stderr */
+  stderr: string;
+}
+
+export interface JobLogs {
+  jobId: string;
+  state: string;
+  error: string;
+  attempts: AttemptLog[];
 }
 
 export interface NodeStatus {
@@ -2078,6 +2125,8 @@ function createBaseAttemptStatus(): AttemptStatus {
     pendingUpload: "",
     gathered: [],
     firstBad: undefined,
+    outputTail: "",
+    errorStack: "",
   };
 }
 
@@ -2119,6 +2168,12 @@ export const AttemptStatus: MessageFns<AttemptStatus> = {
     }
     if (message.firstBad !== undefined) {
       BadRecordRef.encode(message.firstBad, writer.uint32(90).fork()).join();
+    }
+    if (message.outputTail !== "") {
+      writer.uint32(98).string(message.outputTail);
+    }
+    if (message.errorStack !== "") {
+      writer.uint32(106).string(message.errorStack);
     }
     return writer;
   },
@@ -2237,6 +2292,22 @@ export const AttemptStatus: MessageFns<AttemptStatus> = {
             message.firstBad = BadRecordRef.decode(reader, reader.uint32());
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.outputTail = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.errorStack = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2305,6 +2376,16 @@ export const AttemptStatus: MessageFns<AttemptStatus> = {
         : isSet(object.first_bad)
         ? BadRecordRef.fromJSON(object.first_bad)
         : undefined,
+      outputTail: isSet(object.outputTail)
+        ? globalThis.String(object.outputTail)
+        : isSet(object.output_tail)
+        ? globalThis.String(object.output_tail)
+        : "",
+      errorStack: isSet(object.errorStack)
+        ? globalThis.String(object.errorStack)
+        : isSet(object.error_stack)
+        ? globalThis.String(object.error_stack)
+        : "",
     };
   },
 
@@ -2349,6 +2430,12 @@ export const AttemptStatus: MessageFns<AttemptStatus> = {
     if (message.firstBad !== undefined) {
       obj.firstBad = BadRecordRef.toJSON(message.firstBad);
     }
+    if (message.outputTail !== "") {
+      obj.outputTail = message.outputTail;
+    }
+    if (message.errorStack !== "") {
+      obj.errorStack = message.errorStack;
+    }
     return obj;
   },
 
@@ -2378,6 +2465,8 @@ export const AttemptStatus: MessageFns<AttemptStatus> = {
     message.firstBad = (object.firstBad !== undefined && object.firstBad !== null)
       ? BadRecordRef.fromPartial(object.firstBad)
       : undefined;
+    message.outputTail = object.outputTail ?? "";
+    message.errorStack = object.errorStack ?? "";
     return message;
   },
 };
@@ -4792,6 +4881,483 @@ export const JobList: MessageFns<JobList> = {
   },
 };
 
+function createBaseJobLogsQuery(): JobLogsQuery {
+  return { jobId: "", taskId: "" };
+}
+
+export const JobLogsQuery: MessageFns<JobLogsQuery> = {
+  encode(message: JobLogsQuery, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    if (message.taskId !== "") {
+      writer.uint32(18).string(message.taskId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): JobLogsQuery {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseJobLogsQuery();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.taskId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): JobLogsQuery {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      taskId: isSet(object.taskId)
+        ? globalThis.String(object.taskId)
+        : isSet(object.task_id)
+        ? globalThis.String(object.task_id)
+        : "",
+    };
+  },
+
+  toJSON(message: JobLogsQuery): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.taskId !== "") {
+      obj.taskId = message.taskId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<JobLogsQuery>, I>>(base?: I): JobLogsQuery {
+    return JobLogsQuery.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<JobLogsQuery>, I>>(object: I): JobLogsQuery {
+    const message = createBaseJobLogsQuery();
+    message.jobId = object.jobId ?? "";
+    message.taskId = object.taskId ?? "";
+    return message;
+  },
+};
+
+function createBaseAttemptLog(): AttemptLog {
+  return {
+    attemptId: "",
+    taskId: "",
+    kind: "",
+    number: 0,
+    nodeId: "",
+    state: "",
+    startedMs: 0,
+    finishedMs: 0,
+    error: "",
+    stack: "",
+    stderr: "",
+  };
+}
+
+export const AttemptLog: MessageFns<AttemptLog> = {
+  encode(message: AttemptLog, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.attemptId !== "") {
+      writer.uint32(10).string(message.attemptId);
+    }
+    if (message.taskId !== "") {
+      writer.uint32(18).string(message.taskId);
+    }
+    if (message.kind !== "") {
+      writer.uint32(26).string(message.kind);
+    }
+    if (message.number !== 0) {
+      writer.uint32(32).int32(message.number);
+    }
+    if (message.nodeId !== "") {
+      writer.uint32(42).string(message.nodeId);
+    }
+    if (message.state !== "") {
+      writer.uint32(50).string(message.state);
+    }
+    if (message.startedMs !== 0) {
+      writer.uint32(56).int64(message.startedMs);
+    }
+    if (message.finishedMs !== 0) {
+      writer.uint32(64).int64(message.finishedMs);
+    }
+    if (message.error !== "") {
+      writer.uint32(74).string(message.error);
+    }
+    if (message.stack !== "") {
+      writer.uint32(82).string(message.stack);
+    }
+    if (message.stderr !== "") {
+      writer.uint32(90).string(message.stderr);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AttemptLog {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAttemptLog();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.attemptId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.taskId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.number = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.nodeId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.state = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.startedMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.finishedMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.error = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.stack = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.stderr = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AttemptLog {
+    return {
+      attemptId: isSet(object.attemptId)
+        ? globalThis.String(object.attemptId)
+        : isSet(object.attempt_id)
+        ? globalThis.String(object.attempt_id)
+        : "",
+      taskId: isSet(object.taskId)
+        ? globalThis.String(object.taskId)
+        : isSet(object.task_id)
+        ? globalThis.String(object.task_id)
+        : "",
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      number: isSet(object.number) ? globalThis.Number(object.number) : 0,
+      nodeId: isSet(object.nodeId)
+        ? globalThis.String(object.nodeId)
+        : isSet(object.node_id)
+        ? globalThis.String(object.node_id)
+        : "",
+      state: isSet(object.state) ? globalThis.String(object.state) : "",
+      startedMs: isSet(object.startedMs)
+        ? globalThis.Number(object.startedMs)
+        : isSet(object.started_ms)
+        ? globalThis.Number(object.started_ms)
+        : 0,
+      finishedMs: isSet(object.finishedMs)
+        ? globalThis.Number(object.finishedMs)
+        : isSet(object.finished_ms)
+        ? globalThis.Number(object.finished_ms)
+        : 0,
+      error: isSet(object.error) ? globalThis.String(object.error) : "",
+      stack: isSet(object.stack) ? globalThis.String(object.stack) : "",
+      stderr: isSet(object.stderr) ? globalThis.String(object.stderr) : "",
+    };
+  },
+
+  toJSON(message: AttemptLog): unknown {
+    const obj: any = {};
+    if (message.attemptId !== "") {
+      obj.attemptId = message.attemptId;
+    }
+    if (message.taskId !== "") {
+      obj.taskId = message.taskId;
+    }
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.number !== 0) {
+      obj.number = Math.round(message.number);
+    }
+    if (message.nodeId !== "") {
+      obj.nodeId = message.nodeId;
+    }
+    if (message.state !== "") {
+      obj.state = message.state;
+    }
+    if (message.startedMs !== 0) {
+      obj.startedMs = Math.round(message.startedMs);
+    }
+    if (message.finishedMs !== 0) {
+      obj.finishedMs = Math.round(message.finishedMs);
+    }
+    if (message.error !== "") {
+      obj.error = message.error;
+    }
+    if (message.stack !== "") {
+      obj.stack = message.stack;
+    }
+    if (message.stderr !== "") {
+      obj.stderr = message.stderr;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AttemptLog>, I>>(base?: I): AttemptLog {
+    return AttemptLog.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AttemptLog>, I>>(object: I): AttemptLog {
+    const message = createBaseAttemptLog();
+    message.attemptId = object.attemptId ?? "";
+    message.taskId = object.taskId ?? "";
+    message.kind = object.kind ?? "";
+    message.number = object.number ?? 0;
+    message.nodeId = object.nodeId ?? "";
+    message.state = object.state ?? "";
+    message.startedMs = object.startedMs ?? 0;
+    message.finishedMs = object.finishedMs ?? 0;
+    message.error = object.error ?? "";
+    message.stack = object.stack ?? "";
+    message.stderr = object.stderr ?? "";
+    return message;
+  },
+};
+
+function createBaseJobLogs(): JobLogs {
+  return { jobId: "", state: "", error: "", attempts: [] };
+}
+
+export const JobLogs: MessageFns<JobLogs> = {
+  encode(message: JobLogs, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    if (message.state !== "") {
+      writer.uint32(18).string(message.state);
+    }
+    if (message.error !== "") {
+      writer.uint32(26).string(message.error);
+    }
+    for (const v of message.attempts) {
+      AttemptLog.encode(v!, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): JobLogs {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseJobLogs();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.state = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.error = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.attempts.push(AttemptLog.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): JobLogs {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      state: isSet(object.state) ? globalThis.String(object.state) : "",
+      error: isSet(object.error) ? globalThis.String(object.error) : "",
+      attempts: globalThis.Array.isArray(object?.attempts)
+        ? object.attempts.map((e: any) => AttemptLog.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: JobLogs): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.state !== "") {
+      obj.state = message.state;
+    }
+    if (message.error !== "") {
+      obj.error = message.error;
+    }
+    if (message.attempts?.length) {
+      obj.attempts = message.attempts.map((e) => AttemptLog.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<JobLogs>, I>>(base?: I): JobLogs {
+    return JobLogs.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<JobLogs>, I>>(object: I): JobLogs {
+    const message = createBaseJobLogs();
+    message.jobId = object.jobId ?? "";
+    message.state = object.state ?? "";
+    message.error = object.error ?? "";
+    message.attempts = object.attempts?.map((e) => AttemptLog.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 function createBaseNodeStatus(): NodeStatus {
   return { id: "", role: "", address: "", state: "", slots: 0, runningTasks: 0, lastHeartbeatMs: 0 };
 }
@@ -7139,6 +7705,16 @@ export const MasterService = {
     responseSerialize: (value: JobStatus): Buffer => Buffer.from(JobStatus.encode(value).finish()),
     responseDeserialize: (value: Buffer): JobStatus => JobStatus.decode(value),
   },
+  /** The failed and killed attempts of a job (or of one task): errors, stacks, output tails. */
+  getJobLogs: {
+    path: "/mr.v1.Master/GetJobLogs" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: JobLogsQuery): Buffer => Buffer.from(JobLogsQuery.encode(value).finish()),
+    requestDeserialize: (value: Buffer): JobLogsQuery => JobLogsQuery.decode(value),
+    responseSerialize: (value: JobLogs): Buffer => Buffer.from(JobLogs.encode(value).finish()),
+    responseDeserialize: (value: Buffer): JobLogs => JobLogs.decode(value),
+  },
   /** Block store namespace. */
   fsMkdir: {
     path: "/mr.v1.Master/FsMkdir" as const,
@@ -7262,6 +7838,8 @@ export interface MasterServer extends UntypedServiceImplementation {
   drainNode: handleUnaryCall<NodeQuery, NodeStatus>;
   /** Stop a job: its attempts are killed, its temporary output removed; state KILLED. */
   killJob: handleUnaryCall<JobQuery, JobStatus>;
+  /** The failed and killed attempts of a job (or of one task): errors, stacks, output tails. */
+  getJobLogs: handleUnaryCall<JobLogsQuery, JobLogs>;
   /** Block store namespace. */
   fsMkdir: handleUnaryCall<FsPath, FsEntry>;
   fsCreate: handleUnaryCall<FsCreateRequest, FsEntry>;
@@ -7356,6 +7934,19 @@ export interface MasterClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: JobStatus) => void,
+  ): ClientUnaryCall;
+  /** The failed and killed attempts of a job (or of one task): errors, stacks, output tails. */
+  getJobLogs(request: JobLogsQuery, callback: (error: ServiceError | null, response: JobLogs) => void): ClientUnaryCall;
+  getJobLogs(
+    request: JobLogsQuery,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: JobLogs) => void,
+  ): ClientUnaryCall;
+  getJobLogs(
+    request: JobLogsQuery,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: JobLogs) => void,
   ): ClientUnaryCall;
   /** Block store namespace. */
   fsMkdir(request: FsPath, callback: (error: ServiceError | null, response: FsEntry) => void): ClientUnaryCall;

@@ -15,7 +15,8 @@ describe('mr run: embedded cluster of separate processes (issue 2 acceptance)', 
   it('wordcount on the Gutenberg books, 3 reducers: parts + _SUCCESS, sorted, partitioned, counts exact', async () => {
     const out = join(tempDir(), 'wc');
     const r = await mr(['run', 'wordcount', '--input', GUTENBERG, '--output', out, '--reducers', '3']);
-    expect(r.stderr).toBe('');
+    // stderr is not a TTY here: no bars, one plain line per phase as it completes (issue 8)
+    expect(r.stderr).toMatch(/^map: (\d+)\/\1 tasks in \d+\.\d s\nreduce: 3\/3 tasks in \d+\.\d s\n$/);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/SUCCEEDED/);
     const files = readOutput(out);
@@ -45,6 +46,9 @@ describe('mr run: embedded cluster of separate processes (issue 2 acceptance)', 
     const out = join(tempDir(), 'wc');
     const r = await mr(['run', 'wordcount', '--input', join(GUTENBERG, 'pg-metamorphosis.txt'), '--output', out, '--json', '--split-size', '32k']);
     expect(r.code).toBe(0);
+    // only the document on stdout, and no progress (not even the phase lines) on stderr
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toBe('');
     const s = JSON.parse(r.stdout) as Record<string, unknown> & { counters: Record<string, number> };
     expect(Object.keys(s)).toEqual(['id', 'name', 'state', 'counters', 'startedAt', 'finishedAt', 'elapsedMs']);
     expect(s).toMatchObject({ name: 'wordcount', state: 'SUCCEEDED' });

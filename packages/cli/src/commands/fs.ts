@@ -5,7 +5,7 @@ import { Command, Option } from 'commander';
 import { bsPath, deleteObjects, listNames, MrError, objectExists, parseS3, s3Join, wire } from '@mr/shared';
 import { blockStoreSession, bsUri, isBs, isS3, localPath, readLocation, writeLocal, writeLocation, type BlockStoreSession } from '../locations.js';
 import { intFlag, sizeFlag } from '../options.js';
-import { progress } from '../render/progress.js';
+import { byteProgress } from '../render/progress.js';
 import { table } from '../render/table.js';
 import type { Io } from '../io.js';
 
@@ -50,9 +50,12 @@ export function fsCommand(io: Io): Command {
       if (!st.isFile()) throw new MrError('MR_ERR_USAGE', `put: ${src} is not a file`);
       if (isS3(dest)) return writeLocation(dest, readLocation(ctx, src), { overwrite: o.overwrite === true });
       if (!isBs(dest)) throw new MrError('MR_ERR_USAGE', `put: ${dest} is not a bs:// or s3:// URI (use cp between local paths)`);
-      const bar = progress(io, `put ${dest}`, st.size);
-      const e = await ctx.client().put(src, bsPath(dest), { ...(o.blockSize ? { blockSize: o.blockSize } : {}), ...(o.replication ? { replication: o.replication } : {}), overwrite: o.overwrite === true, onProgress: bar.update });
-      bar.done();
+      // all that can throw at once comes before the bar, which is then ended on every path
+      const path = bsPath(dest);
+      const client = ctx.client();
+      const bar = byteProgress(`put ${dest}`, st.size);
+      const e = await client.put(src, path, { ...(o.blockSize ? { blockSize: o.blockSize } : {}), ...(o.replication ? { replication: o.replication } : {}), overwrite: o.overwrite === true, onProgress: bar.update })
+        .finally(bar.done);
       io.err(`put ${dest}: ${e.size} bytes`);
     }));
 
@@ -65,7 +68,8 @@ export function fsCommand(io: Io): Command {
       if (!isBs(src)) throw new MrError('MR_ERR_USAGE', `get: ${src} is not a bs:// or s3:// URI`);
       const e = await ctx.client().stat(bsPath(src));
       if (e.isDir) throw new MrError('MR_ERR_FS_IS_DIR', `get: ${src} is a directory`);
-      const bar = progress(io, `get ${src}`, e.size);
+      const target = localPath(local);
+      const bar = byteProgress(`get ${src}`, e.size);
       let n = 0;
       const body = Readable.from((async function* () {
         for await (const b of ctx.client().read(bsPath(src))) {
@@ -74,8 +78,7 @@ export function fsCommand(io: Io): Command {
           yield b;
         }
       })());
-      await writeLocal(body, localPath(local), o.overwrite === true);
-      bar.done();
+      await writeLocal(body, target, o.overwrite === true).finally(bar.done);
     }));
 
   fs.command('cat')

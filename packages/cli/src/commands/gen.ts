@@ -6,7 +6,7 @@ import { defaultRecordFiles, FLOWLOGS_GEN_DEFAULTS, FlowLogsGenerator, RecordsGe
 import { MrError, parseUri } from '@mr/shared';
 import { blockStoreSession, childLocation, fileNames, holdsFiles, isBs, isS3, localPath, writeLocation, type BlockStoreSession } from '../locations.js';
 import { intFlag } from '../options.js';
-import { progress } from '../render/progress.js';
+import { byteProgress } from '../render/progress.js';
 import type { Io } from '../io.js';
 
 interface FlowLogsFlags {
@@ -85,13 +85,12 @@ async function genFlowLogs(io: Io, o: FlowLogsFlags, cmd: Command): Promise<void
     let stored = 0;
     for (let i = 0; i < options.files; i++) {
       const dest = single ? o.output : childLocation(o.output, gen.file(i).name);
-      const bar = progress(io, `gen flowlogs ${i + 1}/${options.files}`, undefined);
+      const bar = byteProgress(`gen flowlogs ${i + 1}/${options.files}`, undefined);
       // generated in 64 KiB chunks on demand, at most 64 ahead of the writer (so generation can run
       // while zlib compresses on the thread pool): memory stays bounded whatever the file size
       const text = Readable.from(tally(gen.chunks(i), (n) => bar.update((raw += n))), { highWaterMark: 64 });
       const body = options.gzip ? Readable.from(tally(text.pipe(createGzip({ level: GZIP_LEVEL, chunkSize: 64 * 1024 })), (n) => (stored += n))) : text;
-      await writeLocation(dest, body, { overwrite, bs });
-      bar.done();
+      await writeLocation(dest, body, { overwrite, bs }).finally(bar.done);
     }
     const lines = options.files * (options.linesPerFile + (options.version === 5 ? 1 : 0));
     const gz = options.gzip ? ` (${stored} gzipped)` : '';
@@ -125,11 +124,11 @@ async function genRecords(io: Io, o: RecordsFlags, cmd: Command): Promise<void> 
     let bytes = 0;
     for (let i = 0; i < files; i++) {
       const f = gen.file(i);
-      const bar = progress(io, `gen records ${i + 1}/${files}`, undefined);
+      const dest = childLocation(o.output, f.name);
+      const bar = byteProgress(`gen records ${i + 1}/${files}`, undefined);
       // 256 KiB chunks made on demand, at most 16 ahead of the writer: bounded memory
       const body = Readable.from(tally(gen.chunks(i, 256 * 1024), (n) => bar.update((bytes += n))), { highWaterMark: 16 });
-      await writeLocation(childLocation(o.output, f.name), body, { overwrite, bs });
-      bar.done();
+      await writeLocation(dest, body, { overwrite, bs }).finally(bar.done);
     }
     io.err(`gen records ${o.output}: ${plural(files, 'file')}, ${o.count} records, ${bytes} bytes in ${rate(bytes, started)}`);
   } finally {

@@ -5,7 +5,7 @@ import { planFromSample, resolveJob } from '../job-ref.js';
 import { listInputs, readInput, readRange, type BlockStoreSession } from '../locations.js';
 import { sampleLines } from '../sample.js';
 import { collectList, collectParam, durationFlag, intFlag, sizeFlag } from '../options.js';
-import { statusLine } from '../render/status.js';
+import { jobProgress, noJobProgress, type JobProgress, type ProgressStream } from '../render/progress.js';
 import { TABLE_LINES } from '../render/table.js';
 
 export interface JobOptions {
@@ -82,18 +82,11 @@ export async function submitRequest(job: string, o: JobOptions, bs?: BlockStoreS
   };
 }
 
-/** Live progress on a TTY (one rewritten line on stderr); nothing otherwise, so logs stay clean. */
-export function progressPrinter(enabled: boolean): { update(s: wire.JobStatus): void; done(): void } {
-  const tty = enabled && process.stderr.isTTY === true;
-  let shown = false;
-  return {
-    update(s) {
-      if (!tty) return;
-      process.stderr.write(`\r\x1b[K${statusLine(s)}`);
-      shown = true;
-    },
-    done() {
-      if (shown) process.stderr.write('\r\x1b[K');
-    },
-  };
+/**
+ * The progress `run` and `submit --wait` show on stderr while they poll the job (render/progress.ts):
+ * bars on a TTY, a line per completed phase otherwise, nothing with --json (stderr then holds only
+ * errors, and stdout the one status document).
+ */
+export function jobProgressFor(o: { json?: boolean }, stream: ProgressStream = process.stderr): JobProgress {
+  return o.json ? noJobProgress : jobProgress(stream);
 }

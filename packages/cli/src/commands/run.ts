@@ -3,43 +3,49 @@ import { Command } from 'commander';
 import { checkLocations } from '@mr/master';
 import { MrError } from '@mr/shared';
 import { startLocalCluster } from '../cluster/local.js';
-import { intFlag } from '../options.js';
-import { addJobOptions, progressPrinter, submitRequest, type JobOptions } from './job-options.js';
+import { addTlsOptions, intFlag, tlsConfigFrom, type TlsFlags } from '../options.js';
+import { addJobOptions, jobProgressFor, submitRequest, type JobOptions } from './job-options.js';
 import { printResultTable, reportFinal } from './submit.js';
 import type { Io } from '../io.js';
 
 export function runCommand(io: Io): Command {
-  return addJobOptions(new Command('run').description('run a job on an embedded cluster on this machine (separate processes)'))
+  return addTlsOptions(addJobOptions(new Command('run').description('run a job on an embedded cluster on this machine (separate processes)')))
     .option('--core <N>', 'core workers (run tasks, store shuffle data)', intFlag('--core', 0, 64), 1)
     .option('--task <N>', 'task workers (run tasks only)', intFlag('--task', 0, 64), 1)
     .option('--slots <N>', 'slots per worker (default: CPUs / workers, at least 1)', intFlag('--slots', 1, 256))
     .option('--verbose', 'show the cluster\'s logs on stderr')
-    .action(async (job: string, o: JobOptions & { core: number; task: number; slots?: number; verbose?: boolean }) => {
+    .action(async (job: string, o: JobOptions & TlsFlags & { core: number; task: number; slots?: number; verbose?: boolean }) => {
+      const tls = tlsConfigFrom(o);
       // resolve the job and check flags before starting any process
       const req = await submitRequest(job, o);
       await checkLocations(req.inputs, req.output, req.overwrite);
       const workers = Math.max(1, o.core + o.task);
       const slots = o.slots ?? Math.max(1, Math.floor(availableParallelism() / workers));
-      const cluster = await startLocalCluster({ core: o.core, task: o.task, slots, verbose: o.verbose === true });
+      const cluster = await startLocalCluster({ core: o.core, task: o.task, slots, verbose: o.verbose === true, tls });
       let keepLogs = false;
-      const onSignal = () => void cluster.stop(false).finally(() => process.exit(130));
+      // with --verbose the cluster's logs share stderr: plain phase lines, not bars redrawn over them
+      const progress = jobProgressFor(o, o.verbose ? { isTTY: false, write: (t: string) => process.stderr.write(t) } : process.stderr);
+      const onSignal = () => {
+        progress.stop();
+        void cluster.stop(false).finally(() => process.exit(130));
+      };
       process.once('SIGINT', onSignal);
       try {
         const submitted = await cluster.api.submit(req);
-        const progress = progressPrinter(!o.json);
         const final = await cluster.api.waitJob(submitted.id, progress.update);
-        progress.done();
+        progress.stop();
         // a failed job's cluster logs are kept, and the one error line says where
         keepLogs = final.state !== 'SUCCEEDED' && !o.verbose;
         try {
           reportFinal(io, final, o.json === true, o.output);
           // before the cluster stops: a bs:// result is read through it
-          if (o.format === 'table') await printResultTable(io, req, cluster.api.address, cluster.token);
+          if (o.format === 'table') await printResultTable(io, req, cluster.api.address, { token: cluster.token, tls: cluster.tls });
         } catch (e) {
           if (keepLogs && MrError.is(e)) throw new MrError(e.code, `${e.message} (cluster logs: ${cluster.logsDir})`);
           throw e;
         }
       } finally {
+        progress.stop();
         process.off('SIGINT', onSignal);
         await cluster.stop(keepLogs);
       }

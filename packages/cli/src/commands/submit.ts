@@ -1,11 +1,11 @@
 import { Command } from 'commander';
 import { MrError } from '@mr/shared';
-import { MasterApi } from '../master-client.js';
+import { MasterApi, type ClientCreds } from '../master-client.js';
 import { masterAddress } from '../options.js';
 import { blockStoreSession, readLocation } from '../locations.js';
 import { statusJson, summary } from '../render/status.js';
 import { formatTable, MAX_TOP_ROWS, readOutputRows, TABLE_LINES } from '../render/table.js';
-import { addJobOptions, progressPrinter, submitRequest, type JobOptions } from './job-options.js';
+import { addJobOptions, jobProgressFor, submitRequest, type JobOptions } from './job-options.js';
 import type { Io } from '../io.js';
 
 export function submitCommand(io: Io): Command {
@@ -24,9 +24,19 @@ export function submitCommand(io: Io): Command {
           io.out(o.json ? JSON.stringify(statusJson(submitted)) : submitted.id);
           return;
         }
-        const progress = progressPrinter(!o.json);
-        const final = await api.waitJob(submitted.id, progress.update);
-        progress.done();
+        const progress = jobProgressFor(o);
+        // Ctrl-C while waiting: the bars end cleanly; the job keeps running on the cluster
+        const onSignal = () => {
+          progress.stop();
+          io.err(`mr: stopped waiting; job ${submitted.id} keeps running (mr job kill ${submitted.id} stops it)`);
+          api.close();
+          process.exit(130);
+        };
+        process.once('SIGINT', onSignal);
+        const final = await api.waitJob(submitted.id, progress.update).finally(() => {
+          progress.stop();
+          process.off('SIGINT', onSignal);
+        });
         reportFinal(io, final, o.json === true, o.output);
         if (o.format === 'table') await printResultTable(io, req, api.address);
       } finally {
@@ -40,10 +50,10 @@ export function submitCommand(io: Io): Command {
  * and shown whole (up to MAX_TOP_ROWS); other results show their first TABLE_LINES lines.
  */
 export async function printResultTable(
-  io: Io, req: { output: string; numReducers: number; gather: boolean; columns: string[] }, master: string, token?: string,
+  io: Io, req: { output: string; numReducers: number; gather: boolean; columns: string[] }, master: string, creds?: ClientCreds,
 ): Promise<void> {
   const limit = req.gather ? MAX_TOP_ROWS : TABLE_LINES;
-  const bs = blockStoreSession(() => master, token);
+  const bs = blockStoreSession(() => master, creds);
   try {
     const { rows, more } = await readOutputRows((uri) => readLocation(bs, uri), req.output, req.numReducers, limit);
     io.out('');

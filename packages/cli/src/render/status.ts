@@ -52,8 +52,3 @@ export function summary(s: wire.JobStatus, output: string): string {
   lines.push(`  output: ${output}`);
   return lines.join('\n');
 }
-
-export function statusLine(s: wire.JobStatus): string {
-  const err = s.error ? `  ${s.error}` : '';
-  return `${s.id}  ${s.name}  ${s.state}  maps ${s.mapsDone}/${s.mapsTotal}  reduces ${s.reducesDone}/${s.reducesTotal}  ${(s.elapsedMs / 1000).toFixed(1)} s${err}`;
-}

@@ -115,9 +115,16 @@ describe('block store (issue 4): 3 core workers, a 200 MB file in 16 MiB blocks'
     const exists = await c.mr(['fs', 'put', big, 'bs://data/big.bin']);
     expect(exists.code).toBe(1);
     expect(exists.stderr).toBe('mr: bs://data/big.bin already exists (files are write-once)\n');
-    const dots = await c.mr(['fs', 'put', big, 'bs://data/../etc/x']);
+    // bs:// paths are normalised; a '..' that climbs above the root is refused before the master is asked (issue 8)
+    const dots = await c.mr(['fs', 'put', big, 'bs://data/../../etc/x']);
     expect(dots.code).toBe(2);
-    expect(dots.stderr).toMatch(/^mr: bs path '\/data\/\.\.\/etc\/x' has an empty, '\.' or '\.\.' segment\n$/);
+    expect(dots.stderr).toBe("mr: bs://data/../../etc/x: '..' climbs above the block-store root (bs://)\n");
+    const job = await c.mr(['submit', 'wordcount', '--input', 'bs://data/../..', '--output', 'bs://out/dots', '--json']);
+    expect(job.code).toBe(2);
+    expect(job.stderr).toBe("mr: bs://data/../..: '..' climbs above the block-store root (bs://)\n");
+    const out = await c.mr(['submit', 'wordcount', '--input', 'bs://data', '--output', 'bs://../out', '--json']);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toBe("mr: bs://../out: '..' climbs above the block-store root (bs://)\n");
     const after = await c.mr(['fs', 'ls', 'bs://', '-r', '--json']);
     expect(after.stdout).toBe(before.stdout);
     expect((await stat('bs://data/big.bin')).size).toBe(200 * MiB);

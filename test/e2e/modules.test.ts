@@ -36,6 +36,12 @@ describe('job modules given by path (contract.md "Job modules")', () => {
     const missing = await mr(['run', './nope/job.mjs', '--input', BOOKS[0]!, '--output', o]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^mr: job module not found: .*nope\/job\.mjs\n$/);
+    const dir = await mr(['run', FIX, '--input', BOOKS[0]!, '--output', o]);
+    expect(dir.code).toBe(1);
+    expect(dir.stderr).toBe(`mr: job module ${FIX} is not a file\n`);
+    const ext = await mr(['run', BOOKS[0]!, '--input', BOOKS[0]!, '--output', o]);
+    expect(ext.code).toBe(1);
+    expect(ext.stderr).toBe(`mr: job module ${BOOKS[0]!}: unsupported extension '.txt' (use .js, .mjs, .cjs, .ts, .mts or .cts)\n`);
     const broken = await mr(['run', join(FIX, 'no-reduce.mjs'), '--input', BOOKS[0]!, '--output', o]);
     expect(broken.code).toBe(1);
     expect(broken.stderr).toMatch(/^mr: .*no-reduce\.mjs: job 'broken' has no reduce function/);

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { extname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { builtinJob, checkParams, importJobModule, isBuiltinJob, jobPolicy, type JobPolicy } from '@mr/jobs';
 import { MrError, type JobDefinition } from '@mr/shared';
 
@@ -35,8 +34,7 @@ export async function resolveJob(job: string, rawParams: Record<string, string>)
   }
   const looksLikePath = job.includes('/') || job.includes('\\') || MODULE_EXT.test(job);
   if (!looksLikePath) builtinJob(job); // throws MR_ERR_UNKNOWN_JOB naming the built-ins
-  const path = resolve(job);
-  if (!existsSync(path)) throw new MrError('MR_ERR_JOB_MODULE', `job module not found: ${path}`);
+  const path = await checkModulePath(job);
   const source = await bundle(path);
   const def = await loadBundle(source, path);
   const params = checkParams(def, rawParams);
@@ -49,6 +47,22 @@ export async function resolveJob(job: string, rawParams: Record<string, string>)
     policy: jobPolicy(def, params),
     columns: columnsOf(def, params),
   };
+}
+
+/**
+ * The absolute path of a job module, which must be an existing file with a module extension:
+ * anything else is refused with one line naming the path, before esbuild sees it.
+ */
+export async function checkModulePath(job: string): Promise<string> {
+  const path = resolve(job);
+  const st = await stat(path).catch(() => undefined);
+  if (!st) throw new MrError('MR_ERR_JOB_MODULE', `job module not found: ${path}`);
+  if (!st.isFile()) throw new MrError('MR_ERR_JOB_MODULE', `job module ${path} is not a file`);
+  if (!MODULE_EXT.test(path)) {
+    const ext = extname(path);
+    throw new MrError('MR_ERR_JOB_MODULE', `job module ${path}: ${ext ? `unsupported extension '${ext}'` : 'no extension'} (use .js, .mjs, .cjs, .ts, .mts or .cts)`);
+  }
+  return path;
 }
 
 /**
@@ -92,6 +106,11 @@ async function bundle(path: string): Promise<Buffer> {
       platform: 'node',
       target: 'node20',
       logLevel: 'silent',
+      // the worker maps a failed attempt's stack frames back to the user's own files and lines
+      // (`mr logs`); sources are relative to the working directory, hence the root
+      sourcemap: 'inline',
+      sourcesContent: false,
+      sourceRoot: pathToFileURL(process.cwd()).href.replace(/\/?$/, '/'),
       plugins: [
         {
           name: 'mr-job-api',

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { builtinJob, checkParams, jobPolicy, type JobPolicy } from '@mr/jobs';
-import { listNames, MrError, parseS3, type wire } from '@mr/shared';
+import { bsPath, listNames, MrError, parseS3, type wire } from '@mr/shared';
+import { checkOutputOutsideDataDir } from './data-dir.js';
 import { checkOutput } from './driver/output.js';
 import type { JobSpec, Split } from './machine/types.js';
 import { fsChildren, fsLookup, fsPath } from './machine/fs.js';
@@ -21,7 +22,9 @@ export const DEFAULT_TASK_TIMEOUT_MS = 30_000;
  * job known, params valid, inputs exist, output free unless --overwrite; then lists the inputs and
  * cuts splits. All I/O, so outside the machine. Throws MrError with a one-line message.
  */
-export async function prepareJob(req: wire.SubmitRequest, modulesDir: string, fs: FsState): Promise<{ spec: JobSpec; splits: Split[] }> {
+export async function prepareJob(req: wire.SubmitRequest, modulesDir: string, fs: FsState, dataDir: string): Promise<{ spec: JobSpec; splits: Split[] }> {
+  // before anything is stored: a local output never leads into the master's own data dir
+  await checkOutputOutsideDataDir(req.output, dataDir);
   let params = JSON.parse(req.paramsJson || '{}') as Record<string, string>;
   const job: JobSpec['job'] = {};
   // a module job was loaded by the submitter, which decided its policy; a built-in is decided here
@@ -41,13 +44,13 @@ export async function prepareJob(req: wire.SubmitRequest, modulesDir: string, fs
   if (!Number.isInteger(req.numReducers) || req.numReducers < 1 || req.numReducers > MAX_REDUCERS) {
     throw new MrError('MR_ERR_USAGE', `--reducers must be between 1 and ${MAX_REDUCERS}, got ${req.numReducers}`);
   }
-  const { splits, output } = await checkLocations(req.inputs, req.output, req.overwrite, req.splitSize > 0 ? req.splitSize : DEFAULT_SPLIT_SIZE, fs);
+  const { splits, inputs, output } = await checkLocations(req.inputs, req.output, req.overwrite, req.splitSize > 0 ? req.splitSize : DEFAULT_SPLIT_SIZE, fs);
   return {
     spec: {
       name: req.name || job.builtin || 'job',
       job,
       params,
-      inputs: req.inputs,
+      inputs,
       output,
       numReducers: req.numReducers,
       sortBufferBytes: req.sortBufferBytes > 0 ? req.sortBufferBytes : DEFAULT_SORT_BUFFER_BYTES,
@@ -67,29 +70,35 @@ export async function prepareJob(req: wire.SubmitRequest, modulesDir: string, fs
  * Inputs exist and hold files; the output holds no result unless overwriting. Local paths are
  * checked on disk; bs:// ones in the namespace (`fs`, the master's state; the CLI passes none and
  * leaves them to the master). Local files are cut at `splitSize`, bs:// files at their blocks.
+ * bs:// locations come back normalised, and one that climbs above the root is refused first, with
+ * or without `fs`.
  */
 export async function checkLocations(inputs: string[], output: string, overwrite: boolean, splitSize = DEFAULT_SPLIT_SIZE, fs?: FsState) {
   if (inputs.length === 0) throw new MrError('MR_ERR_USAGE', 'no --input given');
   if (!output) throw new MrError('MR_ERR_USAGE', 'no --output given');
-  const bsInputs = inputs.filter((i) => i.startsWith('bs://'));
-  const files = await listInputFiles(inputs.filter((i) => !i.startsWith('bs://')));
+  if (output.startsWith('bs://')) fsPathOrUsage(output);
+  const normalised = inputs.map((i) => (i.startsWith('bs://') ? bsUri(fsPathOrUsage(i)) : i));
+  const bsInputs = normalised.filter((i) => i.startsWith('bs://'));
+  const files = await listInputFiles(normalised.filter((i) => !i.startsWith('bs://')));
   const splits = [...cutSplits(files, splitSize), ...(fs ? bsSplits(fs, bsInputs) : [])];
   if (splits.length === 0 && (bsInputs.length === 0 || fs)) throw new MrError('MR_ERR_INPUT_EMPTY', `no input files under ${inputs.join(', ')} (names starting with _ or . are skipped)`);
   if (output.startsWith('s3://')) {
     await checkS3Output(output, overwrite);
     const { bucket, key } = parseS3(output);
-    return { splits, output: `s3://${bucket}/${key}` };
+    return { splits, inputs: normalised, output: `s3://${bucket}/${key}` };
   }
   if (output.startsWith('bs://')) {
     if (fs) checkBsOutput(fs, output, overwrite);
-    return { splits, output: bsUri(fsPathOrUsage(output)) };
+    return { splits, inputs: normalised, output: bsUri(fsPathOrUsage(output)) };
   }
-  return { splits, output: await checkOutput(output, overwrite) };
+  return { splits, inputs: normalised, output: await checkOutput(output, overwrite) };
 }
 
+/** The namespace path of a bs:// location: normalised, a `..` above the root refused (bsPath), then the namespace's own checks. */
 function fsPathOrUsage(uri: string): string {
+  const path = bsPath(uri);
   try {
-    return fsPath('/' + uri.slice('bs://'.length).replace(/^\/+/, ''));
+    return fsPath(path);
   } catch (e) {
     throw new MrError('MR_ERR_FS_BAD_PATH', (e as { message: string }).message);
   }

@@ -25,8 +25,25 @@ export function parseUri(text: string, cwd = process.cwd()): Location {
     if (!m) throw new MrError('MR_ERR_BAD_URI', `${text}: an S3 URI is s3://bucket/prefix`);
     return { scheme: 's3', bucket: m[1]!, key: m[2]!.replace(/\/+$/, '') };
   }
-  if (scheme === 'bs') return { scheme: 'bs', path: '/' + text.slice('bs://'.length).replace(/^\/+|\/+$/g, '') };
+  if (scheme === 'bs') return { scheme: 'bs', path: bsNamespacePath(text) };
   throw new MrError('MR_ERR_BAD_URI', `${text}: unsupported scheme '${scheme}://' (use a path, file://, s3:// or bs://)`);
+}
+
+/**
+ * The block-store namespace path of a `bs://` URI, normalised: `bs://a//b/./c/../d/` -> `/a/b/d`,
+ * `bs://` -> `/`. A `..` that would climb above the namespace's root is refused (MR_ERR_BAD_URI,
+ * naming the URI), so no bs:// location can name anything outside the block store.
+ */
+export function bsNamespacePath(uri: string): string {
+  const m = /^bs:\/\/(.*)$/is.exec(uri);
+  if (!m) throw new MrError('MR_ERR_BAD_URI', `${uri} is not a bs:// URI`);
+  const parts: string[] = [];
+  for (const seg of m[1]!.split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg !== '..') parts.push(seg);
+    else if (parts.pop() === undefined) throw new MrError('MR_ERR_BAD_URI', `${uri}: '..' climbs above the block-store root (bs://)`);
+  }
+  return '/' + parts.join('/');
 }
 
 export function formatLocation(loc: Location): string {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
@@ -95,6 +95,30 @@ describe('a cluster of separate processes: mr master, mr worker --role core|task
       const st = JSON.parse((await mr(['status', '--master', master, s.id, '--json'], { env })).stdout) as { state: string };
       return st.state === 'SUCCEEDED' ? true : undefined;
     });
+  });
+
+  it('submit --wait without --json, stderr not a TTY: one plain line per phase, the summary on stdout', async () => {
+    const r = await mr(['submit', '--master', master, 'wordcount', '--input', join(GUTENBERG, 'pg-grimm.txt'), '--output', join(dir, 'wc-lines'), '--reducers', '2', '--wait'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^map: 1\/1 tasks in \d+\.\d s\nreduce: 2\/2 tasks in \d+\.\d s\n$/);
+    expect(r.stdout).toMatch(/^job job-\S+ \(wordcount\) SUCCEEDED in /);
+  });
+
+  it("an output inside the master's --data dir, directly or through a symlink, is refused at submit: exit 1, one line, nothing written", async () => {
+    const data = join(dir, 'master');
+    symlinkSync(data, join(dir, 'looks-harmless'));
+    const jobs = async () => (JSON.parse((await mr(['status', '--master', master, '--json'], { env })).stdout) as unknown[]).length;
+    const before = await jobs();
+    for (const [output, shown] of [[join(data, 'wc'), join(data, 'wc')], [join(dir, 'looks-harmless', 'wc'), join(dir, 'looks-harmless', 'wc')], [`${dir}/x/../master/wc`, join(data, 'wc')]] as const) {
+      const r = await mr(['submit', '--master', master, 'wordcount', '--input', join(GUTENBERG, 'pg-grimm.txt'), '--output', output, '--wait'], { env });
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
+      expect(r.stderr.startsWith(`mr: output ${shown} is inside the master's data dir ${data}`), r.stderr).toBe(true);
+    }
+    expect(existsSync(join(data, 'wc'))).toBe(false);
+    expect(readdirSync(data).filter((n) => n.startsWith('part-') || n === '_SUCCESS' || n === '_temporary')).toEqual([]);
+    expect(await jobs()).toBe(before);
   });
 
   it('a call without the cluster token is rejected with UNAUTHENTICATED, and the master logs why', async () => {

@@ -1,4 +1,4 @@
-import type { Job, MasterState, NodeInfo } from './machine/types.js';
+import type { Attempt, FsFile, Job, MasterState, NodeInfo, Task } from './machine/types.js';
 
 /** contract.md "Status JSON", as plain data (the RPC and HTTP adapters render it). */
 export interface JobView {
@@ -85,4 +85,108 @@ export function listJobs(s: MasterState, nowMs: number): JobView[] {
 
 export function listNodes(s: MasterState): NodeView[] {
   return [...s.nodes.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map(nodeView);
+}
+
+/** One attempt on the web UI's job page and in /api/jobs/ID. */
+export interface AttemptView {
+  id: string;
+  number: number;
+  nodeId: string;
+  state: Attempt['state'];
+  speculative: boolean;
+  startedAt: string;
+  durationMs: number;
+  error?: string;
+}
+
+export interface TaskView {
+  id: string;
+  kind: Task['kind'];
+  index: number;
+  state: Task['state'];
+  /** The input split of a map task (`uri@start+length`). */
+  split?: string;
+  attempts: AttemptView[];
+}
+
+/** A job with every task and attempt (the job page, /api/jobs/ID). */
+export interface JobDetailView extends JobView {
+  inputs: string[];
+  output: string;
+  reducers: number;
+  tasks: TaskView[];
+}
+
+export function jobDetailView(s: MasterState, job: Job, nowMs: number): JobDetailView {
+  const attempt = (id: string): AttemptView => {
+    const a = s.attempts.get(id)!;
+    return {
+      id: a.id, number: a.number, nodeId: a.nodeId, state: a.state, speculative: a.speculative,
+      startedAt: new Date(a.startedMs).toISOString(), durationMs: Math.max(0, (a.finishedMs ?? nowMs) - a.startedMs),
+      ...(a.error !== undefined ? { error: a.error } : {}),
+    };
+  };
+  const task = (t: Task): TaskView => ({
+    id: t.id, kind: t.kind, index: t.index, state: t.state,
+    ...(t.split ? { split: `${t.split.uri}@${t.split.start}+${t.split.length}` } : {}),
+    attempts: t.attempts.filter((id) => s.attempts.has(id)).map(attempt),
+  });
+  return {
+    ...jobView(job, nowMs),
+    inputs: job.spec.inputs, output: job.spec.output, reducers: job.spec.numReducers,
+    tasks: [...job.maps, ...job.reduces].map(task),
+  };
+}
+
+/** A node on the web UI and /api/nodes: what `mr nodes` shows, plus what it runs and stores. */
+export interface NodeDetailView extends NodeView {
+  runningAttempts: string[];
+  /** Core workers: bytes of block-store replicas they hold (shuffle data is not counted). */
+  storedBytes?: number;
+  storedBlocks?: number;
+}
+
+export function listNodeDetails(s: MasterState): NodeDetailView[] {
+  const stored = new Map<string, { bytes: number; blocks: number }>();
+  for (const b of s.fs.blocks.values()) for (const n of b.replicas) {
+    const v = stored.get(n) ?? { bytes: 0, blocks: 0 };
+    v.bytes += b.size;
+    v.blocks++;
+    stored.set(n, v);
+  }
+  return listNodes(s).map((v) => {
+    const n = s.nodes.get(v.id)!;
+    const st = stored.get(v.id);
+    return {
+      ...v, runningAttempts: [...n.running],
+      ...(n.role === 'core' ? { storedBytes: st?.bytes ?? 0, storedBlocks: st?.blocks ?? 0 } : {}),
+    };
+  });
+}
+
+/** Block-store files for the UI's block store page (closed files, path order). */
+export interface FileView {
+  path: string;
+  size: number;
+  replication: number;
+  blocks: number;
+  /** Fewest live replicas of any of its blocks. */
+  minLiveReplicas: number;
+}
+
+export function listFiles(s: MasterState, limit: number): { files: FileView[]; total: number } {
+  const files: FileView[] = [];
+  let total = 0;
+  const paths = [...s.fs.entries.values()].filter((e): e is FsFile => e.kind === 'file' && !e.open).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  for (const e of paths) {
+    total++;
+    if (files.length >= limit) continue;
+    let min = Infinity;
+    for (const id of e.blocks) {
+      const live = s.fs.blocks.get(id)!.replicas.filter((n) => s.nodes.get(n)?.state === 'ALIVE').length;
+      min = Math.min(min, live);
+    }
+    files.push({ path: `bs://${e.path.replace(/^\//, '')}`, size: e.size, replication: e.replication, blocks: e.blocks.length, minLiveReplicas: e.blocks.length === 0 ? 0 : min });
+  }
+  return { files, total };
 }

@@ -1,65 +1,134 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { BlockStoreView, JobView, NodeView } from '../views.js';
+import { sameToken, toMrError } from '@mr/shared';
+import type { BlockStoreView, FileView, JobDetailView, JobView, NodeDetailView, NodeView } from '../views.js';
+import { blockStorePage, jobPage, layout, notFoundPage, overview, UI_CSS, UI_JS } from './pages.js';
 
-export interface StatusSource {
+/** What the web UI, its JSON API and /metrics read and do (the master wires them to its state). */
+export interface UiSource {
   jobs(): JobView[];
-  nodes(): NodeView[];
+  job(id: string): JobDetailView | undefined;
+  nodes(): NodeDetailView[];
   blockStore(): BlockStoreView;
+  files(limit: number): { files: FileView[]; total: number };
   /** Prometheus text format (`/metrics`). */
   metrics(): Promise<{ contentType: string; body: string }>;
+  killJob(id: string): Promise<JobView>;
+  drainNode(id: string): Promise<NodeView>;
 }
 
-const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/**
+ * `open`: anyone who can reach the HTTP port may read (pages, /api GETs, /metrics); `token`: reads
+ * need the cluster token too. Changes (kill, drain) always need it.
+ */
+export type UiAuth = 'open' | 'token';
+export const UI_AUTH_MODES: readonly UiAuth[] = ['open', 'token'];
 
-/** The status page and its JSON API as a plain handler (style.md: build the app apart from listen). */
-export function createStatusHandler(src: StatusSource) {
-  return (req: IncomingMessage, res: ServerResponse) => {
+export interface UiOptions {
+  token: string;
+  auth: UiAuth;
+}
+
+/** Files listed on the block store page (the API takes `?limit=`, up to 10000). */
+const PAGE_FILES = 1000;
+
+/** The web UI and its JSON API as a plain handler (style.md: build the app apart from listen). */
+export function createUiHandler(src: UiSource, opts: UiOptions) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://x');
-    if (req.method !== 'GET') return send(res, 405, 'text/plain', 'method not allowed\n');
-    if (url.pathname === '/api/jobs') return send(res, 200, 'application/json', JSON.stringify(src.jobs()));
-    if (url.pathname === '/api/nodes') return send(res, 200, 'application/json', JSON.stringify(src.nodes()));
-    if (url.pathname === '/api/blockstore') return send(res, 200, 'application/json', JSON.stringify(src.blockStore()));
-    if (url.pathname === '/') return send(res, 200, 'text/html; charset=utf-8', renderPage(src.jobs(), src.nodes(), src.blockStore()));
-    if (url.pathname === '/metrics') {
+    const path = url.pathname;
+    const post = /^\/api\/(jobs|nodes)\/([^/]+)\/(kill|drain)$/.exec(path);
+    if (req.method === 'POST' && post) {
+      // only a header a page cannot make another site's browser send: no cookies, no Basic auth (CSRF)
+      if (!presented(req, false, opts.token)) return unauthorized(res, false);
+      const [, kind, rawId, verb] = post;
+      const id = decodeURIComponent(rawId!);
+      const run = kind === 'jobs' && verb === 'kill' ? src.killJob(id) : kind === 'nodes' && verb === 'drain' ? src.drainNode(id) : undefined;
+      if (!run) return json(res, 404, { error: { code: 'MR_ERR_USAGE', message: `no such action: POST ${path}` } });
+      return void run.then((v) => json(res, 200, v), (e: unknown) => sendError(res, e));
+    }
+    if (post || (req.method !== 'GET' && req.method !== 'HEAD')) {
+      res.setHeader('allow', post ? 'POST' : 'GET, HEAD');
+      return send(res, 405, 'text/plain', 'method not allowed\n');
+    }
+    if (path === '/ui.css') return send(res, 200, 'text/css', UI_CSS);
+    if (path === '/ui.js') return send(res, 200, 'text/javascript', UI_JS);
+    if (opts.auth === 'token' && !presented(req, true, opts.token)) return unauthorized(res, true);
+
+    if (path === '/api/jobs') return json(res, 200, src.jobs());
+    if (path === '/api/nodes') return json(res, 200, src.nodes());
+    if (path === '/api/blockstore') return json(res, 200, src.blockStore());
+    if (path === '/api/blockstore/files') {
+      const limit = Math.min(10_000, Math.max(1, Number(url.searchParams.get('limit')) || PAGE_FILES));
+      return json(res, 200, src.files(limit));
+    }
+    const apiJob = /^\/api\/jobs\/([^/]+)$/.exec(path);
+    if (apiJob) {
+      const j = src.job(decodeURIComponent(apiJob[1]!));
+      return j ? json(res, 200, j) : json(res, 404, { error: { code: 'MR_ERR_JOB_NOT_FOUND', message: `no job ${decodeURIComponent(apiJob[1]!)}` } });
+    }
+    if (path === '/metrics') {
       return void src.metrics().then(
         (m) => send(res, 200, m.contentType, m.body),
         (e: unknown) => send(res, 500, 'text/plain', `metrics failed: ${(e as Error).message}\n`),
       );
     }
+
+    const partial = url.searchParams.has('partial');
+    const page = (status: number, title: string, live: string) =>
+      send(res, status, 'text/html; charset=utf-8', partial ? live : layout(title, live));
+    if (path === '/') return page(200, 'jobs & nodes', overview(src.jobs(), src.nodes(), src.blockStore()));
+    if (path === '/blockstore') {
+      const { files, total } = src.files(PAGE_FILES);
+      return page(200, 'block store', blockStorePage(src.blockStore(), files, total));
+    }
+    const jobMatch = /^\/jobs\/([^/]+)$/.exec(path);
+    if (jobMatch) {
+      const id = decodeURIComponent(jobMatch[1]!);
+      const j = src.job(id);
+      return j ? page(200, id, jobPage(j)) : page(404, 'not found', notFoundPage(`no job ${id}`));
+    }
     return send(res, 404, 'text/plain', 'not found\n');
   };
 }
 
-function send(res: ServerResponse, status: number, type: string, body: string): void {
-  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
-  res.end(body);
+/** The cluster token from `x-mr-token`, `Authorization: Bearer`, or (reads only) Basic auth's password. */
+function presented(req: IncomingMessage, allowBasic: boolean, token: string): boolean {
+  const header = req.headers['x-mr-token'];
+  if (typeof header === 'string') return sameToken(header, token);
+  const auth = req.headers.authorization ?? '';
+  const bearer = /^Bearer\s+(\S+)$/i.exec(auth);
+  if (bearer) return sameToken(bearer[1]!, token);
+  const basic = /^Basic\s+(\S+)$/i.exec(auth);
+  if (basic && allowBasic) {
+    const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
+    return sameToken(decoded.slice(decoded.indexOf(':') + 1), token);
+  }
+  return false;
 }
 
-function renderPage(jobs: JobView[], nodes: NodeView[], bs: BlockStoreView): string {
-  const jobRows = jobs
-    .slice()
-    .reverse()
-    .map((j) => {
-      const c = j.counters;
-      return `<tr><td>${esc(j.id)}</td><td>${esc(j.name)}</td><td class="${esc(j.state)}">${esc(j.state)}</td>
-<td>${j.progress.mapsDone}/${j.progress.mapsTotal}</td><td>${j.progress.reducesDone}/${j.progress.reducesTotal}</td>
-<td>${(j.elapsedMs / 1000).toFixed(1)} s</td><td>${esc(c.inputRecords ?? 0)}</td><td>${esc(c.outputRecords ?? 0)}</td>
-<td>${esc(c.mapAttempts ?? 0)}/${esc(c.reduceAttempts ?? 0)}</td><td>${esc(j.error ?? '')}</td></tr>`;
-    })
-    .join('\n');
-  const nodeRows = nodes
-    .map((n) => `<tr><td>${esc(n.id)}</td><td>${esc(n.role)}</td><td>${esc(n.address)}</td><td class="${esc(n.state)}">${esc(n.state)}</td>
-<td>${n.runningTasks}/${n.slots}</td><td>${esc(new Date(n.lastHeartbeatMs).toISOString())}</td></tr>`)
-    .join('\n');
-  return `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="refresh" content="2"><title>mr master</title>
-<style>body{font:14px system-ui,sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:2em}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}
-.SUCCEEDED,.ALIVE{color:#080}.FAILED,.DEAD,.KILLED{color:#b00}.RUNNING{color:#05a}</style></head><body>
-<h1>mr master</h1>
-<h2>Jobs</h2><table><tr><th>id</th><th>job</th><th>state</th><th>maps</th><th>reduces</th><th>elapsed</th><th>input records</th><th>output records</th><th>attempts (map/reduce)</th><th>error</th></tr>
-${jobRows || '<tr><td colspan="10">no jobs yet</td></tr>'}</table>
-<h2>Nodes</h2><table><tr><th>id</th><th>role</th><th>address</th><th>state</th><th>running/slots</th><th>last heartbeat</th></tr>
-${nodeRows || '<tr><td colspan="6">no workers yet</td></tr>'}</table>
-<h2>Block store</h2><table><tr><th>files</th><th>directories</th><th>bytes</th><th>blocks</th><th>under-replicated</th><th>missing</th><th>corrupt replicas found</th></tr>
-<tr><td>${bs.files}</td><td>${bs.directories}</td><td>${bs.bytes}</td><td>${bs.blocks}</td><td>${bs.underReplicatedBlocks}</td><td>${bs.missingBlocks}</td><td>${bs.corruptReplicas}</td></tr></table>
-</body></html>`;
+function unauthorized(res: ServerResponse, basic: boolean): void {
+  // a browser asks for Basic credentials (any user name, the token as password) for reads
+  if (basic) res.setHeader('www-authenticate', 'Basic realm="mr cluster (password: the cluster token)", charset="UTF-8"');
+  json(res, 401, { error: { code: 'MR_ERR_UNAUTHENTICATED', message: 'missing or wrong cluster token (MR_CLUSTER_TOKEN)' } });
+}
+
+function sendError(res: ServerResponse, e: unknown): void {
+  const err = toMrError(e);
+  const status = err.code === 'MR_ERR_JOB_NOT_FOUND' || err.code === 'MR_ERR_NODE_NOT_FOUND' ? 404 : err.code === 'MR_ERR_USAGE' ? 409 : 500;
+  json(res, status, { error: { code: err.code, message: err.message } });
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  send(res, status, 'application/json', JSON.stringify(body));
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, {
+    'content-type': type,
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    // scripts and styles only from this server: nothing a job name or error message holds can run
+    'content-security-policy': "default-src 'self'; frame-ancestors 'none'",
+  });
+  res.end(body);
 }

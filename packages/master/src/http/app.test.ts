@@ -1,0 +1,108 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { MrError } from '@mr/shared';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { JobDetailView, JobView, NodeDetailView } from '../views.js';
+import { createUiHandler, type UiAuth, type UiSource } from './app.js';
+
+const TOKEN = 'sekrit-token';
+const hostile = '<img src=x onerror=alert(1)>';
+
+function job(state: JobView['state']): JobDetailView {
+  return {
+    id: 'job-1', name: hostile, state, counters: { inputRecords: 3 }, startedAt: '2026-01-01T00:00:00.000Z', elapsedMs: 1500,
+    ...(state === 'FAILED' ? { error: `boom ${hostile}` } : {}),
+    progress: { mapsDone: 1, mapsTotal: 2, reducesDone: 0, reducesTotal: 1 },
+    inputs: ['/in'], output: '/out', reducers: 1,
+    tasks: [
+      { id: 'm-00000', kind: 'map', index: 0, state: 'SUCCEEDED', split: '/in@0+10', attempts: [{ id: 'job-1.m-00000.0', number: 0, nodeId: 'n1', state: 'SUCCEEDED', speculative: false, startedAt: '2026-01-01T00:00:00.000Z', durationMs: 5 }] },
+      { id: 'm-00001', kind: 'map', index: 1, state: 'RUNNING', attempts: [{ id: 'job-1.m-00001.0', number: 0, nodeId: 'n1', state: 'FAILED', speculative: false, startedAt: '2026-01-01T00:00:00.000Z', durationMs: 5, error: hostile }] },
+      { id: 'r-00000', kind: 'reduce', index: 0, state: 'PENDING', attempts: [] },
+    ],
+  };
+}
+
+function source(calls: string[], state: JobView['state'] = 'RUNNING'): UiSource {
+  const node: NodeDetailView = { id: 'n1', role: 'core', address: '127.0.0.1:1', state: 'ALIVE', slots: 2, runningTasks: 1, lastHeartbeatMs: 0, runningAttempts: ['job-1.m-00001.1'], storedBytes: 2048, storedBlocks: 1 };
+  return {
+    jobs: () => [job(state)],
+    job: (id) => (id === 'job-1' ? job(state) : undefined),
+    nodes: () => [node],
+    blockStore: () => ({ files: 0, directories: 0, bytes: 0, blocks: 0, underReplicatedBlocks: 0, missingBlocks: 0, corruptReplicas: 0 }),
+    files: () => ({ files: [], total: 0 }),
+    metrics: async () => ({ contentType: 'text/plain', body: 'mr_up 1\n' }),
+    killJob: async (id) => {
+      calls.push(`kill ${id}`);
+      if (id !== 'job-1') throw new MrError('MR_ERR_JOB_NOT_FOUND', `no job ${id}`);
+      return { ...job('KILLED') };
+    },
+    drainNode: async (id) => {
+      calls.push(`drain ${id}`);
+      return node;
+    },
+  };
+}
+
+let server: Server | undefined;
+afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
+
+async function serve(src: UiSource, auth: UiAuth = 'open'): Promise<string> {
+  server = createServer(createUiHandler(src, { token: TOKEN, auth }));
+  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+describe('web UI handler', () => {
+  it('escapes what jobs carry (names, errors) on every page', async () => {
+    const base = await serve(source([], 'FAILED'));
+    for (const path of ['/', '/jobs/job-1', '/jobs/job-1?partial=1']) {
+      const html = await (await fetch(base + path)).text();
+      expect(html, path).not.toContain(hostile);
+      expect(html).toContain('&#60;img src=x onerror=alert(1)&#62;');
+    }
+  });
+
+  it('a page is the layout around its live part; ?partial=1 is the live part alone, final once the job ended', async () => {
+    const running = await serve(source([]));
+    const full = await (await fetch(`${running}/jobs/job-1`)).text();
+    const part = await (await fetch(`${running}/jobs/job-1?partial=1`)).text();
+    expect(full).toContain('<script src="/ui.js"');
+    expect(full).toContain(part);
+    expect(part).not.toContain('<script');
+    expect(part).not.toContain('data-final');
+    expect(part).toContain('<progress max="2" value="1">');
+    expect(part).toMatch(/Map tasks \(2\)[\s\S]*Reduce tasks \(1\)/);
+    server!.close();
+    const ended = await serve(source([], 'SUCCEEDED'));
+    expect(await (await fetch(`${ended}/jobs/job-1?partial=1`)).text()).toContain('data-final="1"');
+    expect((await fetch(`${ended}/jobs/job-2`)).status).toBe(404);
+  });
+
+  it('kill and drain: only with the token in a header (not Basic); answers are JSON with coded errors', async () => {
+    const calls: string[] = [];
+    const base = await serve(source(calls));
+    const post = (path: string, headers: Record<string, string> = {}) => fetch(base + path, { method: 'POST', headers });
+    expect((await post('/api/jobs/job-1/kill')).status).toBe(401);
+    expect((await post('/api/jobs/job-1/kill', { authorization: `Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}` })).status).toBe(401);
+    expect((await post('/api/nodes/n1/drain', { 'x-mr-token': 'sekrit-tokeN' })).status).toBe(401);
+    expect(calls).toEqual([]);
+    const ok = await post('/api/jobs/job-1/kill', { authorization: `Bearer ${TOKEN}` });
+    expect([ok.status, ((await ok.json()) as JobView).state]).toEqual([200, 'KILLED']);
+    const missing = await post('/api/jobs/job-9/kill', { 'x-mr-token': TOKEN });
+    expect([missing.status, await missing.json()]).toEqual([404, { error: { code: 'MR_ERR_JOB_NOT_FOUND', message: 'no job job-9' } }]);
+    expect((await post('/api/nodes/n1/drain', { 'x-mr-token': TOKEN })).status).toBe(200);
+    expect((await post('/api/nodes/n1/kill', { 'x-mr-token': TOKEN })).status).toBe(404);
+    expect(calls).toEqual(['kill job-1', 'kill job-9', 'drain n1']);
+    expect((await fetch(`${base}/api/jobs/job-1/kill`)).status).toBe(405);
+    expect((await fetch(`${base}/api/jobs`, { method: 'DELETE' })).status).toBe(405);
+  });
+
+  it('--ui-auth token guards reads but not the static script and style', async () => {
+    const base = await serve(source([]), 'token');
+    const r = await fetch(`${base}/api/jobs`);
+    expect(r.status).toBe(401);
+    expect(r.headers.get('www-authenticate')).toContain('Basic');
+    expect((await fetch(`${base}/api/jobs`, { headers: { authorization: `Basic ${Buffer.from(`any:${TOKEN}`).toString('base64')}` } })).status).toBe(200);
+    expect((await fetch(`${base}/ui.css`)).status).toBe(200);
+  });
+});

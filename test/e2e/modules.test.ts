@@ -59,6 +59,12 @@ describe('job modules given by path (contract.md "Job modules")', () => {
     expect(s.error).toMatch(/^task m-00000 failed 4 times; last error: map threw on .*pg-metamorphosis\.txt at byte \d+: cannot handle Gregor$/);
     expect(s.counters.mapAttempts).toBe(4);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    // the cluster is gone, so what `mr logs` would show is kept beside its logs, and the error says where
+    const saved = /\(failed attempts: (\S+failed-attempts\.log); cluster logs: \S+\)$/.exec(r.stderr.trim());
+    expect(saved, r.stderr).not.toBeNull();
+    const attempts = readFileSync(saved![1]!, 'utf8');
+    expect(attempts.match(/^  error: .*cannot handle Gregor$/gm)).toHaveLength(4);
+    expect(attempts).toMatch(/throws\.mjs:\d+/);
     expect(() => readOutput(out)).toThrow(); // nothing was created at the output
   });
 });

@@ -1,8 +1,11 @@
+import { writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { checkLocations } from '@mr/master';
 import { MrError } from '@mr/shared';
-import { startLocalCluster } from '../cluster/local.js';
+import { startLocalCluster, type LocalCluster } from '../cluster/local.js';
+import { renderLogs } from './logs.js';
 import { addTlsOptions, intFlag, tlsConfigFrom, type TlsFlags } from '../options.js';
 import { addJobOptions, jobProgressFor, submitRequest, type JobOptions } from './job-options.js';
 import { printResultTable, reportFinal } from './submit.js';
@@ -36,12 +39,14 @@ export function runCommand(io: Io): Command {
         progress.stop();
         // a failed job's cluster logs are kept, and the one error line says where
         keepLogs = final.state !== 'SUCCEEDED' && !o.verbose;
+        // what `mr logs` would show, kept with the cluster's logs: the cluster is gone after this
+        const attemptsLog = final.state === 'FAILED' ? await saveFailedAttempts(cluster, final.id) : undefined;
         try {
-          reportFinal(io, final, o.json === true, o.output);
+          reportFinal(io, final, o.json === true, o.output, attemptsLog && `failed attempts: ${attemptsLog}; cluster logs: ${cluster.logsDir}`);
           // before the cluster stops: a bs:// result is read through it
           if (o.format === 'table') await printResultTable(io, req, cluster.api.address, { token: cluster.token, tls: cluster.tls });
         } catch (e) {
-          if (keepLogs && MrError.is(e)) throw new MrError(e.code, `${e.message} (cluster logs: ${cluster.logsDir})`);
+          if (keepLogs && MrError.is(e) && !e.message.includes(cluster.logsDir)) throw new MrError(e.code, `${e.message} (cluster logs: ${cluster.logsDir})`);
           throw e;
         }
       } finally {
@@ -50,4 +55,15 @@ export function runCommand(io: Io): Command {
         await cluster.stop(keepLogs);
       }
     });
+}
+
+/** The failed attempts' errors, stacks and output (as `mr logs` prints them) in the run's logs dir. */
+async function saveFailedAttempts(cluster: LocalCluster, jobId: string): Promise<string | undefined> {
+  try {
+    const file = join(cluster.logsDir, 'failed-attempts.log');
+    await writeFile(file, renderLogs(await cluster.api.getJobLogs(jobId)) + '\n');
+    return file;
+  } catch {
+    return undefined; // the job's own error still says what failed
+  }
 }

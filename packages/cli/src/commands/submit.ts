@@ -37,7 +37,7 @@ export function submitCommand(io: Io): Command {
           progress.stop();
           process.off('SIGINT', onSignal);
         });
-        reportFinal(io, final, o.json === true, o.output);
+        reportFinal(io, final, o.json === true, o.output, `mr logs ${final.id} shows its failed attempts`);
         if (o.format === 'table') await printResultTable(io, req, api.address);
       } finally {
         api.close();
@@ -65,10 +65,11 @@ export async function printResultTable(
 }
 
 /** Prints the end of a job as run/submit --wait do; throws (exit 1) when it did not succeed. */
-export function reportFinal(io: Io, final: import('@mr/shared').wire.JobStatus, json: boolean, output: string): void {
+export function reportFinal(io: Io, final: import('@mr/shared').wire.JobStatus, json: boolean, output: string, hint?: string): void {
   if (json) io.out(JSON.stringify(statusJson(final)));
   else if (final.state === 'SUCCEEDED') io.out(summary(final, output));
   if (final.state !== 'SUCCEEDED') {
-    throw new MrError('MR_ERR_JOB_FAILED', `job ${final.id} ${final.state}${final.error ? `: ${final.error}` : ''}`);
+    const why = `job ${final.id} ${final.state}${final.error ? `: ${final.error}` : ''}`;
+    throw new MrError('MR_ERR_JOB_FAILED', final.state === 'FAILED' && hint ? `${why} (${hint})` : why);
   }
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { buildProgram } from '../packages/cli/src/main.js';
+import { buildProgram } from '../packages/cli/src/program.js';
 
 // No Docker engine runs where the tests run, so the compose file is checked as data: what issue 5
 // asks of it, and that every service's command is one the mr CLI accepts.

@@ -133,7 +133,7 @@ describe('TLS settings on the command line', () => {
     const r = await mr(['run', 'wordcount', '--input', book, '--output', out, '--reducers', '1', '--tls-cert', certs.node.cert, '--tls-key', certs.node.key, '--tls-ca', certs.ca, '--verbose'], { env: NO_TLS_ENV });
     expect(r.code, r.stderr).toBe(0);
     expect(readOutput(out)).toEqual(runOracle(wordcount, [book], 1));
-    // every process of the embedded cluster said it runs with TLS
+    // the master (in the mr process) and both worker processes said they run with TLS
     const started = r.stderr.split('\n').filter((l) => /"msg":"(master|worker) started"/.test(l));
     expect(started).toHaveLength(3);
     for (const l of started) expect((JSON.parse(l) as { tls: boolean }).tls).toBe(true);

@@ -1,4 +1,4 @@
-import { defineJob, MrError } from '@mr/shared';
+import { defineJob, MrError } from '@mr/shared/core';
 
 const compiled = new Map<string, RegExp>();
 

@@ -1,5 +1,5 @@
 import { pathToFileURL } from 'node:url';
-import { jobShapeProblem, MrError, type JobDefinition } from '@mr/shared';
+import { jobShapeProblem, MrError, type JobDefinition } from '@mr/shared/core';
 import flowlogs from './flowlogs/job.js';
 import grep from './grep.js';
 import indexer from './indexer.js';

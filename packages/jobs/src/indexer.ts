@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { defineJob } from '@mr/shared';
+import { defineJob } from '@mr/shared/core';
 import { forEachWord } from './wordcount.js';
 
 /**

@@ -1,4 +1,4 @@
-import { compareUtf8 } from '@mr/shared';
+import { compareUtf8 } from '@mr/shared/core';
 import { describe, expect, it } from 'vitest';
 import { RecordsGenerator } from './gen/records-gen.js';
 import { rngFor } from './gen/rng.js';

@@ -1,4 +1,4 @@
-import { compareUtf8, jobShapeProblem, type JobContext } from '@mr/shared';
+import { compareUtf8, jobShapeProblem, type JobContext } from '@mr/shared/core';
 import { describe, expect, it } from 'vitest';
 import { rngFor, type Rng } from './gen/rng.js';
 import sort, { decodeSplits, encodeSplits, planSplits, rangePartition, sortKey, sortKeyLength } from './sort.js';

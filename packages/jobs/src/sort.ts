@@ -11,7 +11,7 @@
  * in the same order, so part-00000 .. part-(R-1) concatenated are sorted by key. An output line is
  * `key<TAB>value`: the record with a TAB after its key (`mr validate sort` checks all of it).
  */
-import { compareUtf8, defineJob, MrError } from '@mr/shared';
+import { compareUtf8, defineJob, MrError } from '@mr/shared/core';
 
 export const SORT_KEY_BYTES = 10;
 /** Lines the submitter samples (Hadoop's TeraSort samples 100,000 keys by default). */

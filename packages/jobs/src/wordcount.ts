@@ -1,4 +1,4 @@
-import { defineJob, type JobContext } from '@mr/shared';
+import { defineJob, type JobContext } from '@mr/shared/core';
 
 const LETTER = /^\p{L}$/u;
 /** BMP code unit -> 0 unknown, 1 letter, 2 not a letter; filled lazily so the hot loop skips the regex. */

@@ -3,4 +3,4 @@ export * from './views.js';
 export { startMaster, MASTER_INFO_FILE, type MasterConfig, type RunningMaster } from './main.js';
 export { isHiddenName, cutSplits, listInputFiles } from './splits/local.js';
 export { checkLocations } from './submit.js';
-export { UI_AUTH_MODES, type UiAuth } from './http/app.js';
+export type { UiAuth } from './http/app.js';

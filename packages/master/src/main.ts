@@ -31,6 +31,8 @@ export interface MasterConfig {
   uiAuth?: UiAuth;
   log: Logger;
   clock?: Clock;
+  /** The cluster token; default MR_CLUSTER_TOKEN, else the one kept in (or made for) --data. */
+  token?: string;
   /** Mutual TLS for the gRPC server and the master's own calls to workers (rpc/tls.ts); undefined = plaintext. */
   tls?: TlsConfig | undefined;
 }
@@ -48,7 +50,7 @@ export async function startMaster(cfg: MasterConfig): Promise<RunningMaster> {
   const log = cfg.log;
   const clock = cfg.clock ?? systemClock;
   mkdirSync(cfg.dataDir, { recursive: true });
-  const token = loadOrCreateMasterToken(cfg.dataDir);
+  const token = cfg.token ?? loadOrCreateMasterToken(cfg.dataDir);
   const sessions = new Sessions();
   const shuffleAddress = (nodeId: string) => driver.state.nodes.get(nodeId)?.address;
 

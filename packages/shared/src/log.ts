@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import { pino, type Logger, type LevelWithSilent } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -8,6 +9,8 @@ export interface LogOptions {
   level?: LevelWithSilent;
   /** Pretty lines for humans; JSON lines otherwise. Defaults to whether stderr is a TTY. */
   pretty?: boolean;
+  /** A file to append JSON lines to instead of stderr. */
+  file?: string;
 }
 
 /**
@@ -18,7 +21,10 @@ export interface LogOptions {
  */
 export function createLogger(opts: LogOptions): Logger {
   const level = opts.level ?? ((process.env.MR_LOG_LEVEL as LevelWithSilent | undefined) ?? 'info');
+  if (opts.file !== undefined) return pino({ name: opts.name, level, base: { pid: process.pid } }, pino.destination({ dest: opts.file, sync: true, mkdir: true }));
   if (opts.pretty ?? process.stderr.isTTY === true) {
+    // loaded only for a terminal: daemons and pipes write JSON and skip its ~0.1 s of loading
+    const pretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
     return pino(
       { name: opts.name, level },
       pretty({ destination: 2, sync: true, colorize: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' }),

@@ -2,11 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MrError, tlsArgs, type TlsConfig } from '@mr/shared';
+import { startMaster, type RunningMaster } from '@mr/master';
+import { createLogger, MrError, tlsArgs, type TlsConfig } from '@mr/shared';
 import { MasterApi, sleep } from '../master-client.js';
 
 export const MR_BIN = fileURLToPath(new URL('../../bin/mr.js', import.meta.url));
@@ -36,8 +36,9 @@ export interface LocalCluster {
 const START_TIMEOUT_MS = 30_000;
 
 /**
- * `mr run`'s embedded cluster: one master and N core + M task workers as separate processes on
- * 127.0.0.1 free ports, sharing a fresh cluster token; everything lives in one temporary run dir.
+ * `mr run`'s embedded cluster: the master in this process and N core + M task workers as
+ * separate processes on 127.0.0.1 free ports, sharing a fresh cluster token; everything lives in
+ * one temporary run dir.
  */
 export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCluster> {
   const runDir = await mkdtemp(join(tmpdir(), 'mr-run-'));
@@ -61,34 +62,28 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
   const stop = async (keepLogs: boolean) => {
     await Promise.all(children.map(({ proc }) => terminate(proc)));
     api?.close();
+    await master?.close();
     if (!keepLogs) await rm(runDir, { recursive: true, force: true });
   };
 
   let api: MasterApi | undefined;
+  let master: RunningMaster | undefined;
   try {
-    const masterData = join(runDir, 'master');
-    // the master's port is picked here so that workers start at the same time (they retry until it listens)
-    const address = `127.0.0.1:${await freePort()}`;
-    const master = start('master', [
-      'master', '--port', address.split(':')[1]!, '--http-port', '0', '--data', masterData,
-      ...(o.heartbeatTimeoutMs ? ['--heartbeat-timeout', `${o.heartbeatTimeoutMs}ms`] : []),
-    ]);
-    const info = { address };
+    // The master runs in this process: it runs no user code, and this saves a whole Node start
+    // (the CLI has its modules loaded already). Workers, which run user code, are processes.
+    master = await startMaster({
+      bind: '127.0.0.1', port: 0, httpPort: 0, dataDir: join(runDir, 'master'), token, tls: o.tls,
+      heartbeatIntervalMs: 1_000, heartbeatTimeoutMs: o.heartbeatTimeoutMs ?? 5_000,
+      log: createLogger(o.verbose ? { name: 'master', level: 'debug' } : { name: 'master', file: join(logsDir, 'master.log') }),
+    });
     for (let i = 0; i < o.core; i++) {
-      start(`core-${i}`, ['worker', '--master', info.address, '--role', 'core', '--slots', String(o.slots), '--data', join(runDir, `core-${i}`), '--id', `core-${i}`]);
+      start(`core-${i}`, ['worker', '--master', master.address, '--role', 'core', '--slots', String(o.slots), '--data', join(runDir, `core-${i}`), '--id', `core-${i}`]);
     }
     for (let i = 0; i < o.task; i++) {
-      start(`task-${i}`, ['worker', '--master', info.address, '--role', 'task', '--slots', String(o.slots), '--data', join(runDir, `task-${i}`), '--id', `task-${i}`]);
+      start(`task-${i}`, ['worker', '--master', master.address, '--role', 'task', '--slots', String(o.slots), '--data', join(runDir, `task-${i}`), '--id', `task-${i}`]);
     }
-    const { httpAddress } = await waitFor(START_TIMEOUT_MS, () => {
-      if (master.exitCode !== null) throw startError('master', logsDir);
-      try {
-        return JSON.parse(readFileSync(join(masterData, 'master.json'), 'utf8')) as { address: string; httpAddress: string };
-      } catch {
-        return undefined;
-      }
-    });
-    api = new MasterApi(info.address, { token, tls: o.tls });
+    const { httpAddress } = master;
+    api = new MasterApi(master.address, { token, tls: o.tls });
     const want = o.core + o.task;
     const masterApi = api;
     let last = 0;
@@ -106,18 +101,6 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
     await stop(true);
     throw e;
   }
-}
-
-/** A port free on 127.0.0.1 a moment ago (the master binds it right after). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 function startError(name: string, logsDir: string): MrError {

@@ -1,9 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
-import { startMaster, UI_AUTH_MODES, type UiAuth } from '@mr/master';
+import type { UiAuth } from '@mr/master';
 import { createLogger, defaultMasterDataDir, MrError, requireClusterToken, type Logger } from '@mr/shared';
-import { startWorker } from '@mr/worker';
 import { addTlsOptions, durationFlag, intFlag, sizeFlag, tlsConfigFrom, type TlsFlags } from '../options.js';
+
+// the master and the worker are imported by their own command only: each process loads one of them
+const UI_AUTH_MODES: readonly UiAuth[] = ['open', 'token'];
 
 function daemonLogger(name: string, verbose: boolean | undefined): Logger {
   return createLogger({ name, level: verbose ? 'debug' : 'info' });
@@ -46,6 +48,7 @@ export function masterCommand(): Command {
     .action(async (o: { port: number; httpPort: number; data: string; bind: string; advertise?: string; heartbeatTimeout: number; heartbeatInterval: number; blockSize: number; replication: number; uiAuth: UiAuth; verbose?: boolean } & TlsFlags) => {
       const tls = tlsConfigFrom(o);
       const log = daemonLogger('master', o.verbose);
+      const { startMaster } = await import('@mr/master');
       const m = await startMaster({
         bind: o.bind, ...(o.advertise ? { advertise: o.advertise } : {}), port: o.port, httpPort: o.httpPort, dataDir: o.data,
         blockSize: o.blockSize, replication: o.replication, uiAuth: o.uiAuth,
@@ -74,6 +77,7 @@ export function workerCommand(): Command {
       }
       const tls = tlsConfigFrom(o);
       const log = daemonLogger('worker', o.verbose);
+      const { startWorker } = await import('@mr/worker');
       const w = await startWorker({
         master: o.master, role: o.role, slots: o.slots, ...(o.data ? { dataDir: o.data } : {}), ...(o.id ? { id: o.id } : {}),
         bind: o.bind, ...(o.advertise ? { advertise: o.advertise } : {}), port: o.port, token: requireClusterToken(),

@@ -12,7 +12,7 @@ import { printResultTable, reportFinal } from './submit.js';
 import type { Io } from '../io.js';
 
 export function runCommand(io: Io): Command {
-  return addTlsOptions(addJobOptions(new Command('run').description('run a job on an embedded cluster on this machine (separate processes)')))
+  return addTlsOptions(addJobOptions(new Command('run').description('run a job on an embedded cluster on this machine (the master in this process, workers as processes)')))
     .option('--core <N>', 'core workers (run tasks, store shuffle data)', intFlag('--core', 0, 64), 1)
     .option('--task <N>', 'task workers (run tasks only)', intFlag('--task', 0, 64), 1)
     .option('--slots <N>', 'slots per worker (default: CPUs / workers, at least 1)', intFlag('--slots', 1, 256))

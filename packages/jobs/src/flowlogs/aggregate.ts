@@ -6,7 +6,7 @@
  *   distinct    -> the set of distinct values as an array (numbers without leading zeros)
  * `-` can stand for "no value" because aggregates ignore `-` values, so it is never a value.
  */
-import { compareUtf8 } from '@mr/shared';
+import { compareUtf8 } from '@mr/shared/core';
 import { asFields, type Fields, type Format, type Rec } from './format.js';
 import { NUMERIC_FIELDS } from './fields.js';
 import { cmpDigits, isDigits, normDigits } from './numbers.js';

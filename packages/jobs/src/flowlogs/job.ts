@@ -11,7 +11,7 @@
  *         each reducer keeps only its own K best groups and hands them to reduce task 0 (the
  *         engine's `gather`), which merges them into the final K in part-00000.
  */
-import { defineJob, type Emit, type JobContext } from '@mr/shared';
+import { defineJob, type Emit, type JobContext } from '@mr/shared/core';
 import { Aggregator, havingTest, rankCompare, type Partial, type Ranked } from './aggregate.js';
 import { V2_FIELDS } from './fields.js';
 import { Fields, Format, headerFields, parseFieldsParam, stripPrefix } from './format.js';

@@ -2,7 +2,7 @@
  * The flowlogs query: `--param` values resolved at submit (presets, rule 11), compiled into a
  * `Query` (rules 7-9), and bound to one file's `Format` for the per-record work in map.
  */
-import { compareUtf8 } from '@mr/shared';
+import { compareUtf8 } from '@mr/shared/core';
 import { QueryError } from './errors.js';
 import { KNOWN_FIELDS, NUMERIC_FIELDS } from './fields.js';
 import { asFields, parseFieldsParam, type Fields, type Format, type Rec } from './format.js';

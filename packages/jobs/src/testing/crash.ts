@@ -4,7 +4,7 @@
  * `maxStallMs` with probability `stallRate`, or runs normally. Otherwise it is word count, so the
  * output must equal the undisturbed word count.
  */
-import { defineJob } from '@mr/shared';
+import { defineJob } from '@mr/shared/core';
 import { forEachWord } from '../wordcount.js';
 import { firstCallOfAttempt, numberParam, sleepSync, sum } from './util.js';
 

@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defineJob } from '@mr/shared';
+import { defineJob } from '@mr/shared/core';
 import { forEachWord } from '../wordcount.js';
 import { firstCallOfAttempt, numberParam, sleepSync, sum } from './util.js';
 

@@ -4,7 +4,7 @@
  * test can look for), every time. With `--param hangMs=N` it stalls that long instead of throwing
  * (a task timeout). Otherwise word count.
  */
-import { defineJob } from '@mr/shared';
+import { defineJob } from '@mr/shared/core';
 import { forEachWord } from '../wordcount.js';
 import { numberParam, sleepSync, sum } from './util.js';
 

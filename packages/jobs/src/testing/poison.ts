@@ -3,7 +3,7 @@
  * Without --skip-bad-records the job fails naming the input and offset; with it, those lines are
  * skipped after two failing attempts and counted. Otherwise word count.
  */
-import { defineJob } from '@mr/shared';
+import { defineJob } from '@mr/shared/core';
 import { forEachWord } from '../wordcount.js';
 import { sum } from './util.js';
 

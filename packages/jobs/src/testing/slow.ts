@@ -3,7 +3,7 @@
  * `slowMs` on its first record (job code sees the worker's environment, contract.md). Elsewhere
  * it is word count. With speculation, the job must not wait for the stalled attempt.
  */
-import { defineJob } from '@mr/shared';
+import { defineJob } from '@mr/shared/core';
 import { forEachWord } from '../wordcount.js';
 import { firstCallOfAttempt, numberParam, sleepSync, sum } from './util.js';
 

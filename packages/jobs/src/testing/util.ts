@@ -1,4 +1,4 @@
-import type { JobContext } from '@mr/shared';
+import type { JobContext } from '@mr/shared/core';
 
 /** Blocks the calling thread (attempts run in worker threads): a stall that makes no progress. */
 export function sleepSync(ms: number): void {

@@ -21,7 +21,6 @@ export interface UiSource {
  * need the cluster token too. Changes (kill, drain) always need it.
  */
 export type UiAuth = 'open' | 'token';
-export const UI_AUTH_MODES: readonly UiAuth[] = ['open', 'token'];
 
 export interface UiOptions {
   token: string;

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { MrError } from '@mr/shared';
+import { MrError } from '@mr/shared/core';
 import { captureOutput, OUTPUT_TAIL_BYTES, OutputTail, userStack } from './output.js';
 
 describe('OutputTail: the bounded tail of what user code writes', () => {

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import { MrError } from '@mr/shared';
+import { MrError } from '@mr/shared/core';
 import type { ThreadInput, ThreadOutput } from './thread.js';
 
 /** One thread per slot; a killed attempt's thread is terminated by piscina on abort. */

@@ -3,7 +3,7 @@
  * fetch) stays on the main thread. Errors never cross as exceptions: they come back as
  * `{ code, message }` and the executor rebuilds the MrError (style.md: errors across threads).
  */
-import { toMrError, type WireError } from '@mr/shared';
+import { toMrError, type WireError } from '@mr/shared/core';
 import { loadJob } from '../task/load-job.js';
 import { runMap, type MapResult } from '../task/map.js';
 import { runReduce } from '../task/reduce.js';

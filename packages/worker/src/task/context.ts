@@ -1,4 +1,4 @@
-import { MrError, type JobContext } from '@mr/shared';
+import { MrError, type JobContext } from '@mr/shared/core';
 
 /** User counters a job may define; the first one past the cap fails the attempt (style.md smells). */
 export const MAX_USER_COUNTERS = 100;

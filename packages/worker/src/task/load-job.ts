@@ -1,5 +1,5 @@
 import { builtinJob, importJobModule } from '@mr/jobs';
-import { MrError, type JobDefinition } from '@mr/shared';
+import { MrError, type JobDefinition } from '@mr/shared/core';
 
 const cache = new Map<string, JobDefinition>();
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import wordcount from '../../../jobs/src/wordcount.js';
-import { defineJob, RecordWriter } from '@mr/shared';
+import { defineJob, RecordWriter } from '@mr/shared/core';
 import { PROGRESS_EVERY, runMap } from './map.js';
 import { runReduce } from './reduce.js';
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { defaultPartition, MrError, type JobDefinition } from '@mr/shared';
+import { defaultPartition, MrError, type JobDefinition } from '@mr/shared/core';
 import { Counters, runHook, TaskContext, type BadRecordRef } from './context.js';
 import { readSplitLines, type SplitRange } from './lines.js';
 import { SortBuffer } from './sort-buffer.js';

@@ -1,6 +1,6 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { formatValue, MAX_GATHERED_BYTES, MrError, RecordReader, type JobDefinition } from '@mr/shared';
+import { formatValue, MAX_GATHERED_BYTES, MrError, RecordReader, type JobDefinition } from '@mr/shared/core';
 import { Counters, runHook, TaskContext } from './context.js';
 import { GroupedMerge } from './merge.js';
 
@@ -37,7 +37,7 @@ export function runReduce(t: ReduceTask): { counters: Record<string, number>; ga
   const merge = new GroupedMerge(t.segments.map((s) => RecordReader.fromFile(s.file, s.start, s.length)));
   mkdirSync(dirname(t.outputFile), { recursive: true });
   const fd = openSync(t.outputFile, 'w');
-  let out = '';
+  const out = new PartWriter(fd);
   let records = 0;
   let groups = 0;
   const emit = (key: string, value: unknown) => {
@@ -50,11 +50,7 @@ export function runReduce(t: ReduceTask): { counters: Record<string, number>; ga
       return;
     }
     records++;
-    out += key + '\t' + formatValue(value) + '\n';
-    if (out.length >= FLUSH_BYTES) {
-      writeSync(fd, out);
-      out = '';
-    }
+    out.line(key, formatValue(value));
   };
   const skip = new Set(t.skipKeys ?? []);
   const progress = t.progress ?? new Int32Array(2);
@@ -77,7 +73,7 @@ export function runReduce(t: ReduceTask): { counters: Record<string, number>; ga
     }
     const { reduceCleanup } = t.job;
     if (reduceCleanup) runHook('reduceCleanup threw', () => reduceCleanup.call(t.job, emit, ctx));
-    if (out.length > 0) writeSync(fd, out);
+    out.flush();
   } finally {
     closeSync(fd);
     merge.close(); // after a user-code error, the segments still open
@@ -86,6 +82,41 @@ export function runReduce(t: ReduceTask): { counters: Record<string, number>; ga
   counters.add('outputRecords', records);
   counters.add('skippedRecords', skipped);
   return { counters: counters.values, ...(gathered ? { gathered } : {}) };
+}
+
+/**
+ * The part's `key<TAB>value` lines, encoded straight into a buffer written out a MiB at a time:
+ * no string is built per line (nor a rope flattened per flush).
+ */
+class PartWriter {
+  private readonly buf = Buffer.allocUnsafe(2 * FLUSH_BYTES);
+  private pos = 0;
+
+  constructor(private readonly fd: number) {}
+
+  line(key: string, text: string): void {
+    const room = 3 * (key.length + text.length) + 2; // UTF-8 takes at most 3 bytes a UTF-16 unit
+    if (this.pos + room > this.buf.length) {
+      this.flush();
+      if (room > this.buf.length) {
+        writeSync(this.fd, key + '\t' + text + '\n');
+        return;
+      }
+    }
+    const b = this.buf;
+    let p = this.pos;
+    p += b.write(key, p, 'utf8');
+    b[p++] = 9; // \t
+    p += b.write(text, p, 'utf8');
+    b[p++] = 10; // \n
+    this.pos = p;
+    if (p >= FLUSH_BYTES) this.flush();
+  }
+
+  flush(): void {
+    for (let off = 0; off < this.pos; ) off += writeSync(this.fd, this.buf, off, this.pos - off);
+    this.pos = 0;
+  }
 }
 
 function parsePair(json: string): readonly [string, unknown] {

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compareUtf8, defaultPartition, RecordReader } from '@mr/shared';
+import { compareUtf8, defaultPartition, RecordReader } from '@mr/shared/core';
 import { SortBuffer } from './sort-buffer.js';
 
 const sum = (_k: string, vs: unknown[]) => (vs as number[]).reduce((a, b) => a + b, 0);

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestCluster } from './helpers/cluster.js';
-import { exited, freePort, reapAll, ROOT, waitFor, type Result } from './helpers/procs.js';
+import { exited, freePort, readJsonFile, reapAll, ROOT, waitFor, type Result } from './helpers/procs.js';
 
 afterAll(reapAll);
 
@@ -73,6 +73,19 @@ describe('mr logs (issue 8): what failed attempts threw and wrote', () => {
       expect(r.stdout).toContain(`\n    noisy stderr: m-00000 attempt ${n}\n`);
     }
     expect(r.stdout).toMatch(/\n {8}at explodeOn \(.*noisy\.ts:\d+:\d+\)\n/);
+  });
+
+  it('the web UI shows the same: the job page links to a logs page; /api/jobs/ID/logs is the --json document', async () => {
+    const http = `http://${readJsonFile<{ httpAddress: string }>(join(c.dir, 'master', 'master.json'))!.httpAddress}`;
+    const jobPage = await (await fetch(`${http}/jobs/${failedJob}`)).text();
+    expect(jobPage).toContain(`href="/jobs/${failedJob}/logs"`);
+    const page = await (await fetch(`${http}/jobs/${failedJob}/logs`)).text();
+    expect(page).toMatch(/at explodeOn \(.*noisy\.ts:\d+:\d+\)/);
+    expect(page).toContain('noisy stderr: m-00000 attempt 1');
+    const api = (await (await fetch(`${http}/api/jobs/${failedJob}/logs`)).json()) as LogsJson;
+    const cli = JSON.parse((await c.mr(['logs', failedJob, '--json'])).stdout) as LogsJson;
+    expect(api).toEqual(cli);
+    expect((await fetch(`${http}/api/jobs/${failedJob}/logs?task=m-99999`)).status).toBe(404);
   });
 
   it('--task shows one task\'s attempts; unknown jobs and tasks are one-line errors, exit 1', async () => {

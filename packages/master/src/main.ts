@@ -11,6 +11,7 @@ import { abortAttempt, abortJob, commitJob, commitTask } from './driver/output.j
 import { abortS3Uploads, commitS3Job } from './driver/s3-output.js';
 import { createMetrics } from './http/metrics.js';
 import { createUiHandler, type UiAuth } from './http/app.js';
+import { jobLogs } from './logs.js';
 import { drainNode, killJob } from './operations.js';
 import { masterService } from './rpc/service.js';
 import { Sessions } from './rpc/sessions.js';
@@ -124,6 +125,7 @@ export async function startMaster(cfg: MasterConfig): Promise<RunningMaster> {
       const job = driver.state.jobs.get(id);
       return job && jobDetailView(driver.state, job, clock.nowMs());
     },
+    logs: (id, taskId) => (driver.state.jobs.has(id) ? jobLogs(driver.state, id, taskId) : undefined),
     nodes: () => listNodeDetails(driver.state),
     blockStore: () => blockStoreView(driver.state),
     files: (limit) => listFiles(driver.state, limit),

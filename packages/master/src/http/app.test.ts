@@ -30,6 +30,11 @@ function source(calls: string[], state: JobView['state'] = 'RUNNING'): UiSource 
     nodes: () => [node],
     blockStore: () => ({ files: 0, directories: 0, bytes: 0, blocks: 0, underReplicatedBlocks: 0, missingBlocks: 0, corruptReplicas: 0 }),
     files: () => ({ files: [], total: 0 }),
+    logs: (id, taskId) => {
+      if (id !== 'job-1') return undefined;
+      if (taskId === 'm-00009') throw new MrError('MR_ERR_TASK_NOT_FOUND', 'job job-1 has no task m-00009');
+      return { jobId: 'job-1', state: 'FAILED', attempts: [{ attemptId: 'job-1.m-00001.0', taskId: 'm-00001', kind: 'map', number: 0, nodeId: 'n1', state: 'FAILED', startedMs: 0, finishedMs: 5, error: 'boom', stack: `Error: boom\n    at map (job.ts:3:9)`, stderr: `wrote ${hostile}\n` }] };
+    },
     metrics: async () => ({ contentType: 'text/plain', body: 'mr_up 1\n' }),
     killJob: async (id) => {
       calls.push(`kill ${id}`);
@@ -95,6 +100,18 @@ describe('web UI handler', () => {
     expect(calls).toEqual(['kill job-1', 'kill job-9', 'drain n1']);
     expect((await fetch(`${base}/api/jobs/job-1/kill`)).status).toBe(405);
     expect((await fetch(`${base}/api/jobs`, { method: 'DELETE' })).status).toBe(405);
+  });
+
+  it('the logs page escapes what user code wrote; a source that throws is a coded JSON error, not a dead master', async () => {
+    const base = await serve(source([], 'FAILED'));
+    const page = await (await fetch(`${base}/jobs/job-1/logs`)).text();
+    expect(page).toContain('at map (job.ts:3:9)');
+    expect(page).not.toContain(hostile);
+    expect(page).toContain('data-final="1"');
+    const bad = await fetch(`${base}/api/jobs/job-1/logs?task=m-00009`);
+    expect([bad.status, await bad.json()]).toEqual([404, { error: { code: 'MR_ERR_TASK_NOT_FOUND', message: 'job job-1 has no task m-00009' } }]);
+    expect((await fetch(`${base}/api/jobs/job-2/logs`)).status).toBe(404);
+    expect((await fetch(`${base}/`)).status).toBe(200); // still serving
   });
 
   it('--ui-auth token guards reads but not the static script and style', async () => {

@@ -1,12 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sameToken, toMrError } from '@mr/shared';
+import type { JobLogsView } from '../logs.js';
 import type { BlockStoreView, FileView, JobDetailView, JobView, NodeDetailView, NodeView } from '../views.js';
-import { blockStorePage, jobPage, layout, notFoundPage, overview, UI_CSS, UI_JS } from './pages.js';
+import { blockStorePage, jobPage, layout, logsPage, notFoundPage, overview, UI_CSS, UI_JS } from './pages.js';
 
 /** What the web UI, its JSON API and /metrics read and do (the master wires them to its state). */
 export interface UiSource {
   jobs(): JobView[];
   job(id: string): JobDetailView | undefined;
+  /** The job's failed and killed attempts with their errors, stacks and output (`mr logs`); undefined: no such job. */
+  logs(id: string, taskId?: string): JobLogsView | undefined;
   nodes(): NodeDetailView[];
   blockStore(): BlockStoreView;
   files(limit: number): { files: FileView[]; total: number };
@@ -32,6 +35,19 @@ const PAGE_FILES = 1000;
 
 /** The web UI and its JSON API as a plain handler (style.md: build the app apart from listen). */
 export function createUiHandler(src: UiSource, opts: UiOptions) {
+  const handle = route(src, opts);
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    try {
+      handle(req, res);
+    } catch (e) {
+      // a throw here would end the master: answer it instead
+      if (!res.headersSent) sendError(res, e);
+      else res.destroy();
+    }
+  };
+}
+
+function route(src: UiSource, opts: UiOptions) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://x');
     const path = url.pathname;
@@ -60,6 +76,12 @@ export function createUiHandler(src: UiSource, opts: UiOptions) {
       const limit = Math.min(10_000, Math.max(1, Number(url.searchParams.get('limit')) || PAGE_FILES));
       return json(res, 200, src.files(limit));
     }
+    const apiLogs = /^\/api\/jobs\/([^/]+)\/logs$/.exec(path);
+    if (apiLogs) {
+      const id = decodeURIComponent(apiLogs[1]!);
+      const l = src.logs(id, url.searchParams.get('task') ?? undefined);
+      return l ? json(res, 200, l) : json(res, 404, { error: { code: 'MR_ERR_JOB_NOT_FOUND', message: `no job ${id}` } });
+    }
     const apiJob = /^\/api\/jobs\/([^/]+)$/.exec(path);
     if (apiJob) {
       const j = src.job(decodeURIComponent(apiJob[1]!));
@@ -79,6 +101,12 @@ export function createUiHandler(src: UiSource, opts: UiOptions) {
     if (path === '/blockstore') {
       const { files, total } = src.files(PAGE_FILES);
       return page(200, 'block store', blockStorePage(src.blockStore(), files, total));
+    }
+    const logsMatch = /^\/jobs\/([^/]+)\/logs$/.exec(path);
+    if (logsMatch) {
+      const id = decodeURIComponent(logsMatch[1]!);
+      const l = src.logs(id);
+      return l ? page(200, `${id} logs`, logsPage(l)) : page(404, 'not found', notFoundPage(`no job ${id}`));
     }
     const jobMatch = /^\/jobs\/([^/]+)$/.exec(path);
     if (jobMatch) {
@@ -113,7 +141,7 @@ function unauthorized(res: ServerResponse, basic: boolean): void {
 
 function sendError(res: ServerResponse, e: unknown): void {
   const err = toMrError(e);
-  const status = err.code === 'MR_ERR_JOB_NOT_FOUND' || err.code === 'MR_ERR_NODE_NOT_FOUND' ? 404 : err.code === 'MR_ERR_USAGE' ? 409 : 500;
+  const status = err.code === 'MR_ERR_JOB_NOT_FOUND' || err.code === 'MR_ERR_NODE_NOT_FOUND' || err.code === 'MR_ERR_TASK_NOT_FOUND' ? 404 : err.code === 'MR_ERR_USAGE' ? 409 : 500;
   json(res, status, { error: { code: err.code, message: err.message } });
 }
 

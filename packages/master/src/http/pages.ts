@@ -3,6 +3,7 @@
  * browser script only swaps in the `#live` part it polls, so there is no second copy of the
  * markup in JavaScript and every value is escaped here).
  */
+import type { JobLogsView } from '../logs.js';
 import type { AttemptView, BlockStoreView, FileView, JobDetailView, JobView, NodeDetailView, TaskView } from '../views.js';
 
 const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -89,6 +90,7 @@ export function jobPage(j: JobDetailView): string {
   return `<h1>Job ${esc(j.id)} <small>${esc(j.name)}</small></h1>
 <div id="job-state" ${FINAL.has(j.state) ? 'data-final="1"' : ''}>${state(j.state)} ${j.state === 'RUNNING' ? action(`/api/jobs/${encodeURIComponent(j.id)}/kill`, 'Kill', `Kill job ${j.id}?`) : ''}</div>
 ${j.error ? `<p class="err">${esc(j.error)}</p>` : ''}
+${j.tasks.some((t) => t.attempts.some((a) => a.state === 'FAILED' || a.state === 'KILLED')) ? `<p><a href="/jobs/${encodeURIComponent(j.id)}/logs">Failed and killed attempts: errors, stack traces, output</a></p>` : ''}
 <table class="facts"><tbody>
 <tr><th>map phase</th><td id="map-progress">${phase(j.progress.mapsDone, j.progress.mapsTotal)}</td></tr>
 <tr><th>reduce phase</th><td id="reduce-progress">${phase(j.progress.reducesDone, j.progress.reducesTotal)}</td></tr>
@@ -132,6 +134,20 @@ export function blockStorePage(bs: BlockStoreView, files: FileView[], total: num
 ${total > files.length ? `<p>Showing ${files.length} of ${total} files; <code>mr fs ls</code> lists them all.</p>` : ''}`;
 }
 
+/** `mr logs` as a page: per failed or killed attempt, its error, the user's stack and the output tail. */
+export function logsPage(l: JobLogsView): string {
+  const attempts = l.attempts.map((a) => `<section class="attempt" data-attempt="${esc(a.attemptId)}">
+<h2>${esc(a.taskId)} #${a.number} <small>${esc(a.attemptId)} on ${esc(a.nodeId)}, ${duration(Math.max(0, a.finishedMs - a.startedMs))}</small> ${state(a.state)}</h2>
+<p class="err">${esc(a.error)}</p>
+${a.stack ? `<h3>Stack</h3><pre>${esc(a.stack)}</pre>` : ''}
+${a.stderr ? `<h3>Output (stdout and stderr, last 64 KiB)</h3><pre>${esc(a.stderr)}</pre>` : ''}
+</section>`);
+  const shown = l.state === 'COMMITTING' ? 'RUNNING' : l.state; // as jobView shows it
+  return `<h1>Job ${jobLink(l.jobId)}: failed and killed attempts</h1>
+<div ${FINAL.has(shown) ? 'data-final="1"' : ''}>${state(shown)}${l.error ? ` <span class="err">${esc(l.error)}</span>` : ''}</div>
+${attempts.join('\n') || '<p>No failed or killed attempts.</p>'}`;
+}
+
 export function notFoundPage(what: string): string {
   return `<h1>Not found</h1><p>${esc(what)}</p>`;
 }
@@ -143,7 +159,8 @@ table{border-collapse:collapse;margin-bottom:1.5em}td,th{border:1px solid #ccc;p
 thead th{background:#f3f3f6}.num{text-align:right;font-variant-numeric:tabular-nums}.ids{font:12px ui-monospace,monospace;color:#555}
 progress{width:9em;vertical-align:middle}.state{font-weight:600}
 .SUCCEEDED,.ALIVE{color:#080}.FAILED,.DEAD,.KILLED,.err{color:#b00}.RUNNING,.COMMITTING{color:#05a}.DECOMMISSIONING,.PENDING,.warn{color:#a60}
-.facts th{background:#f7f7f9;font-weight:normal}button{cursor:pointer}`;
+.facts th{background:#f7f7f9;font-weight:normal}button{cursor:pointer}
+pre{background:#f7f7f9;border:1px solid #ddd;padding:6px 8px;overflow-x:auto;max-height:30em;font-size:12px}.attempt{margin-bottom:1.5em}`;
 
 /**
  * Polls the page's `#live` part (`?partial=1`) every second while the tab is visible, stopping

@@ -136,7 +136,7 @@ export async function startMaster(cfg: MasterConfig): Promise<RunningMaster> {
       return view;
     },
     drainNode: (id) => drainNode(driver, id, clock.nowMs()),
-  }, { token, auth: cfg.uiAuth ?? 'open' }));
+  }, { token, auth: cfg.uiAuth ?? 'open', loopbackOnly: isLoopback(cfg.bind) }));
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(cfg.httpPort, cfg.bind, () => resolve());
@@ -162,6 +162,11 @@ export async function startMaster(cfg: MasterConfig): Promise<RunningMaster> {
       http.closeAllConnections();
     },
   };
+}
+
+/** 127.0.0.0/8, ::1 or localhost: only this machine can reach what listens there. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 function toWireSpec(s: import('./machine/types.js').AttemptSpec): wire.AttemptSpec {

@@ -1,3 +1,4 @@
+import { liveReplicationTarget } from './machine/fs.js';
 import type { Attempt, FsFile, Job, MasterState, NodeInfo, Task } from './machine/types.js';
 
 /** contract.md "Status JSON", as plain data (the RPC and HTTP adapters render it). */
@@ -58,8 +59,12 @@ export interface BlockStoreView {
   corruptReplicas: number;
 }
 
+/** Replicas of a block on live nodes. */
+function liveReplicas(s: MasterState, blockId: string): number {
+  return s.fs.blocks.get(blockId)!.replicas.filter((n) => s.nodes.get(n)?.state === 'ALIVE').length;
+}
+
 export function blockStoreView(s: MasterState): BlockStoreView {
-  const cores = [...s.nodes.values()].filter((n) => n.role === 'core' && n.state === 'ALIVE').length;
   const v: BlockStoreView = { files: 0, directories: 0, bytes: 0, blocks: 0, underReplicatedBlocks: 0, missingBlocks: 0, corruptReplicas: s.fs.corruptReplicas };
   for (const e of s.fs.entries.values()) {
     if (e.kind === 'dir') {
@@ -69,11 +74,12 @@ export function blockStoreView(s: MasterState): BlockStoreView {
     if (e.open) continue;
     v.files++;
     v.bytes += e.size;
+    const target = liveReplicationTarget(s, e);
     for (const id of e.blocks) {
-      const live = s.fs.blocks.get(id)!.replicas.filter((n) => s.nodes.get(n)?.state === 'ALIVE').length;
+      const live = liveReplicas(s, id);
       v.blocks++;
       if (live === 0) v.missingBlocks++;
-      else if (live < Math.min(e.replication, cores)) v.underReplicatedBlocks++;
+      else if (live < target) v.underReplicatedBlocks++;
     }
   }
   return v;
@@ -172,6 +178,8 @@ export interface FileView {
   blocks: number;
   /** Fewest live replicas of any of its blocks. */
   minLiveReplicas: number;
+  /** Replicas each block should have now: the file's replication, capped by live core workers. */
+  target: number;
 }
 
 export function listFiles(s: MasterState, limit: number): { files: FileView[]; total: number } {
@@ -181,12 +189,11 @@ export function listFiles(s: MasterState, limit: number): { files: FileView[]; t
   for (const e of paths) {
     total++;
     if (files.length >= limit) continue;
-    let min = Infinity;
-    for (const id of e.blocks) {
-      const live = s.fs.blocks.get(id)!.replicas.filter((n) => s.nodes.get(n)?.state === 'ALIVE').length;
-      min = Math.min(min, live);
-    }
-    files.push({ path: `bs://${e.path.replace(/^\//, '')}`, size: e.size, replication: e.replication, blocks: e.blocks.length, minLiveReplicas: e.blocks.length === 0 ? 0 : min });
+    const min = e.blocks.reduce((m, id) => Math.min(m, liveReplicas(s, id)), Infinity);
+    files.push({
+      path: `bs://${e.path.replace(/^\//, '')}`, size: e.size, replication: e.replication, blocks: e.blocks.length,
+      minLiveReplicas: e.blocks.length === 0 ? 0 : min, target: liveReplicationTarget(s, e),
+    });
   }
   return { files, total };
 }

@@ -59,12 +59,15 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
     return proc;
   };
 
-  const stop = async (keepLogs: boolean) => {
-    await Promise.all(children.map(({ proc }) => terminate(proc)));
-    api?.close();
-    await master?.close();
-    if (!keepLogs) await rm(runDir, { recursive: true, force: true });
-  };
+  // once: Ctrl-C and the end of the job may both ask, and the in-process master closes only once
+  let stopping: Promise<void> | undefined;
+  const stop = (keepLogs: boolean) =>
+    (stopping ??= (async () => {
+      await Promise.all(children.map(({ proc }) => terminate(proc)));
+      api?.close();
+      await master?.close();
+      if (!keepLogs) await rm(runDir, { recursive: true, force: true });
+    })());
 
   let api: MasterApi | undefined;
   let master: RunningMaster | undefined;

@@ -38,9 +38,10 @@ export function runCommand(io: Io): Command {
         const final = await cluster.api.waitJob(submitted.id, progress.update);
         progress.stop();
         // a failed job's cluster logs are kept, and the one error line says where
-        keepLogs = final.state !== 'SUCCEEDED' && !o.verbose;
         // what `mr logs` would show, kept with the cluster's logs: the cluster is gone after this
         const attemptsLog = final.state === 'FAILED' ? await saveFailedAttempts(cluster, final.id) : undefined;
+        // a failed job's run dir is kept (its logs, unless they went to the terminal, and that file)
+        keepLogs = final.state !== 'SUCCEEDED' && (!o.verbose || attemptsLog !== undefined);
         try {
           reportFinal(io, final, o.json === true, o.output, attemptsLog && `failed attempts: ${attemptsLog}; cluster logs: ${cluster.logsDir}`);
           // before the cluster stops: a bs:// result is read through it

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MrError } from '@mr/shared';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -29,7 +29,7 @@ function source(calls: string[], state: JobView['state'] = 'RUNNING'): UiSource 
     job: (id) => (id === 'job-1' ? job(state) : undefined),
     nodes: () => [node],
     blockStore: () => ({ files: 0, directories: 0, bytes: 0, blocks: 0, underReplicatedBlocks: 0, missingBlocks: 0, corruptReplicas: 0 }),
-    files: () => ({ files: [], total: 0 }),
+    files: () => ({ files: [{ path: `bs://${hostile}`, size: 1, replication: 3, blocks: 1, minLiveReplicas: 1, target: 1 }], total: 1 }),
     logs: (id, taskId) => {
       if (id !== 'job-1') return undefined;
       if (taskId === 'm-00009') throw new MrError('MR_ERR_TASK_NOT_FOUND', 'job job-1 has no task m-00009');
@@ -51,8 +51,8 @@ function source(calls: string[], state: JobView['state'] = 'RUNNING'): UiSource 
 let server: Server | undefined;
 afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
 
-async function serve(src: UiSource, auth: UiAuth = 'open'): Promise<string> {
-  server = createServer(createUiHandler(src, { token: TOKEN, auth }));
+async function serve(src: UiSource, auth: UiAuth = 'open', loopbackOnly = false): Promise<string> {
+  server = createServer(createUiHandler(src, { token: TOKEN, auth, loopbackOnly }));
   await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
@@ -60,7 +60,7 @@ async function serve(src: UiSource, auth: UiAuth = 'open'): Promise<string> {
 describe('web UI handler', () => {
   it('escapes what jobs carry (names, errors) on every page', async () => {
     const base = await serve(source([], 'FAILED'));
-    for (const path of ['/', '/jobs/job-1', '/jobs/job-1?partial=1']) {
+    for (const path of ['/', '/jobs/job-1', '/jobs/job-1?partial=1', '/blockstore']) {
       const html = await (await fetch(base + path)).text();
       expect(html, path).not.toContain(hostile);
       expect(html).toContain('&#60;img src=x onerror=alert(1)&#62;');
@@ -112,6 +112,22 @@ describe('web UI handler', () => {
     expect([bad.status, await bad.json()]).toEqual([404, { error: { code: 'MR_ERR_TASK_NOT_FOUND', message: 'job job-1 has no task m-00009' } }]);
     expect((await fetch(`${base}/api/jobs/job-2/logs`)).status).toBe(404);
     expect((await fetch(`${base}/`)).status).toBe(200); // still serving
+  });
+
+  it('bound to loopback, it answers only requests naming a loopback host (DNS rebinding); bad escapes are 400', async () => {
+    const base = await serve(source([]), 'open', true);
+    const port = new URL(base).port;
+    const get = (host: string) => new Promise<number>((resolve, reject) => {
+      // fetch() will not set Host; a raw request does, as a browser on a rebound name would
+      const req = httpRequest({ host: '127.0.0.1', port, path: '/api/jobs', headers: { host } }, (res) => (res.resume(), resolve(res.statusCode!)));
+      req.on('error', reject).end();
+    });
+    expect(await get(`127.0.0.1:${port}`)).toBe(200);
+    expect(await get(`localhost:${port}`)).toBe(200);
+    expect(await get(`evil.example:${port}`)).toBe(421);
+    expect(await get('127.0.0.1.evil.example')).toBe(421);
+    const bad = await fetch(`${base}/jobs/%E0%A4%A`);
+    expect(bad.status).toBe(400);
   });
 
   it('--ui-auth token guards reads but not the static script and style', async () => {

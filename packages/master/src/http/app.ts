@@ -28,6 +28,23 @@ export type UiAuth = 'open' | 'token';
 export interface UiOptions {
   token: string;
   auth: UiAuth;
+  /**
+   * Bound to a loopback address: only requests that name a loopback host are answered, so a page
+   * on another site whose name was rebound to 127.0.0.1 (DNS rebinding) cannot read the UI.
+   */
+  loopbackOnly?: boolean;
+}
+
+const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d+)?$/i;
+
+class BadRequest extends Error {}
+
+function decodePart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new BadRequest(`malformed percent-encoding in '${part}'`);
+  }
 }
 
 /** Files listed on the block store page (the API takes `?limit=`, up to 10000). */
@@ -41,14 +58,18 @@ export function createUiHandler(src: UiSource, opts: UiOptions) {
       handle(req, res);
     } catch (e) {
       // a throw here would end the master: answer it instead
-      if (!res.headersSent) sendError(res, e);
-      else res.destroy();
+      if (res.headersSent) res.destroy();
+      else if (e instanceof BadRequest) json(res, 400, { error: { code: 'MR_ERR_USAGE', message: e.message } });
+      else sendError(res, e);
     }
   };
 }
 
 function route(src: UiSource, opts: UiOptions) {
   return (req: IncomingMessage, res: ServerResponse): void => {
+    if (opts.loopbackOnly && !LOOPBACK_HOST.test(req.headers.host ?? '')) {
+      return json(res, 421, { error: { code: 'MR_ERR_USAGE', message: `this master's UI answers only to localhost or 127.0.0.1, not '${req.headers.host ?? ''}' (bind it to another address to serve others)` } });
+    }
     const url = new URL(req.url ?? '/', 'http://x');
     const path = url.pathname;
     const post = /^\/api\/(jobs|nodes)\/([^/]+)\/(kill|drain)$/.exec(path);
@@ -56,7 +77,7 @@ function route(src: UiSource, opts: UiOptions) {
       // only a header a page cannot make another site's browser send: no cookies, no Basic auth (CSRF)
       if (!presented(req, false, opts.token)) return unauthorized(res, false);
       const [, kind, rawId, verb] = post;
-      const id = decodeURIComponent(rawId!);
+      const id = decodePart(rawId!);
       const run = kind === 'jobs' && verb === 'kill' ? src.killJob(id) : kind === 'nodes' && verb === 'drain' ? src.drainNode(id) : undefined;
       if (!run) return json(res, 404, { error: { code: 'MR_ERR_USAGE', message: `no such action: POST ${path}` } });
       return void run.then((v) => json(res, 200, v), (e: unknown) => sendError(res, e));
@@ -78,14 +99,15 @@ function route(src: UiSource, opts: UiOptions) {
     }
     const apiLogs = /^\/api\/jobs\/([^/]+)\/logs$/.exec(path);
     if (apiLogs) {
-      const id = decodeURIComponent(apiLogs[1]!);
+      const id = decodePart(apiLogs[1]!);
       const l = src.logs(id, url.searchParams.get('task') ?? undefined);
       return l ? json(res, 200, l) : json(res, 404, { error: { code: 'MR_ERR_JOB_NOT_FOUND', message: `no job ${id}` } });
     }
     const apiJob = /^\/api\/jobs\/([^/]+)$/.exec(path);
     if (apiJob) {
-      const j = src.job(decodeURIComponent(apiJob[1]!));
-      return j ? json(res, 200, j) : json(res, 404, { error: { code: 'MR_ERR_JOB_NOT_FOUND', message: `no job ${decodeURIComponent(apiJob[1]!)}` } });
+      const id = decodePart(apiJob[1]!);
+      const j = src.job(id);
+      return j ? json(res, 200, j) : json(res, 404, { error: { code: 'MR_ERR_JOB_NOT_FOUND', message: `no job ${id}` } });
     }
     if (path === '/metrics') {
       return void src.metrics().then(
@@ -104,13 +126,13 @@ function route(src: UiSource, opts: UiOptions) {
     }
     const logsMatch = /^\/jobs\/([^/]+)\/logs$/.exec(path);
     if (logsMatch) {
-      const id = decodeURIComponent(logsMatch[1]!);
+      const id = decodePart(logsMatch[1]!);
       const l = src.logs(id);
       return l ? page(200, `${id} logs`, logsPage(l)) : page(404, 'not found', notFoundPage(`no job ${id}`));
     }
     const jobMatch = /^\/jobs\/([^/]+)$/.exec(path);
     if (jobMatch) {
-      const id = decodeURIComponent(jobMatch[1]!);
+      const id = decodePart(jobMatch[1]!);
       const j = src.job(id);
       return j ? page(200, id, jobPage(j)) : page(404, 'not found', notFoundPage(`no job ${id}`));
     }

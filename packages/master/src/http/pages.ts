@@ -45,9 +45,12 @@ export function layout(title: string, live: string): string {
 <main id="live">${live}</main><script src="/ui.js" defer></script></body></html>`;
 }
 
+/** Jobs on the overview, newest first (each refresh renders them all; /api/jobs lists every one). */
+export const MAX_JOB_ROWS = 200;
+
 export function overview(jobs: JobView[], nodes: NodeDetailView[], bs: BlockStoreView): string {
   const jobRows = jobs
-    .slice()
+    .slice(-MAX_JOB_ROWS)
     .reverse()
     .map((j) => {
       const c = j.counters;
@@ -67,6 +70,7 @@ export function overview(jobs: JobView[], nodes: NodeDetailView[], bs: BlockStor
   return `<h1>Jobs</h1>
 <table><thead><tr><th>id</th><th>job</th><th>state</th><th>map tasks</th><th>reduce tasks</th><th>elapsed</th><th>input records</th><th>output records</th><th>error</th><th></th></tr></thead>
 <tbody>${jobRows || '<tr><td colspan="10">no jobs yet</td></tr>'}</tbody></table>
+${jobs.length > MAX_JOB_ROWS ? `<p>Showing the newest ${MAX_JOB_ROWS} of ${jobs.length} jobs; /api/jobs lists them all.</p>` : ''}
 <h1>Nodes</h1>
 <table><thead><tr><th>id</th><th>role</th><th>address</th><th>state</th><th>running/slots</th><th>running attempts</th><th>stored (block store)</th><th>last heartbeat (UTC)</th><th></th></tr></thead>
 <tbody>${nodeRows || '<tr><td colspan="9">no workers yet</td></tr>'}</tbody></table>
@@ -125,7 +129,7 @@ function attemptCells(a: AttemptView): string {
 export function blockStorePage(bs: BlockStoreView, files: FileView[], total: number): string {
   const rows = files
     .map((f) => `<tr><td>${esc(f.path)}</td><td class="num">${bytes(f.size)}</td><td class="num">${f.blocks}</td>
-<td class="num ${f.blocks > 0 && f.minLiveReplicas < f.replication ? 'warn' : ''}">${f.blocks === 0 ? '' : f.minLiveReplicas}/${f.replication}</td></tr>`)
+<td class="num ${f.blocks > 0 && f.minLiveReplicas < f.target ? 'warn' : ''}">${f.blocks === 0 ? '' : f.minLiveReplicas}/${f.target}${f.target < f.replication ? ` <small>(of ${f.replication}: too few core workers)</small>` : ''}</td></tr>`)
     .join('\n');
   return `${blockStoreSummary(bs)}
 <h2>Files (${total})</h2>

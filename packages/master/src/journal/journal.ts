@@ -12,6 +12,11 @@ import type { FsState, MachineConfig, MasterEvent, MasterState } from '../machin
  * Recovery loads the snapshot and replays the events after it through the same pure `step`.
  */
 const DEFAULT_SNAPSHOT_EVERY = 20_000;
+/**
+ * ...or once the log holds this many bytes, whichever comes first: events can be large (a failed
+ * attempt's output tail is up to 64 KiB) and recovery reads the log whole.
+ */
+const SNAPSHOT_AFTER_BYTES = 64 * 1024 * 1024;
 
 interface Snapshot {
   seq: number;
@@ -53,6 +58,7 @@ export class Journal {
   private fd: number;
   private seq: number;
   private sinceSnapshot = 0;
+  private bytesSinceSnapshot = 0;
 
   private constructor(
     private readonly dir: string,
@@ -112,13 +118,13 @@ export class Journal {
   /** Persists an event before the machine sees it (style.md: persist, then act). */
   append(e: MasterEvent): void {
     this.seq++;
-    writeSync(this.fd, JSON.stringify({ seq: this.seq, e }) + '\n');
+    this.bytesSinceSnapshot += writeSync(this.fd, JSON.stringify({ seq: this.seq, e }) + '\n');
     this.sinceSnapshot++;
   }
 
   /** Whether the log is long enough to fold into a snapshot (after the event is applied). */
   get snapshotDue(): boolean {
-    return this.sinceSnapshot >= this.snapshotEvery;
+    return this.sinceSnapshot >= this.snapshotEvery || this.bytesSinceSnapshot >= SNAPSHOT_AFTER_BYTES;
   }
 
   snapshot(state: MasterState): void {
@@ -130,6 +136,7 @@ export class Journal {
     rmSync(join(this.dir, 'events.log'), { force: true });
     this.fd = openSync(join(this.dir, 'events.log'), 'a');
     this.sinceSnapshot = 0;
+    this.bytesSinceSnapshot = 0;
   }
 
   close(): void {

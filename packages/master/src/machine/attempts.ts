@@ -13,12 +13,16 @@ export const MAX_GATHERED_TOTAL = 32 * 1024 * 1024;
 /** --skip-bad-records: a task with more bad records than this fails (its input is not what the job expects). */
 export const MAX_SKIPPED_RECORDS_PER_TASK = 100;
 
-/** What user code wrote is kept per FAILED or KILLED attempt, at most this much (its tail: `mr logs`)... */
-export const MAX_ATTEMPT_OUTPUT = 64 * 1024;
+/**
+ * What user code wrote is kept per FAILED or KILLED attempt, at most this much (its tail: `mr logs`);
+ * room for the worker's 64 KiB tail and the line it puts before a cut one...
+ */
+export const MAX_ATTEMPT_OUTPUT = 64 * 1024 + 256;
 /** ...and per job: past this in all, each further attempt keeps only its last OUTPUT_OVER_BUDGET characters. */
 export const MAX_JOB_OUTPUT = 1024 * 1024;
 export const OUTPUT_OVER_BUDGET = 2 * 1024;
 export const MAX_ATTEMPT_STACK = 8 * 1024;
+const DROPPED = '[earlier output dropped]\n';
 
 /** The temporary directory a reduce attempt writes its part into, under the job's output. */
 export function attemptOutputDir(output: string, attemptId: string): string {
@@ -193,7 +197,8 @@ function keepOutput(s: MasterState, a: Attempt, stderr: string | undefined, stac
   if (!stderr) return;
   const job = getJob(s, a.jobId);
   const room = (job.outputChars ?? 0) >= MAX_JOB_OUTPUT ? OUTPUT_OVER_BUDGET : MAX_ATTEMPT_OUTPUT;
-  const kept = stderr.length > room ? `[earlier output dropped]\n${stderr.slice(stderr.length - room)}` : stderr;
+  // within room, marker included: keeping what was kept changes nothing (replay of trimmed text)
+  const kept = stderr.length > room ? DROPPED + stderr.slice(stderr.length - (room - DROPPED.length)) : stderr;
   job.outputChars = (job.outputChars ?? 0) - (a.stderr?.length ?? 0) + kept.length;
   a.stderr = kept;
 }

@@ -145,7 +145,11 @@ export function badRecordsError(job: Job, maxFraction: number): string | undefin
 
 export function onAttemptFailed(s: MasterState, e: Ev<'AttemptFailed'>): Action[] {
   const a = s.attempts.get(e.attemptId);
-  if (!a || a.state !== 'RUNNING') return [];
+  if (!a || a.state !== 'RUNNING') {
+    // timed out or killed here before its own report came: what it threw and wrote is still its story
+    if (a && (a.state === 'FAILED' || a.state === 'KILLED') && a.stderr === undefined && a.stack === undefined) keepOutput(s, a, e.stderr, e.stack);
+    return [];
+  }
   const actions: Action[] = [];
   if (e.lost) {
     // not the code's fault (a shuffle peer went away): retried without counting as a failure

@@ -9,7 +9,7 @@ import { GUTENBERG, mr, reapAll, tempDir } from './helpers/procs.js';
 
 afterAll(reapAll);
 
-describe('mr run: embedded cluster of separate processes (issue 2 acceptance)', () => {
+describe('mr run: embedded cluster (issue 2 acceptance)', () => {
   const books = filesUnder(GUTENBERG);
 
   it('wordcount on the Gutenberg books, 3 reducers: parts + _SUCCESS, sorted, partitioned, counts exact', async () => {
@@ -56,6 +56,22 @@ describe('mr run: embedded cluster of separate processes (issue 2 acceptance)', 
     expect(s.counters).toMatchObject({ mapTasks: 5, reduceTasks: 1, mapAttempts: 5, reduceAttempts: 1, completedMapsReexecuted: 0, inputBytes: 139054, badRecords: 0 });
     expect(s.counters.inputRecords).toBeGreaterThan(2000);
     expect(s.counters.outputRecords).toBe(straightforwardWordCount([join(GUTENBERG, 'pg-metamorphosis.txt')]).size);
+  });
+
+  it('the cluster runs in the mr process; --isolate starts each worker as its own process; both give the same output', async () => {
+    const book = join(GUTENBERG, 'pg-metamorphosis.txt');
+    const pids = async (extra: string[]) => {
+      const out = join(tempDir(), 'wc');
+      const r = await mr(['run', 'wordcount', '--input', book, '--output', out, '--reducers', '2', '--task', '2', '--verbose', ...extra]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(readOutput(out)).toEqual(runOracle(wordcount, [book], 2));
+      const started = r.stderr.split('\n').filter((l) => /"msg":"(master|worker) started"/.test(l)).map((l) => JSON.parse(l) as { name: string; pid: number });
+      expect(started.map((l) => l.name).sort()).toEqual(['master', 'worker', 'worker', 'worker']);
+      const master = started.find((l) => l.name === 'master')!.pid;
+      return started.filter((l) => l.name === 'worker').map((l) => l.pid !== master);
+    };
+    expect(await pids([])).toEqual([false, false, false]);
+    expect(await pids(['--isolate'])).toEqual([true, true, true]);
   });
 
   it('grep with a pattern param: key = matching line, value = occurrences', async () => {

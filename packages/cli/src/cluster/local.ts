@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startMaster, type RunningMaster } from '@mr/master';
+import type { RunningWorker } from '@mr/worker';
 import { createLogger, MrError, tlsArgs, type TlsConfig } from '@mr/shared';
 import { MasterApi, sleep } from '../master-client.js';
 
@@ -20,6 +21,8 @@ export interface LocalClusterOptions {
   heartbeatTimeoutMs?: number;
   /** `mr run --tls-*` (or MR_TLS_*): every process of the cluster, and the CLI's calls, use it. */
   tls?: TlsConfig | undefined;
+  /** Workers as separate processes (`--isolate`), rather than in this process. */
+  isolate?: boolean;
 }
 
 export interface LocalCluster {
@@ -36,9 +39,9 @@ export interface LocalCluster {
 const START_TIMEOUT_MS = 30_000;
 
 /**
- * `mr run`'s embedded cluster: the master in this process and N core + M task workers as
- * separate processes on 127.0.0.1 free ports, sharing a fresh cluster token; everything lives in
- * one temporary run dir.
+ * `mr run`'s embedded cluster, as Hadoop's local mode: the master and N core + M task workers in
+ * this process (or, with `isolate`, the workers as separate processes) on 127.0.0.1 free ports,
+ * sharing a fresh cluster token; everything lives in one temporary run dir.
  */
 export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCluster> {
   const runDir = await mkdtemp(join(tmpdir(), 'mr-run-'));
@@ -47,7 +50,11 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
   const token = randomBytes(24).toString('base64url');
   const env = { ...process.env, MR_CLUSTER_TOKEN: token };
   const children: { name: string; proc: ChildProcess }[] = [];
+  const inProcess: RunningWorker[] = [];
 
+  /** In-process parts log as their processes would: to stderr with --verbose, else to a file each. */
+  const logger = (name: string, file: string) =>
+    createLogger(o.verbose ? { name, level: 'debug' } : { name, file: join(logsDir, `${file}.log`) });
   const start = (name: string, args: string[]) => {
     const logFd = o.verbose ? undefined : openSync(join(logsDir, `${name}.log`), 'a');
     const proc = spawn(process.execPath, [MR_BIN, ...args, ...tlsArgs(o.tls), ...(o.verbose ? ['--verbose'] : [])], {
@@ -63,7 +70,7 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
   let stopping: Promise<void> | undefined;
   const stop = (keepLogs: boolean) =>
     (stopping ??= (async () => {
-      await Promise.all(children.map(({ proc }) => terminate(proc)));
+      await Promise.all([...children.map(({ proc }) => terminate(proc)), ...inProcess.map((w) => w.close())]);
       api?.close();
       await master?.close();
       if (!keepLogs) await rm(runDir, { recursive: true, force: true });
@@ -77,17 +84,28 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
     master = await startMaster({
       bind: '127.0.0.1', port: 0, httpPort: 0, dataDir: join(runDir, 'master'), token, tls: o.tls,
       heartbeatIntervalMs: 1_000, heartbeatTimeoutMs: o.heartbeatTimeoutMs ?? 5_000,
-      log: createLogger(o.verbose ? { name: 'master', level: 'debug' } : { name: 'master', file: join(logsDir, 'master.log') }),
+      log: logger('master', 'master'),
     });
-    for (let i = 0; i < o.core; i++) {
-      start(`core-${i}`, ['worker', '--master', master.address, '--role', 'core', '--slots', String(o.slots), '--data', join(runDir, `core-${i}`), '--id', `core-${i}`]);
-    }
-    for (let i = 0; i < o.task; i++) {
-      start(`task-${i}`, ['worker', '--master', master.address, '--role', 'task', '--slots', String(o.slots), '--data', join(runDir, `task-${i}`), '--id', `task-${i}`]);
+    const roles = [
+      ...Array.from({ length: o.core }, (_, i) => ({ id: `core-${i}`, role: 'core' as const })),
+      ...Array.from({ length: o.task }, (_, i) => ({ id: `task-${i}`, role: 'task' as const })),
+    ];
+    if (o.isolate) {
+      for (const { id, role } of roles) start(id, ['worker', '--master', master.address, '--role', role, '--slots', String(o.slots), '--data', join(runDir, id), '--id', id]);
     }
     const { httpAddress } = master;
     api = new MasterApi(master.address, { token, tls: o.tls });
     const want = o.core + o.task;
+    if (!o.isolate) {
+      // in this process: user code runs in the workers' task threads either way, and a worker process
+      // would cost a Node start and its module loading (most of a small job's wall time)
+      const { startWorker } = await import('@mr/worker');
+      const started = await Promise.all(roles.map(({ id, role }) => startWorker({
+        master: master!.address, role, slots: o.slots, dataDir: join(runDir, id), id, bind: '127.0.0.1', port: 0,
+        token, tls: o.tls, drainTimeoutMs: 0, log: logger('worker', id),
+      })));
+      inProcess.push(...started);
+    }
     const masterApi = api;
     let last = 0;
     await waitFor(START_TIMEOUT_MS, async () => {

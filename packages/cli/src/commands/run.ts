@@ -12,19 +12,20 @@ import { printResultTable, reportFinal } from './submit.js';
 import type { Io } from '../io.js';
 
 export function runCommand(io: Io): Command {
-  return addTlsOptions(addJobOptions(new Command('run').description('run a job on an embedded cluster on this machine (the master in this process, workers as processes)')))
+  return addTlsOptions(addJobOptions(new Command('run').description('run a job on an embedded cluster on this machine (in this process; --isolate: workers as processes)')))
     .option('--core <N>', 'core workers (run tasks, store shuffle data)', intFlag('--core', 0, 64), 1)
     .option('--task <N>', 'task workers (run tasks only)', intFlag('--task', 0, 64), 1)
     .option('--slots <N>', 'slots per worker (default: CPUs / workers, at least 1)', intFlag('--slots', 1, 256))
+    .option('--isolate', 'run the workers as separate processes (a job whose code may take its process down)')
     .option('--verbose', 'show the cluster\'s logs on stderr')
-    .action(async (job: string, o: JobOptions & TlsFlags & { core: number; task: number; slots?: number; verbose?: boolean }) => {
+    .action(async (job: string, o: JobOptions & TlsFlags & { core: number; task: number; slots?: number; isolate?: boolean; verbose?: boolean }) => {
       const tls = tlsConfigFrom(o);
       // resolve the job and check flags before starting any process
       const req = await submitRequest(job, o);
       await checkLocations(req.inputs, req.output, req.overwrite);
       const workers = Math.max(1, o.core + o.task);
       const slots = o.slots ?? Math.max(1, Math.floor(availableParallelism() / workers));
-      const cluster = await startLocalCluster({ core: o.core, task: o.task, slots, verbose: o.verbose === true, tls });
+      const cluster = await startLocalCluster({ core: o.core, task: o.task, slots, verbose: o.verbose === true, tls, isolate: o.isolate === true });
       let keepLogs = false;
       // with --verbose the cluster's logs share stderr: plain phase lines, not bars redrawn over them
       const progress = jobProgressFor(o, o.verbose ? { isTTY: false, write: (t: string) => process.stderr.write(t) } : process.stderr);

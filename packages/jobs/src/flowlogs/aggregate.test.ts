@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Aggregator, havingTest, rankCompare, type Partial, type Ranked } from './aggregate.js';
 import { V2_FIELDS } from './fields.js';
-import { Format } from './format.js';
+import { Fields, Format } from './format.js';
 import { compileQuery, type Query } from './query.js';
 
 const ACCEPTED_SSH = '2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK';
@@ -186,3 +186,26 @@ describe('bindAdd (the map side folds records into a held partial)', () => {
   });
 });
 
+
+describe('sums read through scan (numbers read in the same pass, long ones from their digits)', () => {
+  it('exact across 2^53 and with numbers longer than a double holds exactly', () => {
+    const q = compileQuery({ groupBy: 'srcaddr', agg: 'sum:bytes,count,sum:packets' });
+    const f = new Format(['srcaddr', 'bytes', 'packets']);
+    const a = new Aggregator(q);
+    const read = a.bind(f);
+    const add = a.bindAdd(f);
+    const rows = ['a 9007199254740990 1', 'a 5 -', 'a 00000000000000000007 2', 'a - 3', 'a 123456789012345678901 0'];
+    const rec = new Fields();
+    expect(f.scan(rows[0]!, rec)).toBeUndefined();
+    const p = read(rec);
+    for (const r of rows.slice(1)) {
+      expect(f.scan(r, rec)).toBeUndefined();
+      add(p, rec);
+    }
+    const want = (9007199254740990n + 5n + 7n + 123456789012345678901n).toString();
+    expect(a.finish(p)).toEqual([want, '5', '6']);
+    // the same as records made of tokens (no numbers read by scan)
+    const byTokens = rows.map((r) => f.parse(r) as string[]).slice(1).reduce((x, t) => a.merge(x, read(t)), read(f.parse(rows[0]!) as string[]));
+    expect(a.finish(byTokens)).toEqual([want, '5', '6']);
+  });
+});

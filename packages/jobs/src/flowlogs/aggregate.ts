@@ -41,6 +41,13 @@ function addExact(a: Exact, b: Exact): Exact {
   return s <= MAX_SAFE ? Number(s) : s.toString();
 }
 
+/** A numeric field's value as an Exact (read by scan when short, else from its digits); undefined for `-`. */
+function numOf(t: Fields, i: number): Exact | undefined {
+  const v = t.num(i);
+  if (v >= 0) return v;
+  return t.isDash(i) ? undefined : exactOf(t.get(i));
+}
+
 type Reader = (f: Fields) => Slot;
 
 /** How one record fills an aggregate's slot; `i` is the field's position, -1 when the format lacks it. */
@@ -49,7 +56,7 @@ function readerOf(a: Agg, i: number): Reader {
   const norm = a.numeric ? normDigits : (x: string) => x;
   switch (a.kind) {
     case 'sum':
-      return i < 0 ? () => 0 : (t) => (t.isDash(i) ? 0 : exactOf(t.get(i)));
+      return i < 0 ? () => 0 : (t) => numOf(t, i) ?? 0;
     case 'min':
     case 'max':
       return i < 0 ? () => '-' : (t) => (t.isDash(i) ? '-' : norm(t.get(i)));
@@ -93,7 +100,8 @@ function adderOf(a: Agg, j: number, i: number): Adder {
   switch (a.kind) {
     case 'sum':
       return (p, t) => {
-        if (!t.isDash(i)) p[j] = addExact(p[j] as Exact, exactOf(t.get(i)));
+        const v = numOf(t, i);
+        if (v !== undefined) p[j] = addExact(p[j] as Exact, v);
       };
     case 'min':
     case 'max': {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KNOWN_FIELDS, NUMERIC_FIELDS, V2_FIELDS } from './fields.js';
-import { Format, headerFields, parseFieldsParam, stripPrefix } from './format.js';
+import { Fields, Format, headerFields, MAX_EXACT_DIGITS, parseFieldsParam, stripPrefix } from './format.js';
 import { QueryError } from './query.js';
 
 // flowlogs.md "Input": AWS's documented example records (default v2 format)
@@ -119,5 +119,38 @@ describe('rule 6: fields the format lacks', () => {
     expect(v2.index('vpc-id')).toBe(-1);
     expect(v2.index('log-status')).toBe(13);
     expect(new Format(['srcaddr', 'bytes']).fields).toEqual(['srcaddr', 'bytes']);
+  });
+});
+
+describe('scan reads short numbers in the same pass (the hot path of sum)', () => {
+  it('num is the value of a numeric field of digits, -1 for `-`, long numbers and text fields', () => {
+    const f = new Fields();
+    const long = '9'.repeat(MAX_EXACT_DIGITS + 1);
+    expect(v2.scan(`2 123456789010 eni-1 10.0.0.1 10.0.0.2 022 - 6 ${'9'.repeat(MAX_EXACT_DIGITS)} ${long}  1418530010 1418530070 ACCEPT OK`, f)).toBeUndefined();
+    expect(f.num(0)).toBe(2);
+    expect(f.num(1)).toBe(-1); // account-id is text, even when it is digits
+    expect(f.num(3)).toBe(-1);
+    expect(f.num(5)).toBe(22);
+    expect(f.num(6)).toBe(-1);
+    expect(f.isDash(6)).toBe(true);
+    expect(f.num(8)).toBe(Number('9'.repeat(MAX_EXACT_DIGITS)));
+    expect(f.num(9)).toBe(-1); // past MAX_EXACT_DIGITS: read from its digits (exactly) when needed
+    expect(f.get(9)).toBe(long);
+    expect(f.num(10)).toBe(1418530010);
+    expect([f.start(12), f.end(12)]).toEqual([f.text.indexOf('ACCEPT'), f.text.indexOf('ACCEPT') + 6]);
+  });
+  it('a record reused for the next line leaves no stale number behind', () => {
+    const f = new Fields();
+    expect(v2.scan(ACCEPTED_SSH, f)).toBeUndefined();
+    expect(f.num(9)).toBe(4249);
+    expect(v2.scan(NODATA, f)).toBeUndefined();
+    expect(f.num(9)).toBe(-1);
+    expect(Fields.of(ACCEPTED_SSH.split(' ')).num(9)).toBe(-1); // fields set by hand: read from the text
+  });
+  it('a format of more than 64 fields grows the record', () => {
+    const names = Array.from({ length: 70 }, (_, i) => (i === 69 ? 'bytes' : 'srcaddr'));
+    const f = new Fields();
+    expect(new Format(names).scan(`${'a '.repeat(69)}123`, f)).toBeUndefined();
+    expect([f.get(68), f.get(69), f.num(69)]).toEqual(['a', '123', 123]);
   });
 });

@@ -8,6 +8,9 @@ import { KNOWN_FIELDS, NUMERIC_FIELDS } from './fields.js';
 
 const SPACE = 32;
 
+/** Digit strings up to this long are read as numbers by scan: below 2^53, so exact as doubles. */
+export const MAX_EXACT_DIGITS = 15;
+
 /** Rule 1: only spaces are ignored at either end (fields are separated by spaces, nothing else). */
 function trimSpaces(s: string): string {
   let a = 0;
@@ -82,6 +85,11 @@ export class Fields {
   text = '';
   count = 0;
   private bounds = new Int32Array(2 * 64);
+  /**
+   * The value of a numeric field that `scan` read as digits (up to MAX_EXACT_DIGITS of them, so
+   * exact as a double), else -1: `-`, longer numbers, text fields, or fields set another way.
+   */
+  private nums = new Float64Array(64);
 
   /** A record made of given tokens (tests, and callers that already split a line). */
   static of(tokens: readonly string[]): Fields {
@@ -96,18 +104,39 @@ export class Fields {
     return f;
   }
 
-  set(i: number, start: number, end: number): void {
-    if (2 * i + 1 >= this.bounds.length) {
-      const grown = new Int32Array(this.bounds.length * 2);
-      grown.set(this.bounds);
-      this.bounds = grown;
-    }
+  set(i: number, start: number, end: number, num = -1): void {
+    if (i >= this.nums.length) this.grow(i);
     this.bounds[2 * i] = start;
     this.bounds[2 * i + 1] = end;
+    this.nums[i] = num;
+  }
+
+  private grow(i: number): void {
+    let n = this.nums.length;
+    while (n <= i) n *= 2;
+    const bounds = new Int32Array(2 * n);
+    bounds.set(this.bounds);
+    const nums = new Float64Array(n);
+    nums.set(this.nums);
+    this.bounds = bounds;
+    this.nums = nums;
   }
 
   get(i: number): string {
     return this.text.slice(this.bounds[2 * i]!, this.bounds[2 * i + 1]!);
+  }
+
+  /** The field's value as a number when scan read it as a short digit string (exact), else -1. */
+  num(i: number): number {
+    return this.nums[i]!;
+  }
+
+  start(i: number): number {
+    return this.bounds[2 * i]!;
+  }
+
+  end(i: number): number {
+    return this.bounds[2 * i + 1]!;
   }
 
   /** The field is `-` (no value), checked without cutting it out. */
@@ -180,22 +209,35 @@ export class Format {
     let i = 0;
     while (i < n) {
       const start = i;
-      let digits = true;
-      for (; i < n; i++) {
-        const c = stripped.charCodeAt(i);
-        if (c === 32) break;
-        if (c < 48 || c > 57) digits = false;
-      }
-      if (count < want) {
-        f.set(count, start, i);
-        if (bad < 0 && numeric[count] === 1 && !digits && !(i - start === 1 && stripped.charCodeAt(start) === 45)) bad = count;
+      if (count < want && numeric[count] === 1) {
+        // a numeric field: digits checked and read as a number in the same pass
+        let v = 0;
+        let digits = true;
+        for (; i < n; i++) {
+          const c = stripped.charCodeAt(i);
+          if (c === SPACE) break;
+          const d = c - 48;
+          if (d >= 0 && d <= 9) v = v * 10 + d;
+          else digits = false;
+        }
+        if (digits) f.set(count, start, i, i - start <= MAX_EXACT_DIGITS ? v : -1);
+        else {
+          f.set(count, start, i);
+          if (bad < 0 && !(i - start === 1 && stripped.charCodeAt(start) === 45)) bad = count;
+        }
+      } else {
+        // a text field: only its end matters (a native search beats a char loop here)
+        i = stripped.indexOf(' ', i);
+        if (i < 0) i = n;
+        if (count < want) f.set(count, start, i);
       }
       count++;
-      while (i < n && stripped.charCodeAt(i) === 32) i++;
+      while (i < n && stripped.charCodeAt(i) === SPACE) i++;
     }
     f.count = Math.min(count, want);
     if (count !== want) return `${count} field${count === 1 ? '' : 's'}, the format has ${want}`;
     if (bad >= 0) return `${this.fields[bad]} ${quote(f.get(bad))} is not a number`;
     return undefined;
   }
+
 }

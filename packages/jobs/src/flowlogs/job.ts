@@ -15,7 +15,7 @@ import { defineJob, type Emit, type JobContext } from '@mr/shared/core';
 import { Aggregator, havingTest, rankCompare, type Partial, type Ranked } from './aggregate.js';
 import { V2_FIELDS } from './fields.js';
 import { Fields, Format, headerFields, parseFieldsParam, stripPrefix } from './format.js';
-import { bindQuery, compileQuery, parseMaxBadFraction, resolveParams, type BoundQuery, type Query } from './query.js';
+import { bindQuery, compileQuery, outputKey, ownKey, parseMaxBadFraction, resolveParams, type BoundQuery, type Query } from './query.js';
 
 /** Groups a map task holds before emitting them: bounds its memory whatever the input. */
 const MAX_MAP_GROUPS = 100_000;
@@ -33,8 +33,15 @@ interface Compiled {
 }
 
 const compiledByParams = new Map<string, Compiled>();
+/**
+ * The params object seen last and its query: an attempt passes the same (frozen) params with
+ * every record and key, so this spares a JSON.stringify per reduce key.
+ */
+let lastParams: Readonly<Record<string, string>> | undefined;
+let lastCompiled: Compiled | undefined;
 
 function compiled(params: Readonly<Record<string, string>>): Compiled {
+  if (params === lastParams && Object.isFrozen(params)) return lastCompiled!;
   const id = JSON.stringify(params);
   let c = compiledByParams.get(id);
   if (!c) {
@@ -49,6 +56,8 @@ function compiled(params: Readonly<Record<string, string>>): Compiled {
     if (compiledByParams.size >= 16) compiledByParams.clear(); // threads outlive jobs
     compiledByParams.set(id, c);
   }
+  lastParams = params;
+  lastCompiled = c;
   return c;
 }
 
@@ -64,14 +73,23 @@ interface MapState {
   /** The current record (reused line after line). */
   fields: Fields;
   statusAt: number;
+  /** Partials by group values joined by a space (BoundQuery.tableKey). */
   groups: Map<string, Partial>;
 }
 
 const mapStates = new WeakMap<JobContext, MapState>();
+/** The attempt map saw last and its state: one compare per record instead of a WeakMap lookup. */
+let lastCtx: JobContext | undefined;
+let lastState: MapState | undefined;
 
 function mapState(ctx: JobContext): MapState {
+  if (ctx === lastCtx) return lastState!;
   let st = mapStates.get(ctx);
-  if (st) return st;
+  if (st) {
+    lastCtx = ctx;
+    lastState = st;
+    return st;
+  }
   const c = compiled(ctx.params);
   // rule 3: a header (the file's first line, prefix removed) sets the format of the whole file,
   // in every split of it; then `fields`; then v2
@@ -87,6 +105,8 @@ function mapState(ctx: JobContext): MapState {
     groups: new Map(),
   };
   mapStates.set(ctx, st);
+  lastCtx = ctx;
+  lastState = st;
   // shown as 0 rather than missing when a job has none
   ctx.counter('nodataRecords', 0);
   ctx.counter('skipdataRecords', 0);
@@ -94,12 +114,16 @@ function mapState(ctx: JobContext): MapState {
 }
 
 function flush(st: MapState, emit: Emit<string, Partial>): void {
-  for (const [key, p] of st.groups) emit(key, p);
+  for (const [key, p] of st.groups) emit(outputKey(key), p);
   st.groups.clear();
 }
 
-/** One reduce attempt's best groups so far (with `top`). */
-const topStates = new WeakMap<JobContext, Ranked[]>();
+/**
+ * One reduce attempt's best groups so far (with `top`), and once K are held after a trim, the
+ * K-th best of them: a group ranked after it can never be among the final K.
+ */
+interface TopState { best: Ranked[]; cutoff?: Ranked }
+const topStates = new WeakMap<JobContext, TopState>();
 
 /** Keeps the K best of `groups` (sorted best first); trims lazily so adding stays O(log K) amortized. */
 function trim(groups: Ranked[], c: Compiled): Ranked[] {
@@ -136,18 +160,20 @@ export default defineJob<Partial, string | string[]>({
       if (f.is(st.statusAt, 'SKIPDATA')) return void ctx.counter('skipdataRecords');
     }
     if (!st.bound.test(f)) return;
-    const key = st.bound.groupKey(f);
+    const key = st.bound.tableKey(f);
     const held = st.groups.get(key);
     if (held) st.addTo(held, f);
     else {
       if (st.groups.size >= MAX_MAP_GROUPS) flush(st, emit);
-      st.groups.set(key, st.partialOf(f));
+      // the key may be a slice of the line's chunk: a copy of its own is kept instead
+      st.groups.set(ownKey(key), st.partialOf(f));
     }
   },
 
   mapCleanup(emit, ctx) {
     const st = mapStates.get(ctx);
     if (st) flush(st, emit);
+    if (ctx === lastCtx) lastCtx = lastState = undefined;
   },
 
   combine(_key, values, ctx) {
@@ -166,16 +192,21 @@ export default defineJob<Partial, string | string[]>({
       return;
     }
     if (c.q.top.k === 0) return;
-    let best = topStates.get(ctx);
-    if (!best) topStates.set(ctx, (best = []));
-    best.push({ key, cols: c.agg.finish(p) });
-    if (best.length >= 2 * c.q.top.k + 1024) trim(best, c);
+    let top = topStates.get(ctx);
+    if (!top) topStates.set(ctx, (top = { best: [] }));
+    const g = { key, cols: c.agg.finish(p) };
+    if (top.cutoff && c.rank(g, top.cutoff) > 0) return;
+    top.best.push(g);
+    if (top.best.length >= 2 * c.q.top.k + 1024) {
+      trim(top.best, c);
+      if (top.best.length === c.q.top.k) top.cutoff = top.best[top.best.length - 1];
+    }
   },
 
   reduceCleanup(emit, ctx) {
     const c = compiled(ctx.params);
     if (!c.q.top) return;
-    const best = topStates.get(ctx) ?? [];
+    const best = topStates.get(ctx)?.best ?? [];
     topStates.delete(ctx);
     // reducers 1..R-1 hand their own top K to reducer 0 (gather), which keeps the final K
     if (ctx.partition === 0) for (const [key, cols] of ctx.gathered) best.push({ key, cols: cols as string[] });

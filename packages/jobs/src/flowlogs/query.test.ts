@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { V2_FIELDS } from './fields.js';
-import { Format } from './format.js';
-import { bindQuery, compileQuery, PRESETS, QueryError, resolveParams } from './query.js';
+import { Fields, Format } from './format.js';
+import { bindQuery, compileQuery, outputKey, ownKey, PRESETS, QueryError, resolveParams } from './query.js';
 
 const ACCEPTED_SSH = '2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK';
 const REJECTED_RDP = '2 123456789010 eni-1235b8ca123456789 172.31.9.69 172.31.9.12 49761 3389 6 20 4249 1418530010 1418530070 REJECT OK';
@@ -174,5 +174,47 @@ describe('rule 9: having, top, orderBy', () => {
   it('orderBy without top is ignored, even a wrong one; top=0 compiles', () => {
     expect(compileQuery({ groupBy: 'srcaddr', orderBy: 'nonsense' }).top).toBeUndefined();
     expect(compileQuery({ groupBy: 'srcaddr', top: '0', orderBy: 'srcaddr' }).top).toEqual({ k: 0, orderBy: 'srcaddr' });
+  });
+});
+
+describe('the map side\'s table key (values joined by a space)', () => {
+  const scanned = (line: string, format = v2): Fields => {
+    const f = new Fields();
+    expect(format.scan(line, f)).toBeUndefined();
+    return f;
+  };
+  it('adjacent groupBy fields: one slice of the line when one space separates them, the same key when more do', () => {
+    const b = bindQuery(compileQuery({ groupBy: 'srcaddr,dstaddr' }), v2);
+    expect(b.tableKey(scanned(ACCEPTED_SSH))).toBe('172.31.16.139 172.31.16.21');
+    expect(b.tableKey(scanned(ACCEPTED_SSH.replace('172.31.16.139 ', '172.31.16.139    ')))).toBe('172.31.16.139 172.31.16.21');
+    expect(b.tableKey(scanned(ACCEPTED_SSH.replaceAll(' ', '  ')))).toBe('172.31.16.139 172.31.16.21');
+    expect(outputKey(b.tableKey(scanned(ACCEPTED_SSH)))).toBe(b.groupKey(tokens(ACCEPTED_SSH)));
+  });
+  it('fields out of order, apart, or missing from the format', () => {
+    const cases: [string, string][] = [
+      ['dstaddr,srcaddr', '172.31.16.21 172.31.16.139'],
+      ['srcaddr,dstport,action', '172.31.16.139 22 ACCEPT'],
+      ['srcaddr,vpc-id', '172.31.16.139 -'],
+      ['vpc-id,srcaddr', '- 172.31.16.139'],
+      ['region', '-'],
+      ['interface-id', 'eni-1235b8ca123456789'],
+      ['srcaddr,srcaddr', '172.31.16.139 172.31.16.139'],
+    ];
+    for (const [groupBy, key] of cases) {
+      const b = bindQuery(compileQuery({ groupBy }), v2);
+      expect(b.tableKey(scanned(ACCEPTED_SSH)), groupBy).toBe(key);
+      expect(outputKey(key), groupBy).toBe(b.groupKey(tokens(ACCEPTED_SSH)));
+    }
+  });
+  it('outputKey turns every space into a TAB (values hold no space; a TAB inside a value stays)', () => {
+    expect(outputKey('a')).toBe('a');
+    expect(outputKey('a b')).toBe('a\tb');
+    expect(outputKey('a b c d')).toBe('a\tb\tc\td');
+    expect(outputKey('a\tx b')).toBe('a\tx\tb');
+  });
+  it('ownKey is an equal string', () => {
+    const line = `x ${'y'.repeat(50)} z`;
+    expect(ownKey(line.slice(2, 52))).toBe('y'.repeat(50));
+    expect(ownKey('')).toBe('');
   });
 });

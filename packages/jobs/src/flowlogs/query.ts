@@ -38,6 +38,30 @@ export interface BoundQuery {
   test(record: Rec): boolean;
   /** The group values joined by TAB, as written (the output key). */
   groupKey(record: Rec): string;
+  /**
+   * The group values joined by a space: the map side's table key, often one slice of the line
+   * (values never hold a space, so it names the group as exactly as groupKey). It may share the
+   * line's memory: copy it (ownKey) before keeping it.
+   */
+  tableKey(record: Fields): string;
+}
+
+/** groupKey from a tableKey (values hold no space, so every space is a separator). */
+export function outputKey(tableKey: string): string {
+  const sp = tableKey.indexOf(' ');
+  if (sp < 0) return tableKey;
+  const next = tableKey.indexOf(' ', sp + 1);
+  // two values (the common case): two slices joined, cheaper than a replaceAll
+  if (next < 0) return `${tableKey.slice(0, sp)}\t${tableKey.slice(sp + 1)}`;
+  return tableKey.split(' ').join('\t');
+}
+
+/**
+ * A copy of a key that does not keep alive the (large) string it was cut from: concatenating
+ * and then slicing makes V8 flatten the pair into a string of its own.
+ */
+export function ownKey(key: string): string {
+  return (' ' + key).slice(1);
 }
 
 const PARAMS = ['preset', 'groupBy', 'where', 'agg', 'having', 'top', 'orderBy', 'fields', 'maxBadFraction'];
@@ -203,19 +227,39 @@ export function holds(op: Op, d: number): boolean {
 export function bindQuery(q: Query, format: Format): BoundQuery {
   const tests = q.where.map((c) => condTest(c, format.index(c.field)));
   const at = q.groupBy.map((f) => format.index(f));
+  const first = at[0]!;
+  const last = at[at.length - 1]!;
+  // groupBy fields that sit side by side in this format, in order (srcaddr,dstaddr in v2): when
+  // one space separates them in a record, the key is one slice of the line
+  const adjacent = first >= 0 && at.every((p, j) => p === first + j);
+  const joined = (f: Fields, sep: string): string => {
+    let key = valueAt(f, first);
+    for (let j = 1; j < at.length; j++) key += sep + valueAt(f, at[j]!);
+    return key;
+  };
   return {
-    test: (record) => {
+    test: tests.length === 0 ? () => true : (record) => {
       const f = asFields(record);
       for (const t of tests) if (!t(f)) return false;
       return true;
     },
-    groupKey: (record) => {
-      const f = asFields(record);
-      let key = valueAt(f, at[0]!);
-      for (let j = 1; j < at.length; j++) key += `\t${valueAt(f, at[j]!)}`;
-      return key;
-    },
+    groupKey: (record) => joined(asFields(record), '\t'),
+    tableKey: adjacent
+      ? (f) => {
+        const end = f.end(last);
+        // as many characters as the values and one space between each pair: one slice
+        if (end - f.start(first) === spanOf(f, first, last)) return f.text.slice(f.start(first), end);
+        return joined(f, ' ');
+      }
+      : (f) => joined(f, ' '),
   };
+}
+
+/** The length of fields a..b with one space between each pair. */
+function spanOf(f: Fields, a: number, b: number): number {
+  let n = b - a;
+  for (let i = a; i <= b; i++) n += f.end(i) - f.start(i);
+  return n;
 }
 
 function valueAt(f: Fields, i: number): string {

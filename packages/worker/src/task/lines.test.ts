@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { readSplitLines } from './lines.js';
+import { readSplitLines, setPieceForTests } from './lines.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lines-'));
 let n = 0;
@@ -64,6 +64,31 @@ describe('split reader: every line read exactly once, whatever the cut (design.m
     const bytes = Buffer.byteLength(text);
     expect(await readAllSplits(path, bytes, 1 << 20)).toEqual(lines);
     expect(await readAllSplits(path, bytes, 777_777)).toEqual(lines);
+  });
+
+  it('ASCII text decoded in pieces: lines, offsets and split ends are the same at any piece size', async () => {
+    // ASCII and non-ASCII lines mixed, so pieces of both kinds meet; some lines longer than a piece
+    const lines = Array.from({ length: 3000 }, (_, i) => `${i} ${i % 7 === 0 ? 'Zürich' : 'x'.repeat(i % 37)}${i % 500 === 0 ? 'y'.repeat(300) : ''}`);
+    const text = lines.join('\n') + '\n';
+    const path = file(text);
+    const bytes = Buffer.byteLength(text);
+    const withOffsets = async (size: number) => {
+      const seen: [string, number][] = [];
+      for (let start = 0; start < bytes; start += size) {
+        await readSplitLines({ path, start, length: Math.min(size, bytes - start) }, (l, off) => seen.push([l, off]));
+      }
+      return seen;
+    };
+    const reference = await withOffsets(bytes);
+    expect(reference.map(([l]) => l)).toEqual(lines);
+    try {
+      for (const piece of [0, 1, 5, 64, 1000]) {
+        setPieceForTests(piece);
+        for (const size of [bytes, 4096, 777]) expect(await withOffsets(size), `piece ${piece}, split size ${size}`).toEqual(reference);
+      }
+    } finally {
+      setPieceForTests(undefined);
+    }
   });
 
   it('reports the byte offset where each line starts', async () => {

@@ -24,25 +24,25 @@ export class RecordWriter {
   constructor(private readonly fd?: number) {}
 
   write(key: string, value: RecordValue): void {
-    const keyLen = Buffer.byteLength(key);
-    let tag: number;
-    let text = '';
-    if (typeof value === 'number') tag = TAG_NUMBER;
-    else if (typeof value === 'string') ((tag = TAG_STRING), (text = value));
-    else ((tag = TAG_JSON), (text = JSON.stringify(value) ?? 'null'));
-    const textLen = tag === TAG_NUMBER ? 0 : Buffer.byteLength(text);
-    this.ensure(keyLen + textLen + 20);
-    const b = this.buf;
-    let p = writeVarint(b, this.pos, keyLen);
-    p += b.write(key, p, keyLen, 'utf8');
-    b[p++] = tag;
-    if (tag === TAG_NUMBER) p = b.writeDoubleLE(value as number, p);
-    else {
-      p = writeVarint(b, p, textLen);
-      p += b.write(text, p, textLen, 'utf8');
-    }
+    const text = valueText(value);
+    this.ensure(recordBound(key, text));
+    const p = writeValueAt(this.buf, writeKeyAt(this.buf, this.pos, key), value, text);
     this.bytes += p - this.pos;
     this.pos = p;
+    this.records++;
+    if (this.fd !== undefined && this.pos >= FLUSH_BYTES) this.flush();
+  }
+
+  /** Appends one already encoded record: bytes [start, end) of `src`. */
+  writeRaw(src: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    this.ensure(n);
+    const b = this.buf;
+    const p = this.pos;
+    if (n <= 16) for (let i = 0; i < n; i++) b[p + i] = src[start + i]!;
+    else b.set(new Uint8Array(src.buffer, src.byteOffset + start, n), p); // a plain view: half the cost of Buffer#subarray or #copy
+    this.pos = p + n;
+    this.bytes += n;
     this.records++;
     if (this.fd !== undefined && this.pos >= FLUSH_BYTES) this.flush();
   }
@@ -79,6 +79,116 @@ function writeVarint(b: Buffer, p: number, n: number): number {
   return p;
 }
 
+function varintSize(n: number): number {
+  let size = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 128);
+    size++;
+  }
+  return size;
+}
+
+/** Strings up to this many UTF-16 units are given 3 bytes a unit of room; longer ones are measured. */
+const MEASURE_OVER = 1024;
+
+/** Room for a varint length and the UTF-8 of `text` (at least the exact size, cheap to compute). */
+function textBound(text: string): number {
+  return 5 + (text.length > MEASURE_OVER ? Buffer.byteLength(text) : 3 * text.length);
+}
+
+/**
+ * Writes varint(UTF-8 length) + UTF-8 of `text` at p (room: `textBound`); returns the end. The
+ * length is guessed from the UTF-16 length (a lower bound), and the bytes moved in the rare case
+ * the real length needs a longer varint: one encoding pass, never a separate measuring pass.
+ */
+function writeTextAt(b: Buffer, p: number, text: string): number {
+  const guess = varintSize(text.length);
+  const len = b.write(text, p + guess, 'utf8');
+  const size = varintSize(len);
+  if (size !== guess) b.copyWithin(p + size, p + guess, p + guess + len);
+  writeVarint(b, p, len);
+  return p + size + len;
+}
+
+/** What a value is encoded as: the string itself, its JSON, or undefined for a number (8 bytes). */
+export function valueText(value: RecordValue): string | undefined {
+  if (typeof value === 'number') return undefined;
+  if (typeof value === 'string') return value;
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** At least the byte size of the record of `key` and a value whose `valueText` is `text`. */
+export function recordBound(key: string, text: string | undefined): number {
+  return textBound(key) + 1 + (text === undefined ? 8 : textBound(text));
+}
+
+/**
+ * Writes the key part of a record (varint keyBytes, key) at p; returns the end of the key. The
+ * caller guarantees `recordBound` bytes of room. Short ASCII keys are copied without a call.
+ */
+export function writeKeyAt(b: Buffer, p: number, key: string): number {
+  const n = key.length;
+  if (n < 32) {
+    let q = p + 1;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = key.charCodeAt(i);
+      if (c >= 0x80) break;
+      b[q++] = c;
+    }
+    if (i === n) {
+      b[p] = n;
+      return q;
+    }
+  }
+  return writeTextAt(b, p, key);
+}
+
+/** Writes the value part of a record (tag, value) at p, `text` being `valueText(value)`; returns the record's end. */
+export function writeValueAt(b: Buffer, p: number, value: RecordValue, text: string | undefined): number {
+  if (text === undefined) {
+    b[p] = TAG_NUMBER;
+    return b.writeDoubleLE(value as number, p + 1);
+  }
+  b[p] = typeof value === 'string' ? TAG_STRING : TAG_JSON;
+  return writeTextAt(b, p + 1, text);
+}
+
+/** Where the key of the record encoded at p starts (after its length varint). */
+export function keyStartOf(b: Uint8Array, p: number): number {
+  while (b[p++]! >= 0x80);
+  return p;
+}
+
+/** Decodes the value of the record whose tag byte (the byte after its key) is at p. */
+export function decodeValue(b: Buffer, p: number, source = 'buffer'): RecordValue {
+  const tag = b[p++];
+  if (tag === TAG_NUMBER) return b.readDoubleLE(p);
+  let len = 0;
+  for (let shift = 0; ; shift += 7) {
+    const byte = b[p++]!;
+    len += (byte & 0x7f) * 2 ** shift;
+    if (byte < 0x80) break;
+  }
+  const text = b.toString('utf8', p, p + len);
+  if (tag === TAG_STRING) return text;
+  if (tag === TAG_JSON) return JSON.parse(text);
+  throw new Error(`${source}: corrupt record (tag ${tag})`);
+}
+
+/**
+ * Compares bytes [as, ae) of a with [bs, be) of b, as unsigned bytes (shorter first on a common
+ * prefix): UTF-8 key order. A loop, not Buffer#compare: keys are short and a call costs more.
+ */
+export function compareBytes(a: Uint8Array, as: number, ae: number, b: Uint8Array, bs: number, be: number): number {
+  const n = Math.min(ae - as, be - bs);
+  for (let i = 0; i < n; i++) {
+    const d = a[as + i]! - b[bs + i]!;
+    if (d !== 0) return d;
+  }
+  return ae - as - (be - bs);
+}
+
 /**
  * Reads records from a file (in 1 MiB chunks) or a buffer. `next()` advances and fills `key` and
  * `value`; it returns false at the end. A truncated record is an error, never a silent stop.
@@ -86,6 +196,15 @@ function writeVarint(b: Buffer, p: number, n: number): number {
 export class RecordReader {
   key = '';
   value: RecordValue = undefined;
+  /**
+   * After `nextRaw()`: the record, undecoded, is bytes [rawStart, rawEnd) of `raw`, its key
+   * [keyStart, keyEnd) (valid until the next call).
+   */
+  raw: Buffer;
+  rawStart = 0;
+  keyStart = 0;
+  keyEnd = 0;
+  rawEnd = 0;
   private buf: Buffer;
   private pos = 0;
   private end = 0;
@@ -99,7 +218,7 @@ export class RecordReader {
     initial: Buffer,
     private readonly source: string,
   ) {
-    this.buf = initial;
+    this.buf = this.raw = initial;
     this.end = initial.length;
     this.eof = fd === undefined;
   }
@@ -144,6 +263,63 @@ export class RecordReader {
     else if (tag === TAG_JSON) this.value = JSON.parse(text);
     else throw new Error(`${this.source}: corrupt record (tag ${tag})`);
     return true;
+  }
+
+  /** Advances to the next record without decoding it (see `raw`); false at the end. */
+  nextRaw(): boolean {
+    if (this.pos >= this.end && !this.fill(1)) return false;
+    let len: number;
+    while ((len = this.rawLength()) < 0) {
+      // the record's header is not all buffered: read on (a short file is a truncated record)
+      if (!this.fill(this.end - this.pos + 1)) throw new Error(`${this.source}: truncated record`);
+    }
+    this.need(len);
+    const b = this.buf;
+    const p = this.pos;
+    this.raw = b;
+    this.rawStart = p;
+    this.keyStart = keyStartOf(b, p);
+    this.keyEnd = this.keyStart + this.rawKeyLength;
+    this.rawEnd = this.pos = p + len;
+    return true;
+  }
+
+  /** Decodes the record `nextRaw` stopped at into `key` and `value`. */
+  decodeRaw(): void {
+    this.key = this.raw.toString('utf8', this.keyStart, this.keyEnd);
+    this.value = decodeValue(this.raw, this.keyEnd, this.source);
+  }
+
+  private rawKeyLength = 0;
+
+  /** The byte length of the record at pos, or -1 when its header (up to the value's length) is not all buffered. */
+  private rawLength(): number {
+    const b = this.buf;
+    const end = this.end;
+    let p = this.pos;
+    let keyLen = 0;
+    for (let shift = 0; ; shift += 7) {
+      if (p >= end) return -1;
+      const byte = b[p++]!;
+      keyLen += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) break;
+      if (shift >= 35) throw new Error(`${this.source}: corrupt record (varint)`);
+    }
+    this.rawKeyLength = keyLen;
+    p += keyLen;
+    if (p >= end) return -1;
+    const tag = b[p++];
+    if (tag === TAG_NUMBER) return p + 8 - this.pos;
+    if (tag !== TAG_STRING && tag !== TAG_JSON) throw new Error(`${this.source}: corrupt record (tag ${tag})`);
+    let len = 0;
+    for (let shift = 0; ; shift += 7) {
+      if (p >= end) return -1;
+      const byte = b[p++]!;
+      len += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) break;
+      if (shift >= 35) throw new Error(`${this.source}: corrupt record (varint)`);
+    }
+    return p + len - this.pos;
   }
 
   private varint(): number {

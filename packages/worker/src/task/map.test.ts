@@ -107,4 +107,23 @@ describe('reduce attempt', () => {
     runReduce({ job: top1, params: {}, jobId: 'j', taskId: 'r-00000', attempt: 0, segments: [segment([['c', 7]])], outputFile: out0, gathered: r1.gathered! });
     expect(readFileSync(out0, 'utf8')).toBe('b\t9\n');
   });
+
+  it('writes `key<TAB>value` lines of any size and text (values formatted as contract.md says)', () => {
+    const echo = defineJob<unknown, unknown>({
+      name: 'echo',
+      map() {},
+      reduce(key, values, emit) {
+        for (const v of values) emit(key, v);
+      },
+    });
+    const big = 'é'.repeat(1_500_000); // 3 MB of UTF-8: larger than the writer's buffer
+    const records: [string, unknown][] = [['a', 1.5], ['b', big], ['c', { x: [1] }], ['d', '😀 ü'], ['e\u4e2d', 'end']];
+    const file = join(mkdtempSync(join(dir, 's-')), 'seg');
+    const w = new RecordWriter();
+    for (const [k, v] of records) w.write(k, v);
+    writeFileSync(file, w.toBuffer());
+    const out = join(dir, 'part-lines');
+    runReduce({ job: echo, params: {}, jobId: 'j', taskId: 'r-00000', attempt: 0, segments: [{ file, start: 0, length: w.bytes }], outputFile: out });
+    expect(readFileSync(out, 'utf8')).toBe(`a\t1.5\nb\t${big}\nc\t{"x":[1]}\nd\t😀 ü\ne\u4e2d\tend\n`);
+  });
 });

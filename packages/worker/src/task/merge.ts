@@ -1,4 +1,4 @@
-import { compareUtf8, type RecordReader } from '@mr/shared';
+import { compareBytes, compareUtf8, type RecordReader } from '@mr/shared/core';
 
 /**
  * K-way merge of sorted record streams, grouped by key. Keys come out in UTF-8 byte order; the
@@ -25,14 +25,27 @@ export class GroupedMerge {
     return true;
   }
 
-  *values(): Generator<unknown> {
-    const h = this.heap;
-    while (h.length > 0 && h[0]!.key === this.current) {
-      const v = h[0]!.value;
-      this.advanceTop();
-      yield v;
-    }
+  /**
+   * The current key's values, read as they are iterated. One iterator object for the whole merge
+   * (a generator per key costs more than the record): like a generator, it is done once the key's
+   * values are, and yields nothing more.
+   */
+  values(): IterableIterator<unknown> {
+    return this.iterator;
   }
+
+  private readonly iterator: IterableIterator<unknown> = {
+    next: (): IteratorResult<unknown> => {
+      const h = this.heap;
+      if (h.length === 0 || h[0]!.key !== this.current) return { value: undefined, done: true };
+      const value = h[0]!.value;
+      this.advanceTop();
+      return { value, done: false };
+    },
+    [Symbol.iterator]() {
+      return this;
+    },
+  };
 
   /** The current key's remaining values as an array (for the combiner). */
   valueArray(): unknown[] {
@@ -87,6 +100,98 @@ export class GroupedMerge {
       if (m === i) return;
       [h[i], h[m]] = [h[m]!, h[i]!];
       i = m;
+    }
+  }
+}
+
+/**
+ * A sorted stream of encoded records read without decoding them: after `nextRaw()` returns true,
+ * the record is bytes [rawStart, rawEnd) of `raw` and its key [keyStart, keyEnd), valid until the
+ * next call. RecordReader is one (map spills on disk), the sort buffer's in-memory run another.
+ */
+export interface RawSource {
+  raw: Buffer;
+  rawStart: number;
+  keyStart: number;
+  keyEnd: number;
+  rawEnd: number;
+  nextRaw(): boolean;
+  close(): void;
+}
+
+/**
+ * K-way merge of sorted raw sources by key bytes (UTF-8 order), records never decoded: `current`
+ * is the source holding the smallest record, `advance()` moves past it. Equal keys come out in
+ * source order (earlier spills first), so the merge is stable.
+ */
+export class RawMerge {
+  private readonly heap: number[] = [];
+
+  constructor(private readonly sources: RawSource[]) {
+    sources.forEach((s, i) => {
+      if (s.nextRaw()) this.push(i);
+      else s.close();
+    });
+  }
+
+  /** The source whose current record comes next, or undefined at the end. */
+  get current(): RawSource | undefined {
+    const h = this.heap;
+    return h.length > 0 ? this.sources[h[0]!] : undefined;
+  }
+
+  advance(): void {
+    const h = this.heap;
+    const top = this.sources[h[0]!]!;
+    if (top.nextRaw()) {
+      this.siftDown(0);
+    } else {
+      top.close();
+      const last = h.pop()!;
+      if (h.length > 0) {
+        h[0] = last;
+        this.siftDown(0);
+      }
+    }
+  }
+
+  close(): void {
+    for (const i of this.heap.splice(0)) this.sources[i]!.close();
+  }
+
+  private less(i: number, j: number): boolean {
+    const a = this.sources[i]!;
+    const b = this.sources[j]!;
+    const c = compareBytes(a.raw, a.keyStart, a.keyEnd, b.raw, b.keyStart, b.keyEnd);
+    return c < 0 || (c === 0 && i < j);
+  }
+
+  private push(i: number): void {
+    const h = this.heap;
+    h.push(i);
+    for (let k = h.length - 1; k > 0; ) {
+      const p = (k - 1) >> 1;
+      const x = h[k]!;
+      if (!this.less(x, h[p]!)) break;
+      h[k] = h[p]!;
+      h[p] = x;
+      k = p;
+    }
+  }
+
+  private siftDown(k: number): void {
+    const h = this.heap;
+    for (;;) {
+      const l = 2 * k + 1;
+      const r = l + 1;
+      let m = k;
+      if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
+      if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
+      if (m === k) return;
+      const x = h[k]!;
+      h[k] = h[m]!;
+      h[m] = x;
+      k = m;
     }
   }
 }

@@ -63,3 +63,121 @@ describe('map-side sort buffer (design.md step 2): partition, sort, combine, spi
     expect(part!.map(([k]) => k)).toEqual([...input].sort(compareUtf8));
   });
 });
+
+/** Keys that stress the binary sort: long shared prefixes, empty, non-ASCII, differing only past a 4-byte digit, prefixes of each other. */
+function hardKeys(n: number, seed = 7): string[] {
+  let x = seed;
+  const rnd = (m: number) => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 8) % m;
+  const shared = 'https://example.com/a/very/long/shared/prefix/'; // past several digits
+  const pick = [
+    () => '',
+    () => shared + rnd(50),
+    () => shared + 'x'.repeat(rnd(6)),
+    () => 'abcd' + String.fromCharCode(97 + rnd(3)), // equal first digit, differ in the next byte
+    () => 'abcd',
+    () => 'ab' + '\0'.repeat(rnd(6)), // a prefix of one another, NUL padding must not tie them
+    () => 'ab',
+    () => ['é', 'Äpfel', 'z', '😀', '\uffff', '\ue000', '東京', 'ß'][rnd(8)]! + rnd(4), // U+FFFF sorts before astral in UTF-8
+    () => String(rnd(1000)).padStart(12, '0'), // equal 4-byte digits for a long way
+    () => 'k' + rnd(20_000),
+  ];
+  return Array.from({ length: n }, () => pick[rnd(pick.length)]!());
+}
+
+const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+describe('binary sort buffer: a tiny buffer (many spills) writes what a large one does', () => {
+  const R = 3;
+  const partition = (k: string) => defaultPartition(k, R);
+  const run = (input: [string, unknown][], limitBytes: number, combine?: (k: string, vs: unknown[]) => unknown) => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-'));
+    const b = new SortBuffer(R, combine, limitBytes, dir);
+    let maxMemory = 0;
+    for (const [k, v] of input) {
+      b.add(partition(k), k, v);
+      maxMemory = Math.max(maxMemory, b.memoryBytes);
+    }
+    const out = join(dir, 'out');
+    return { parts: readPartitions(out, b.finish(out)), spills: b.spills, maxMemory };
+  };
+
+  it('without a combiner: every record, by partition then UTF-8 key bytes, equal keys in arrival order', () => {
+    const input = hardKeys(20_000).map((k, i): [string, unknown] => [k, i % 5 === 0 ? `v${i}` : i]);
+    // what the contract says: a stable sort on the key's UTF-8 bytes, within each partition
+    const expected = Array.from({ length: R }, (_, p) => input.filter(([k]) => partition(k) === p).sort(([a], [b]) => byBytes(a, b)));
+    const big = run(input, 1 << 30);
+    expect(big.spills).toBe(0);
+    expect(big.parts).toEqual(expected);
+    for (const limit of [32 * 1024, 2 * 1024, 768]) {
+      const small = run(input, limit);
+      expect(small.spills, `limit ${limit}`).toBeGreaterThan(5);
+      expect(small.parts, `limit ${limit}`).toEqual(expected);
+      // data and index, as allocated: never past the limit (no record here is near it)
+      expect(small.maxMemory, `limit ${limit}`).toBeLessThanOrEqual(limit);
+    }
+  });
+
+  it('with a combiner: one record per key holding the combined values, spilled or not', () => {
+    const input = hardKeys(30_000, 11).map((k): [string, unknown] => [k, 1]);
+    const counts = new Map<string, number>();
+    for (const [k] of input) counts.set(k, (counts.get(k) ?? 0) + 1);
+    const expected = Array.from({ length: R }, (_, p) =>
+      [...counts].filter(([k]) => partition(k) === p).sort(([a], [b]) => byBytes(a, b)),
+    );
+    let calls = 0;
+    const counting = (k: string, vs: unknown[]) => (calls++, sum(k, vs));
+    expect(run(input, 1 << 30, counting).parts).toEqual(expected);
+    expect(calls).toBeGreaterThan(0);
+    const small = run(input, 8 * 1024, counting);
+    expect(small.spills).toBeGreaterThan(5);
+    expect(small.parts).toEqual(expected);
+  });
+
+  it('with a combiner, keys repeated within the map are folded as they come: no spill for 200,000 records of 10 keys', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-'));
+    const b = new SortBuffer(2, sum, 64 * 1024, dir);
+    for (let i = 0; i < 200_000; i++) b.add(i % 2, `key${i % 10}`, 1);
+    const out = join(dir, 'out');
+    const parts = readPartitions(out, b.finish(out));
+    expect(b.spills).toBe(0);
+    expect(parts.flat().sort(([a], [c]) => byBytes(a, c))).toEqual(Array.from({ length: 10 }, (_, k) => [`key${k}`, 20_000]));
+    expect(b.combineInput).toBeGreaterThanOrEqual(200_000);
+  });
+
+  it('keeps values of every type, and a record larger than the whole buffer', () => {
+    const huge = 'h'.repeat(100_000) + 'é';
+    const input: [string, unknown][] = [
+      ['k', 'é'.repeat(100)], // UTF-16 length < 128, UTF-8 length >= 128: a longer varint than guessed
+      ['k', '東'.repeat(6000)], // 18,000 bytes: a 3-byte varint
+      ['a', { nested: [1, 'two', null] }],
+      ['b', [1, 2]],
+      ['c', null],
+      ['d', true],
+      ['e', -0.5],
+      ['f', huge],
+      [huge, 'a huge key'],
+      ['', ''],
+    ];
+    const expected = Array.from({ length: R }, (_, p) => input.filter(([k]) => partition(k) === p).sort(([a], [b]) => byBytes(a, b)));
+    expect(run(input, 1 << 30).parts).toEqual(expected);
+    const small = run(input, 1024);
+    expect(small.spills).toBeGreaterThan(0);
+    expect(small.parts).toEqual(expected);
+  });
+
+  it('sorts by partition first: records come in any partition order and each part holds only its own', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-'));
+    const b = new SortBuffer(4, undefined, 4096, dir);
+    const input: [number, string][] = [];
+    for (let i = 0; i < 5_000; i++) input.push([(i * 7) % 4, `key${(i * 7919) % 1000}`]);
+    for (const [p, k] of input) b.add(p, k, p);
+    const out = join(dir, 'out');
+    const parts = readPartitions(out, b.finish(out));
+    parts.forEach((part, p) => {
+      expect(part.length).toBe(input.filter(([q]) => q === p).length);
+      expect(part.every(([, v]) => v === p)).toBe(true);
+      const keys = part.map(([k]) => k);
+      expect(keys).toEqual([...keys].sort(byBytes));
+    });
+  });
+});

@@ -1,4 +1,4 @@
-import { liveReplicationTarget } from './machine/fs.js';
+import { liveCores, liveReplicationTarget } from './machine/fs.js';
 import type { Attempt, FsFile, Job, MasterState, NodeInfo, Task } from './machine/types.js';
 
 /** contract.md "Status JSON", as plain data (the RPC and HTTP adapters render it). */
@@ -65,6 +65,7 @@ function liveReplicas(s: MasterState, blockId: string): number {
 }
 
 export function blockStoreView(s: MasterState): BlockStoreView {
+  const cores = liveCores(s).length;
   const v: BlockStoreView = { files: 0, directories: 0, bytes: 0, blocks: 0, underReplicatedBlocks: 0, missingBlocks: 0, corruptReplicas: s.fs.corruptReplicas };
   for (const e of s.fs.entries.values()) {
     if (e.kind === 'dir') {
@@ -74,7 +75,7 @@ export function blockStoreView(s: MasterState): BlockStoreView {
     if (e.open) continue;
     v.files++;
     v.bytes += e.size;
-    const target = liveReplicationTarget(s, e);
+    const target = liveReplicationTarget(s, e, cores);
     for (const id of e.blocks) {
       const live = liveReplicas(s, id);
       v.blocks++;
@@ -185,6 +186,7 @@ export interface FileView {
 export function listFiles(s: MasterState, limit: number): { files: FileView[]; total: number } {
   const files: FileView[] = [];
   let total = 0;
+  const cores = liveCores(s).length;
   const paths = [...s.fs.entries.values()].filter((e): e is FsFile => e.kind === 'file' && !e.open).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   for (const e of paths) {
     total++;
@@ -192,7 +194,7 @@ export function listFiles(s: MasterState, limit: number): { files: FileView[]; t
     const min = e.blocks.reduce((m, id) => Math.min(m, liveReplicas(s, id)), Infinity);
     files.push({
       path: `bs://${e.path.replace(/^\//, '')}`, size: e.size, replication: e.replication, blocks: e.blocks.length,
-      minLiveReplicas: e.blocks.length === 0 ? 0 : min, target: liveReplicationTarget(s, e),
+      minLiveReplicas: e.blocks.length === 0 ? 0 : min, target: liveReplicationTarget(s, e, cores),
     });
   }
   return { files, total };

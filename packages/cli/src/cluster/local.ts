@@ -79,8 +79,7 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
   let api: MasterApi | undefined;
   let master: RunningMaster | undefined;
   try {
-    // The master runs in this process: it runs no user code, and this saves a whole Node start
-    // (the CLI has its modules loaded already). Workers, which run user code, are processes.
+    // The master runs in this process: it runs no user code, and the CLI has its modules loaded.
     master = await startMaster({
       bind: '127.0.0.1', port: 0, httpPort: 0, dataDir: join(runDir, 'master'), token, tls: o.tls,
       heartbeatIntervalMs: 1_000, heartbeatTimeoutMs: o.heartbeatTimeoutMs ?? 5_000,

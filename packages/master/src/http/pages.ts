@@ -4,6 +4,7 @@
  * markup in JavaScript and every value is escaped here).
  */
 import type { JobLogsView } from '../logs.js';
+import { FINAL_JOB_STATES } from '../machine/types.js';
 import type { AttemptView, BlockStoreView, FileView, JobDetailView, JobView, NodeDetailView, TaskView } from '../views.js';
 
 const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -29,7 +30,8 @@ export function duration(ms: number): string {
   return `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
-const FINAL = new Set(['SUCCEEDED', 'FAILED', 'KILLED']);
+/** States after which a page's live part stops refreshing. */
+const FINAL: ReadonlySet<string> = FINAL_JOB_STATES;
 const state = (s: string) => `<span class="state ${esc(s)}">${esc(s)}</span>`;
 const phase = (done: number, total: number) =>
   `<progress max="${Math.max(total, 1)}" value="${total === 0 ? 0 : done}"></progress> <span class="num">${done}/${total}</span>`;
@@ -148,7 +150,7 @@ ${a.stderr ? `<h3>Output (stdout and stderr, last 64 KiB)</h3><pre>${esc(a.stder
 </section>`);
   const shown = l.state === 'COMMITTING' ? 'RUNNING' : l.state; // as jobView shows it
   return `<h1>Job ${jobLink(l.jobId)}: failed and killed attempts</h1>
-<div ${FINAL.has(shown) ? 'data-final="1"' : ''}>${state(shown)}${l.error ? ` <span class="err">${esc(l.error)}</span>` : ''}</div>
+<div ${FINAL.has(l.state) ? 'data-final="1"' : ''}>${state(shown)}${l.error ? ` <span class="err">${esc(l.error)}</span>` : ''}</div>
 ${attempts.join('\n') || '<p>No failed or killed attempts.</p>'}`;
 }
 

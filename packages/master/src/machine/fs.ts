@@ -53,9 +53,12 @@ export function liveCores(s: MasterState): NodeInfo[] {
   return [...s.nodes.values()].filter((n) => n.role === 'core' && n.state === 'ALIVE').sort((a, b) => (a.id < b.id ? -1 : 1));
 }
 
-/** The replication a file actually gets: its own, capped by the live core workers. */
-export function liveReplicationTarget(s: MasterState, f: FsFile): number {
-  return Math.min(f.replication, liveCores(s).length);
+/**
+ * The replication a file actually gets: its own, capped by the live core workers (`cores`: their
+ * count, when a caller going over many files has it already).
+ */
+export function liveReplicationTarget(s: MasterState, f: FsFile, cores = liveCores(s).length): number {
+  return Math.min(f.replication, cores);
 }
 
 export function onFsRequest(s: MasterState, e: Ev<'FsRequest'>): Action[] {

@@ -26,7 +26,14 @@ export function runOracle(job: JobDefinition, files: string[], numReducers: numb
     const text = readFileSync(f, 'utf8');
     const lines = text.split('\n');
     if (lines[lines.length - 1] === '') lines.pop();
-    for (const raw of lines) job.map(raw.endsWith('\r') ? raw.slice(0, -1) : raw, collect, ctx);
+    for (const raw of lines) {
+      const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+      if (job.input === 'bytes') {
+        const bytes = Buffer.from(line);
+        job.map({ bytes, start: 0, end: bytes.length }, collect, ctx);
+      }
+      else job.map(line, collect, ctx);
+    }
     job.mapCleanup?.(collect, ctx);
   }
   const parts: string[][] = Array.from({ length: numReducers }, () => []);

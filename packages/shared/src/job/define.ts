@@ -43,11 +43,9 @@ export interface JobContext {
   readonly partition: number | undefined;
 }
 
-export interface JobDefinition<V = any, R = any> {
+/** What every job defines besides its input and map (JobDefinition). */
+export interface JobBase<V = any, R = any> {
   name: string;
-  /** Input records: 'lines' (default) hands `map` each line without its line break. */
-  input?: 'lines';
-  map(record: string, emit: Emit<string, V>, ctx: JobContext): void;
   /** Optional: folds values of one key into one, map-side; same types as `reduce` sees. */
   combine?(key: string, values: V[], ctx: JobContext): V;
   reduce(key: string, values: Iterable<V>, emit: Emit<string, R>, ctx: JobContext): void;
@@ -106,7 +104,41 @@ export const SAMPLE_RANGES = 10;
 /** A gathering reduce task may hand at most this much (JSON) to task 0. */
 export const MAX_GATHERED_BYTES = 16 * 1024 * 1024;
 
-export function defineJob<V = any, R = any>(job: JobDefinition<V, R>): JobDefinition<V, R> {
+/** A job whose map reads each line as a string (`input: 'lines'`, the default). */
+export interface LinesJob<V = any, R = any> extends JobBase<V, R> {
+  /** Input records: 'lines' (default) hands `map` each line without its line break, decoded as UTF-8. */
+  input?: 'lines';
+  map(record: string, emit: Emit<string, V>, ctx: JobContext): void;
+}
+
+/**
+ * A line's bytes as `input: 'bytes'` hands them to map: bytes[start, end), as in the file (UTF-8
+ * undecoded, without its line break, a trailing CR dropped). Like Hadoop's reused Text, the
+ * object and the buffer (the reader's chunk) are reused for the next line: valid only during the
+ * call, so copy what you keep.
+ */
+export interface LineBytes {
+  readonly bytes: Buffer;
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * A job whose map reads each line's bytes (`input: 'bytes'`): no string and no object is made per
+ * line, so a job that parses bytes itself (fields, numbers, hash keys) pays for no decoding, and
+ * makes no garbage, for what it does not keep. Splits, offsets, bad records and
+ * `--skip-bad-records` work line by line as with 'lines'.
+ */
+export interface BytesJob<V = any, R = any> extends JobBase<V, R> {
+  input: 'bytes';
+  map(record: LineBytes, emit: Emit<string, V>, ctx: JobContext): void;
+}
+
+export type JobDefinition<V = any, R = any> = LinesJob<V, R> | BytesJob<V, R>;
+
+export function defineJob<V = any, R = any>(job: BytesJob<V, R>): BytesJob<V, R>;
+export function defineJob<V = any, R = any>(job: LinesJob<V, R>): LinesJob<V, R>;
+export function defineJob(job: JobDefinition): JobDefinition {
   return job;
 }
 
@@ -115,6 +147,7 @@ export function jobShapeProblem(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null) return 'the default export is not an object';
   const j = value as Record<string, unknown>;
   if (typeof j.name !== 'string' || j.name === '') return 'the job has no name';
+  if (j.input !== undefined && j.input !== 'lines' && j.input !== 'bytes') return `job '${j.name}': input must be 'lines' or 'bytes'`;
   if (typeof j.map !== 'function') return `job '${j.name}' has no map function`;
   if (typeof j.reduce !== 'function') return `job '${j.name}' has no reduce function`;
   for (const f of ['combine', 'partition', 'params', 'mapCleanup', 'reduceCleanup', 'gather', 'maxBadFraction', 'columns'] as const) {

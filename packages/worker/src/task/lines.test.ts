@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { readSplitLines, setPieceForTests } from './lines.js';
+import { readSplitLineBytes, readSplitLines, setPieceForTests, type SplitRange } from './lines.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lines-'));
 let n = 0;
@@ -13,11 +13,25 @@ function file(content: string | Buffer, ext = '.txt'): string {
   return p;
 }
 
+/**
+ * Both readers of one split: the lines with their offsets, checked equal between the decoding
+ * reader and the bytes reader (its lines decoded here), and the line count both report.
+ */
+async function readBoth(split: SplitRange): Promise<[string, number][]> {
+  const text: [string, number][] = [];
+  const bytes: [string, number][] = [];
+  const a = await readSplitLines(split, (l, off) => text.push([l, off]));
+  const b = await readSplitLineBytes(split, (buf, s, e, off) => bytes.push([buf.toString('utf8', s, e), off]));
+  expect(bytes, 'the bytes reader').toEqual(text);
+  expect(b).toEqual(a);
+  return text;
+}
+
 /** Reads a file as splits of `size` bytes (as the master cuts them) and returns all lines in order. */
 async function readAllSplits(path: string, total: number, size: number): Promise<string[]> {
   const lines: string[] = [];
   for (let start = 0; start < Math.max(total, 1); start += size) {
-    await readSplitLines({ path, start, length: Math.min(size, total - start) }, (l) => lines.push(l));
+    for (const [l] of await readBoth({ path, start, length: Math.min(size, total - start) })) lines.push(l);
   }
   return lines;
 }
@@ -74,9 +88,7 @@ describe('split reader: every line read exactly once, whatever the cut (design.m
     const bytes = Buffer.byteLength(text);
     const withOffsets = async (size: number) => {
       const seen: [string, number][] = [];
-      for (let start = 0; start < bytes; start += size) {
-        await readSplitLines({ path, start, length: Math.min(size, bytes - start) }, (l, off) => seen.push([l, off]));
-      }
+      for (let start = 0; start < bytes; start += size) seen.push(...(await readBoth({ path, start, length: Math.min(size, bytes - start) })));
       return seen;
     };
     const reference = await withOffsets(bytes);
@@ -93,9 +105,8 @@ describe('split reader: every line read exactly once, whatever the cut (design.m
 
   it('reports the byte offset where each line starts', async () => {
     const path = file('ab\ncd\nef\n');
-    const seen: [string, number][] = [];
-    await readSplitLines({ path, start: 2, length: 5 }, (l, off) => seen.push([l, off]));
-    expect(seen).toEqual([['cd', 3], ['ef', 6]]);
+    expect(await readBoth({ path, start: 2, length: 5 })).toEqual([['cd', 3], ['ef', 6]]);
+    expect(await readBoth({ path, start: 2, length: 5, offsetBase: 100 })).toEqual([['cd', 103], ['ef', 106]]);
   });
 
   it('a .gz file is read whole and decompressed', async () => {
@@ -105,5 +116,6 @@ describe('split reader: every line read exactly once, whatever the cut (design.m
     const stats = await readSplitLines({ path, start: 0, length: 1 }, (l) => lines.push(l));
     expect(lines).toEqual(['first', 'second', 'third']);
     expect(stats.lines).toBe(3);
+    expect((await readBoth({ path, start: 0, length: 1 })).map(([l]) => l)).toEqual(lines);
   });
 });

@@ -52,6 +52,22 @@ function linesOf(text: string, base: number, end: number, shift: number, onLine:
   return n;
 }
 
+/** Hands a reader's lines on: decoded (readSplitLines) or as bytes (readSplitLineBytes). */
+interface LineSink {
+  /**
+   * The whole lines of chunk[i, to], `to` being a '\n' and byte i at `pos + i` of the stream, up
+   * to one that starts at `end` or past it; returns how many it read, ~n when it stopped at `end`.
+   */
+  piece(chunk: Buffer, i: number, to: number, pos: number, end: number): number;
+  /** One line: buf[s, e) without its '\n' (a trailing CR still there), at `offset`. */
+  line(buf: Buffer, s: number, e: number, offset: number): void;
+}
+
+/** e, or e - 1 when the line buf[s, e) ends with a CR (CRLF files). */
+function withoutCr(buf: Buffer, s: number, e: number): number {
+  return e > s && buf[e - 1] === CR ? e - 1 : e;
+}
+
 /**
  * Calls `onLine(line, offset)` for every line that starts in [start, start + length): the rule that
  * makes splits cut at arbitrary bytes read every line exactly once. A line that starts inside the
@@ -61,7 +77,50 @@ function linesOf(text: string, base: number, end: number, shift: number, onLine:
  * chunk, none per line; ASCII text (most logs) is decoded a piece (PIECE) at a time and cut into
  * lines as a string, other pieces line by line. Only a line that crosses two chunks is copied.
  */
-export async function readSplitLines(split: SplitRange, onLine: (line: string, offset: number) => void): Promise<LineStats> {
+export function readSplitLines(split: SplitRange, onLine: (line: string, offset: number) => void): Promise<LineStats> {
+  const shift = split.offsetBase ?? 0;
+  return readSplit(split, {
+    piece(chunk, i, to, pos, end) {
+      if (isAscii(chunk.subarray(i, to))) return linesOf(chunk.toString('latin1', i, to + 1), pos + i, end, shift, onLine);
+      let n = 0;
+      for (let j = i; j <= to; n++) {
+        if (pos + j >= end) return ~n;
+        const nl = chunk.indexOf(NL, j);
+        onLine(chunk.toString('utf8', j, withoutCr(chunk, j, nl)), shift + pos + j);
+        j = nl + 1;
+      }
+      return n;
+    },
+    line: (buf, s, e, offset) => onLine(buf.toString('utf8', s, withoutCr(buf, s, e)), shift + offset),
+  });
+}
+
+/**
+ * readSplitLines without decoding: `onLine(buf, start, end, offset)` gets each line as the bytes
+ * buf[start, end) (no line break, a trailing CR dropped), in the read chunk: valid only during
+ * the call. Same lines, same offsets. Line ends are found by a byte loop: Buffer#indexOf is a
+ * native call per line (a few hundred ns), and a latin1 copy to search as a string is garbage.
+ */
+export function readSplitLineBytes(split: SplitRange, onLine: (buf: Buffer, start: number, end: number, offset: number) => void): Promise<LineStats> {
+  const shift = split.offsetBase ?? 0;
+  return readSplit(split, {
+    piece(chunk, i, to, pos, end) {
+      let n = 0;
+      for (let j = i; j <= to; n++) {
+        if (pos + j >= end) return ~n;
+        let nl = j;
+        while (chunk[nl] !== NL) nl++; // stops at `to` at the latest
+        onLine(chunk, j, withoutCr(chunk, j, nl), shift + pos + j);
+        j = nl + 1;
+      }
+      return n;
+    },
+    line: (buf, s, e, offset) => onLine(buf, s, withoutCr(buf, s, e), shift + offset),
+  });
+}
+
+/** The split reading both readers share: chunks, the split's first and last line, lines across chunks. */
+async function readSplit(split: SplitRange, sink: LineSink): Promise<LineStats> {
   const gz = split.path.endsWith('.gz');
   const end = gz ? Infinity : split.start + split.length;
   // Start one byte early: if that byte is '\n', a line starts exactly at `start`.
@@ -70,7 +129,6 @@ export async function readSplitLines(split: SplitRange, onLine: (line: string, o
   if (!gz && split.length === 0) return { bytes: 0, lines: 0 };
   const file = createReadStream(split.path, { start: from, highWaterMark: 1 << 20 });
   const source: Readable = gz ? file.pipe(createGunzip()) : file;
-  const shift = split.offsetBase ?? 0;
   let lines = 0;
   let pos = from; // offset (in the decompressed stream) of the current chunk's first byte
   let carry: Buffer | undefined; // the start of a line that began in an earlier chunk...
@@ -78,7 +136,7 @@ export async function readSplitLines(split: SplitRange, onLine: (line: string, o
   let done = false;
   const emit = (data: Buffer, s: number, e: number, offset: number) => {
     lines++;
-    onLine(data.toString('utf8', s, e > s && data[e - 1] === CR ? e - 1 : e), shift + offset);
+    sink.line(data, s, e, offset);
   };
   try {
     for await (const chunk of source as AsyncIterable<Buffer>) {
@@ -112,21 +170,9 @@ export async function readSplitLines(split: SplitRange, onLine: (line: string, o
       while (i <= last && !done) {
         let to = i + piece >= last ? last : chunk.lastIndexOf(NL, i + piece);
         if (to < i) to = chunk.indexOf(NL, i + piece); // a line longer than a piece
-        if (isAscii(chunk.subarray(i, to))) {
-          const n = linesOf(chunk.toString('latin1', i, to + 1), pos + i, end, shift, onLine);
-          if (n < 0) done = true;
-          lines += n < 0 ? ~n : n;
-        } else {
-          for (let j = i; j <= to; ) {
-            if (pos + j >= end) {
-              done = true;
-              break;
-            }
-            const nl = chunk.indexOf(NL, j);
-            emit(chunk, j, nl, pos + j);
-            j = nl + 1;
-          }
-        }
+        const n = sink.piece(chunk, i, to, pos, end);
+        if (n < 0) done = true;
+        lines += n < 0 ? ~n : n;
         i = to + 1;
       }
       if (done) break;

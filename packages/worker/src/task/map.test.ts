@@ -57,6 +57,34 @@ describe('map attempt', () => {
     expect(seen).toEqual(['12:y:h1 h2', '14:bad:h1 h2']);
     expect(tail.firstBad).toEqual({ offset: 14, line: 2, reason: "'bad' is bad" });
   });
+
+  it("input 'bytes': each line's bytes in one reused view, with the same offsets, first line, skips and errors as 'lines'", async () => {
+    const file = join(dir, 'bytes.txt');
+    writeFileSync(file, 'h1 h2\r\nZürich\r\n\r\nthrow\r\nlast'); // offsets 0, 7, 16, 18, 25; CRLF, no final newline
+    const seen: string[] = [];
+    const views = new Set<object>();
+    const job = defineJob({
+      name: 'bytes-probe',
+      input: 'bytes',
+      map(line, emit, ctx) {
+        views.add(line);
+        const text = line.bytes.toString('utf8', line.start, line.end);
+        if (text === 'throw') throw new Error('no');
+        seen.push(`${ctx.offset}:${text}:${ctx.firstLine}`);
+        emit(text, line.end - line.start);
+      },
+      reduce() {},
+    });
+    const base = { job, params: {}, jobId: 'j', taskId: 'm-00002', attempt: 0, numReducers: 1, sortBufferBytes: 1 << 20 };
+    const split = { uri: file, path: file, start: 0, length: 29 };
+    await expect(runMap({ ...base, split, workDir: mkdtempSync(join(dir, 'w-')) })).rejects.toMatchObject({ code: 'MR_ERR_USER_CODE', record: 'offset:18' });
+    seen.length = 0;
+    views.clear();
+    const r = await runMap({ ...base, split, skipOffsets: [18], workDir: mkdtempSync(join(dir, 'w-')) });
+    expect(seen).toEqual(['0:h1 h2:h1 h2', '7:Zürich:h1 h2', '16::h1 h2', '25:last:h1 h2']);
+    expect(views.size).toBe(1); // no object per line
+    expect(r.counters).toMatchObject({ inputRecords: 5, skippedRecords: 1, mapOutputRecords: 4 });
+  });
 });
 
 describe('reduce attempt', () => {

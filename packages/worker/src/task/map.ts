@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { defaultPartition, MrError, type JobDefinition } from '@mr/shared/core';
+import { defaultPartition, MrError, type JobDefinition, type LineBytes } from '@mr/shared/core';
 import { Counters, runHook, TaskContext, type BadRecordRef } from './context.js';
-import { readSplitLines, type SplitRange } from './lines.js';
+import { readSplitLineBytes, readSplitLines, type SplitRange } from './lines.js';
 import { SortBuffer } from './sort-buffer.js';
 
 export interface MapTask {
@@ -30,6 +30,8 @@ export interface MapResult {
   firstBad?: BadRecordRef;
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /** Records between two updates of the shared progress counter (and checks of the kill flag). */
 export const PROGRESS_EVERY = 64;
 
@@ -50,7 +52,10 @@ export async function runMap(t: MapTask): Promise<MapResult> {
   const progress = t.progress ?? new Int32Array(2);
   let skipped = 0;
   let unreported = 0;
-  const stats = await readSplitLines(t.split, (line, offset) => {
+  const { job } = t;
+  // the record is a string for input 'lines', a LineBytes for 'bytes' (the reader below chooses)
+  const map = job.map as (record: string | LineBytes, e: typeof emit, c: TaskContext) => void;
+  const onRecord = (record: string | LineBytes, offset: number) => {
     // progress and the kill flag live in shared memory: touched once per PROGRESS_EVERY records
     if (++unreported === PROGRESS_EVERY) {
       progress[0] = (progress[0]! + unreported) | 0;
@@ -59,17 +64,29 @@ export async function runMap(t: MapTask): Promise<MapResult> {
     }
     ctx.line++;
     ctx.offset = offset;
-    if (offset === 0) ctx.firstLine = line;
     if (skip.size > 0 && skip.has(offset)) {
       skipped++;
       return;
     }
     try {
-      t.job.map(line, emit, ctx);
+      map.call(job, record, emit, ctx);
     } catch (e) {
       throw new MrError('MR_ERR_USER_CODE', `map threw on ${t.split.uri} at byte ${offset}: ${(e as Error)?.message ?? e}`, { cause: e, record: `offset:${offset}` });
     }
-  });
+  };
+  const view: { bytes: Buffer; start: number; end: number } = { bytes: EMPTY, start: 0, end: 0 }; // one LineBytes, reused line after line
+  const stats = job.input === 'bytes'
+    ? await readSplitLineBytes(t.split, (buf, start, end, offset) => {
+      if (offset === 0) ctx.firstLine = buf.toString('utf8', start, end);
+      view.bytes = buf;
+      view.start = start;
+      view.end = end;
+      onRecord(view, offset);
+    })
+    : await readSplitLines(t.split, (line, offset) => {
+      if (offset === 0) ctx.firstLine = line;
+      onRecord(line, offset);
+    });
   progress[0] = (progress[0]! + unreported) | 0;
   const { mapCleanup } = t.job;
   if (mapCleanup) runHook(`mapCleanup threw on ${t.split.uri}`, () => mapCleanup.call(t.job, emit, ctx));

@@ -126,7 +126,7 @@ describe('scan reads short numbers in the same pass (the hot path of sum)', () =
   it('num is the value of a numeric field of digits, -1 for `-`, long numbers and text fields', () => {
     const f = new Fields();
     const long = '9'.repeat(MAX_EXACT_DIGITS + 1);
-    expect(v2.scan(`2 123456789010 eni-1 10.0.0.1 10.0.0.2 022 - 6 ${'9'.repeat(MAX_EXACT_DIGITS)} ${long}  1418530010 1418530070 ACCEPT OK`, f)).toBeUndefined();
+    expect(v2.scan(Buffer.from(`2 123456789010 eni-1 10.0.0.1 10.0.0.2 022 - 6 ${'9'.repeat(MAX_EXACT_DIGITS)} ${long}  1418530010 1418530070 ACCEPT OK`), f)).toBeUndefined();
     expect(f.num(0)).toBe(2);
     expect(f.num(1)).toBe(-1); // account-id is text, even when it is digits
     expect(f.num(3)).toBe(-1);
@@ -137,20 +137,34 @@ describe('scan reads short numbers in the same pass (the hot path of sum)', () =
     expect(f.num(9)).toBe(-1); // past MAX_EXACT_DIGITS: read from its digits (exactly) when needed
     expect(f.get(9)).toBe(long);
     expect(f.num(10)).toBe(1418530010);
-    expect([f.start(12), f.end(12)]).toEqual([f.text.indexOf('ACCEPT'), f.text.indexOf('ACCEPT') + 6]);
+    expect([f.start(12), f.end(12)]).toEqual([f.bytes.indexOf('ACCEPT'), f.bytes.indexOf('ACCEPT') + 6]);
   });
   it('a record reused for the next line leaves no stale number behind', () => {
     const f = new Fields();
-    expect(v2.scan(ACCEPTED_SSH, f)).toBeUndefined();
+    expect(v2.scan(Buffer.from(ACCEPTED_SSH), f)).toBeUndefined();
     expect(f.num(9)).toBe(4249);
-    expect(v2.scan(NODATA, f)).toBeUndefined();
+    expect(v2.scan(Buffer.from(NODATA), f)).toBeUndefined();
     expect(f.num(9)).toBe(-1);
     expect(Fields.of(ACCEPTED_SSH.split(' ')).num(9)).toBe(-1); // fields set by hand: read from the text
   });
   it('a format of more than 64 fields grows the record', () => {
     const names = Array.from({ length: 70 }, (_, i) => (i === 69 ? 'bytes' : 'srcaddr'));
     const f = new Fields();
-    expect(new Format(names).scan(`${'a '.repeat(69)}123`, f)).toBeUndefined();
+    expect(new Format(names).scan(Buffer.from(`${'a '.repeat(69)}123`), f)).toBeUndefined();
     expect([f.get(68), f.get(69), f.num(69)]).toEqual(['a', '123', 123]);
+  });
+});
+
+describe('scan reads a line where it lies: a range of the reader\'s chunk', () => {
+  it('rules 1-2 within the range, bytes outside it ignored, text values decoded from UTF-8', () => {
+    const line = ` 2024-03-01T12:00:00.000+05:30   ${ACCEPTED_SSH.replace('ACCEPT', 'ÄCCEPT')}  `;
+    const chunk = Buffer.from(`9 9 9\n${line}\n2 x`);
+    const start = 6;
+    const f = new Fields();
+    expect(v2.scan(chunk, f, start, start + Buffer.byteLength(line))).toBeUndefined();
+    expect(f.all()).toEqual(ACCEPTED_SSH.replace('ACCEPT', 'ÄCCEPT').split(' '));
+    expect(f.num(9)).toBe(4249);
+    expect(f.is(13, 'OK')).toBe(true);
+    expect(v2.scan(chunk, f, start, start + 20)).toBe('1 field, the format has 14'); // cut inside the prefix: not a prefix
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Reading one line of a flow log file: the CloudWatch prefix, header detection and the split
- * into fields (flowlogs.md rules 1-5). Runs once per record, so the hot paths use native
- * `split` and char-code loops rather than a regex per token.
+ * into fields (flowlogs.md rules 1-5). Runs once per record, on the line's bytes (the job reads
+ * `input: 'bytes'`): byte loops, no string per line or per field, no regex per token.
  */
 import { QueryError } from './errors.js';
 import { KNOWN_FIELDS, NUMERIC_FIELDS } from './fields.js';
@@ -11,30 +11,41 @@ const SPACE = 32;
 /** Digit strings up to this long are read as numbers by scan: below 2^53, so exact as doubles. */
 export const MAX_EXACT_DIGITS = 15;
 
-/** Rule 1: only spaces are ignored at either end (fields are separated by spaces, nothing else). */
-function trimSpaces(s: string): string {
-  let a = 0;
-  let b = s.length;
-  while (a < b && s.charCodeAt(a) === SPACE) a++;
-  while (b > a && s.charCodeAt(b - 1) === SPACE) b--;
-  return a === 0 && b === s.length ? s : s.slice(a, b);
-}
-
 /** Rule 2: `YYYY-MM-DDTHH:MM:SS(.fff)?(Z|±hh:mm)?` then a space. */
 const CLOUDWATCH_PREFIX = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{3})?(?:Z|[+-]\d{2}:\d{2})? /;
+/** The longest prefix with its space: `2024-03-01T12:00:00.000+05:30 `. */
+const MAX_PREFIX = 30;
+
+/** Rule 1: the end of line[start, end) without its trailing spaces (only spaces: fields are separated by nothing else). */
+function recordEnd(line: Uint8Array, start: number, end: number): number {
+  while (end > start && line[end - 1] === SPACE) end--;
+  return end;
+}
 
 /**
- * The line without its CloudWatch timestamp prefix (if any) and without leading/trailing spaces.
- * Spaces after the prefix's own space are leading spaces of the record, so they go too.
+ * Rules 1-2: where the record in line[start, end) begins (end without trailing spaces): after
+ * leading spaces, and after a CloudWatch timestamp prefix with the spaces that follow it (they are
+ * leading spaces of the record).
+ */
+function recordStart(line: Buffer, start: number, end: number): number {
+  while (start < end && line[start] === SPACE) start++;
+  // `T` at 10 rules out almost every line (a record starts with a version or a field value)
+  // before the regex runs; 20 is the length of the shortest prefix with its space
+  if (end - start >= 20 && line[start + 10] === 84 && CLOUDWATCH_PREFIX.test(line.toString('latin1', start, Math.min(end, start + MAX_PREFIX)))) {
+    start = line.indexOf(SPACE, start) + 1;
+    while (start < end && line[start] === SPACE) start++;
+  }
+  return start;
+}
+
+/**
+ * The line without its CloudWatch timestamp prefix (if any) and without leading/trailing spaces
+ * (rules 1-2, as scan applies them): for a header line, which is read as text.
  */
 export function stripPrefix(line: string): string {
-  const s = trimSpaces(line);
-  // `T` at index 10 rules out almost every line (a record starts with a version or a field
-  // value) before the regex runs; 20 is the length of the shortest prefix with its space.
-  if (s.length >= 20 && s.charCodeAt(10) === 84 && CLOUDWATCH_PREFIX.test(s)) {
-    return trimSpaces(s.slice(s.indexOf(' ') + 1));
-  }
-  return s;
+  const bytes = Buffer.from(line);
+  const end = recordEnd(bytes, 0, bytes.length);
+  return bytes.toString('utf8', recordStart(bytes, 0, end), end);
 }
 
 /** Tokens of a line, split on runs of spaces (measured as fast as native `split`, without its empty tokens). */
@@ -78,11 +89,12 @@ function quote(s: string): string {
 }
 
 /**
- * One parsed record: where each field lies in the line. Values are cut out only when read, so a
- * record costs no string per field (most queries read 3-5 of 14+). Reused line after line.
+ * One parsed record: where each field lies in the line's bytes. Values are cut out (decoded) only
+ * when read, so a record costs no string per field (most queries read 3-5 of 14+). Reused line
+ * after line: `bytes` is the current line, a view the reader may reuse after the map call.
  */
 export class Fields {
-  text = '';
+  bytes: Buffer = EMPTY;
   count = 0;
   private bounds = new Int32Array(2 * 64);
   /**
@@ -94,11 +106,12 @@ export class Fields {
   /** A record made of given tokens (tests, and callers that already split a line). */
   static of(tokens: readonly string[]): Fields {
     const f = new Fields();
-    f.text = tokens.join(' ');
+    f.bytes = Buffer.from(tokens.join(' '));
     let at = 0;
     tokens.forEach((t, i) => {
-      f.set(i, at, at + t.length);
-      at += t.length + 1;
+      const n = Buffer.byteLength(t);
+      f.set(i, at, at + n);
+      at += n + 1;
     });
     f.count = tokens.length;
     return f;
@@ -122,8 +135,9 @@ export class Fields {
     this.nums = nums;
   }
 
+  /** The field's value as text (decoded from UTF-8). */
   get(i: number): string {
-    return this.text.slice(this.bounds[2 * i]!, this.bounds[2 * i + 1]!);
+    return this.bytes.toString('utf8', this.bounds[2 * i]!, this.bounds[2 * i + 1]!);
   }
 
   /** The field's value as a number when scan read it as a short digit string (exact), else -1. */
@@ -142,19 +156,23 @@ export class Fields {
   /** The field is `-` (no value), checked without cutting it out. */
   isDash(i: number): boolean {
     const s = this.bounds[2 * i]!;
-    return this.bounds[2 * i + 1]! - s === 1 && this.text.charCodeAt(s) === 45;
+    return this.bounds[2 * i + 1]! - s === 1 && this.bytes[s] === 45;
   }
 
-  /** The field equals `value`, checked without cutting it out. */
-  is(i: number, value: string): boolean {
+  /** The field equals `ascii` (an ASCII word such as NODATA), checked without cutting it out. */
+  is(i: number, ascii: string): boolean {
     const s = this.bounds[2 * i]!;
-    return this.bounds[2 * i + 1]! - s === value.length && this.text.startsWith(value, s);
+    if (this.bounds[2 * i + 1]! - s !== ascii.length) return false;
+    for (let k = 0; k < ascii.length; k++) if (this.bytes[s + k] !== ascii.charCodeAt(k)) return false;
+    return true;
   }
 
   all(): string[] {
     return Array.from({ length: this.count }, (_, i) => this.get(i));
   }
 }
+
+const EMPTY = Buffer.alloc(0);
 
 /** A record as its tokens or as Fields (the hot path); functions taking either read it through this. */
 export type Rec = Fields | readonly string[];
@@ -186,27 +204,29 @@ export class Format {
   }
 
   /**
-   * The tokens of a stripped line, or a short reason why it is a bad record (rule 5: blank,
-   * wrong field count, or a numeric field that is neither digits only nor `-`).
+   * The tokens of a line, or a short reason why it is a bad record (rule 5: blank, wrong field
+   * count, or a numeric field that is neither digits only nor `-`). Rules 1-2 apply: spaces at
+   * either end and a CloudWatch prefix are not part of the record.
    */
-  parse(stripped: string): string[] | string {
+  parse(line: string): string[] | string {
     const f = new Fields();
-    return this.scan(stripped, f) ?? f.all();
+    return this.scan(Buffer.from(line), f) ?? f.all();
   }
 
   /**
-   * The hot path of parse: the field bounds of a stripped line into `f` (runs of spaces separate
-   * fields), numbers checked in place; undefined when the record is good, else the reason.
+   * The hot path of parse: the field bounds of the line line[start, end) into `f` (runs of spaces
+   * separate fields), numbers checked and read in the same pass; undefined when the record is
+   * good, else the reason.
    */
-  scan(stripped: string, f: Fields): string | undefined {
-    if (stripped === '') return 'blank line';
-    const n = stripped.length;
+  scan(line: Buffer, f: Fields, start = 0, end = line.length): string | undefined {
+    const n = recordEnd(line, start, end);
+    let i = recordStart(line, start, n);
+    if (i === n) return 'blank line';
     const want = this.fields.length;
     const numeric = this.numericMask;
-    f.text = stripped;
+    f.bytes = line;
     let count = 0;
     let bad = -1; // the first numeric field that is not a number
-    let i = 0;
     while (i < n) {
       const start = i;
       if (count < want && numeric[count] === 1) {
@@ -214,7 +234,7 @@ export class Format {
         let v = 0;
         let digits = true;
         for (; i < n; i++) {
-          const c = stripped.charCodeAt(i);
+          const c = line[i]!;
           if (c === SPACE) break;
           const d = c - 48;
           if (d >= 0 && d <= 9) v = v * 10 + d;
@@ -223,21 +243,19 @@ export class Format {
         if (digits) f.set(count, start, i, i - start <= MAX_EXACT_DIGITS ? v : -1);
         else {
           f.set(count, start, i);
-          if (bad < 0 && !(i - start === 1 && stripped.charCodeAt(start) === 45)) bad = count;
+          if (bad < 0 && !(i - start === 1 && line[start] === 45)) bad = count;
         }
       } else {
-        // a text field: only its end matters (a native search beats a char loop here)
-        i = stripped.indexOf(' ', i);
-        if (i < 0) i = n;
+        // a text field: only its end matters
+        while (i < n && line[i] !== SPACE) i++;
         if (count < want) f.set(count, start, i);
       }
       count++;
-      while (i < n && stripped.charCodeAt(i) === SPACE) i++;
+      while (i < n && line[i] === SPACE) i++;
     }
     f.count = Math.min(count, want);
     if (count !== want) return `${count} field${count === 1 ? '' : 's'}, the format has ${want}`;
     if (bad >= 0) return `${this.fields[bad]} ${quote(f.get(bad))} is not a number`;
     return undefined;
   }
-
 }

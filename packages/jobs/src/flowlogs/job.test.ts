@@ -1,4 +1,4 @@
-import type { JobContext } from '@mr/shared/core';
+import type { JobContext, LineBytes } from '@mr/shared/core';
 import { describe, expect, it } from 'vitest';
 import type { Partial } from './aggregate.js';
 import job from './job.js';
@@ -11,6 +11,12 @@ function context(params: Record<string, string>, partition?: number, gathered: [
   };
 }
 
+/** A line as input 'bytes' hands it to map: here in the middle of a larger buffer. */
+function bytesOf(line: string): LineBytes {
+  const bytes = Buffer.from(`xx\n${line}\nyy`);
+  return { bytes, start: 3, end: 3 + Buffer.byteLength(line) };
+}
+
 const line = (src: string, dst: string, bytes: number, packets = 1): string =>
   `2 123456789010 eni-1 ${src} ${dst} 1 2 6 ${packets} ${bytes} 1418530010 1418530070 ACCEPT OK`;
 
@@ -19,7 +25,7 @@ function mapAll(ctx: JobContext & { offset: number }, lines: string[]): Map<stri
   const emit = (k: string, v: Partial) => void out.set(k, v);
   lines.forEach((l, i) => {
     ctx.offset = 1 + i; // not the file's first line
-    job.map(l, emit, ctx);
+    job.map(bytesOf(l), emit, ctx);
   });
   job.mapCleanup!(emit, ctx);
   return out;
@@ -37,8 +43,8 @@ describe('flowlogs map: in-mapper table', () => {
     const rows = [line('10.0.0.1', '10.0.0.2', 100), line('10.0.0.1', '10.0.0.2', 50, 2), line('10.0.0.3', '10.0.0.2', 7)];
     rows.forEach((l, i) => {
       a.offset = b.offset = 1 + i;
-      job.map(l, emitA, a);
-      job.map(l.replaceAll(' ', '  '), emitB, b); // runs of spaces: the same groups
+      job.map(bytesOf(l), emitA, a);
+      job.map(bytesOf(l.replaceAll(' ', '  ')), emitB, b); // runs of spaces: the same groups
     });
     job.mapCleanup!(emitA, a);
     job.mapCleanup!(emitB, b);

@@ -2,9 +2,10 @@
  * The `flowlogs` built-in job (docs/flowlogs.md): AWS VPC Flow Log records grouped and aggregated
  * by a small query given as params.
  *
- * map     parse a line with its file's format (header line, `fields`, or v2), count and skip
- *         bad/NODATA/SKIPDATA lines, apply `where`, and fold the record into a per-task table of
- *         partial aggregates (in-mapper combining: most records never reach the sort buffer);
+ * map     parse a line's bytes (`input: 'bytes'`) with its file's format (header line, `fields`,
+ *         or v2), count and skip bad/NODATA/SKIPDATA lines, apply `where`, and fold the record
+ *         into a per-task table of partial aggregates keyed by the group's bytes (in-mapper
+ *         combining: most records never reach the sort buffer, and no string is made for them);
  *         the table is emitted when it grows past MAX_MAP_GROUPS and at the end of the task.
  * combine merges partials of one group (spills and flushes of the same task).
  * reduce  merges a group's partials, applies `having`, and writes the group's line; with `top`,
@@ -12,10 +13,11 @@
  *         engine's `gather`), which merges them into the final K in part-00000.
  */
 import { defineJob, type Emit, type JobContext } from '@mr/shared/core';
+import { BytesMap } from './bytes-map.js';
 import { Aggregator, havingTest, rankCompare, type Partial, type Ranked } from './aggregate.js';
 import { V2_FIELDS } from './fields.js';
 import { Fields, Format, headerFields, parseFieldsParam, stripPrefix } from './format.js';
-import { bindQuery, compileQuery, outputKey, ownKey, parseMaxBadFraction, resolveParams, type BoundQuery, type Query } from './query.js';
+import { bindQuery, compileQuery, outputKey, parseMaxBadFraction, resolveParams, type BoundQuery, type Query } from './query.js';
 
 /** Groups a map task holds before emitting them: bounds its memory whatever the input. */
 const MAX_MAP_GROUPS = 100_000;
@@ -30,6 +32,32 @@ interface Compiled {
   rank: (a: Ranked, b: Ranked) => number;
   /** The format of files without a header: `fields`, or v2. */
   plain: Format;
+  /** The query bound to each format seen, by its field names (see Bound). */
+  bound: Map<string, Bound>;
+}
+
+/**
+ * The query bound to one file format: made once per format and thread, not per attempt, so every
+ * map attempt calls the same closures. A new closure per attempt would cost each attempt the
+ * JIT's warm-up again (optimized code is specialized to the closure it was made for).
+ */
+interface Bound {
+  format: Format;
+  query: BoundQuery;
+  partialOf: (record: Fields) => Partial;
+  addTo: (p: Partial, record: Fields) => void;
+  statusAt: number;
+}
+
+function bound(c: Compiled, format: Format): Bound {
+  const id = format.fields.join(' ');
+  let b = c.bound.get(id);
+  if (!b) {
+    if (c.bound.size >= 64) c.bound.clear(); // a header per file could be different
+    b = { format, query: bindQuery(c.q, format), partialOf: c.agg.bind(format), addTo: c.agg.bindAdd(format), statusAt: format.index('log-status') };
+    c.bound.set(id, b);
+  }
+  return b;
 }
 
 const compiledByParams = new Map<string, Compiled>();
@@ -52,6 +80,7 @@ function compiled(params: Readonly<Record<string, string>>): Compiled {
       having: havingTest(q),
       rank: rankCompare(q),
       plain: new Format(params.fields ? parseFieldsParam(params.fields) : V2_FIELDS),
+      bound: new Map(),
     };
     if (compiledByParams.size >= 16) compiledByParams.clear(); // threads outlive jobs
     compiledByParams.set(id, c);
@@ -61,20 +90,15 @@ function compiled(params: Readonly<Record<string, string>>): Compiled {
   return c;
 }
 
-/** One map attempt's state: its file's format, the bound query, and the table of partials. */
+/** One map attempt's state: its file's format and bound query, and its table of partials. */
 interface MapState {
-  c: Compiled;
-  format: Format;
+  b: Bound;
   /** The file's first line is a header (skipped where it is read, at offset 0). */
   header: boolean;
-  bound: BoundQuery;
-  partialOf: (record: Fields) => Partial;
-  addTo: (p: Partial, record: Fields) => void;
   /** The current record (reused line after line). */
   fields: Fields;
-  statusAt: number;
   /** Partials by group values joined by a space (BoundQuery.tableKey). */
-  groups: Map<string, Partial>;
+  groups: BytesMap<Partial>;
 }
 
 const mapStates = new WeakMap<JobContext, MapState>();
@@ -95,15 +119,7 @@ function mapState(ctx: JobContext): MapState {
   // in every split of it; then `fields`; then v2
   const named = ctx.firstLine === undefined ? undefined : headerFields(stripPrefix(ctx.firstLine));
   const format = named ? new Format(named) : c.plain;
-  st = {
-    c, format, header: named !== undefined,
-    bound: bindQuery(c.q, format),
-    partialOf: c.agg.bind(format),
-    addTo: c.agg.bindAdd(format),
-    statusAt: format.index('log-status'),
-    fields: new Fields(),
-    groups: new Map(),
-  };
+  st = { b: bound(c, format), header: named !== undefined, fields: new Fields(), groups: new BytesMap() };
   mapStates.set(ctx, st);
   lastCtx = ctx;
   lastState = st;
@@ -114,7 +130,7 @@ function mapState(ctx: JobContext): MapState {
 }
 
 function flush(st: MapState, emit: Emit<string, Partial>): void {
-  for (const [key, p] of st.groups) emit(outputKey(key), p);
+  for (const [key, p] of st.groups.entries()) emit(outputKey(key), p);
   st.groups.clear();
 }
 
@@ -134,6 +150,7 @@ function trim(groups: Ranked[], c: Compiled): Ranked[] {
 
 export default defineJob<Partial, string | string[]>({
   name: 'flowlogs',
+  input: 'bytes',
   params: resolveParams,
   gather: (params) => compiled(params).q.top !== undefined,
   maxBadFraction: (params) => (params.maxBadFraction ? parseMaxBadFraction(params.maxBadFraction) : DEFAULT_MAX_BAD_FRACTION),
@@ -149,24 +166,23 @@ export default defineJob<Partial, string | string[]>({
       return;
     }
     // rule 5: shape and numbers first, then NODATA/SKIPDATA, then `where`
-    const f = st.fields;
-    const bad = st.format.scan(stripPrefix(line), f);
+    const { b, fields: f, groups } = st;
+    const bad = b.format.scan(line.bytes, f, line.start, line.end);
     if (bad !== undefined) {
       ctx.badRecord(bad);
       return;
     }
-    if (st.statusAt >= 0) {
-      if (f.is(st.statusAt, 'NODATA')) return void ctx.counter('nodataRecords');
-      if (f.is(st.statusAt, 'SKIPDATA')) return void ctx.counter('skipdataRecords');
+    if (b.statusAt >= 0) {
+      if (f.is(b.statusAt, 'NODATA')) return void ctx.counter('nodataRecords');
+      if (f.is(b.statusAt, 'SKIPDATA')) return void ctx.counter('skipdataRecords');
     }
-    if (!st.bound.test(f)) return;
-    const key = st.bound.tableKey(f);
-    const held = st.groups.get(key);
-    if (held) st.addTo(held, f);
+    if (!b.query.test(f)) return;
+    const key = b.query.tableKey(f);
+    const held = groups.get(key.bytes, key.start, key.end);
+    if (held) b.addTo(held, f);
     else {
-      if (st.groups.size >= MAX_MAP_GROUPS) flush(st, emit);
-      // the key may be a slice of the line's chunk: a copy of its own is kept instead
-      st.groups.set(ownKey(key), st.partialOf(f));
+      if (groups.size >= MAX_MAP_GROUPS) flush(st, emit);
+      groups.add(key.bytes, key.start, key.end, b.partialOf(f));
     }
   },
 

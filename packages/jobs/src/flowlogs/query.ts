@@ -39,12 +39,15 @@ export interface BoundQuery {
   /** The group values joined by TAB, as written (the output key). */
   groupKey(record: Rec): string;
   /**
-   * The group values joined by a space: the map side's table key, often one slice of the line
-   * (values never hold a space, so it names the group as exactly as groupKey). It may share the
-   * line's memory: copy it (ownKey) before keeping it.
+   * The group values joined by a space, as bytes: the map side's table key (values never hold
+   * a space, so it names the group as exactly as groupKey). Often a range of the line itself;
+   * valid until the next call.
    */
-  tableKey(record: Fields): string;
+  tableKey(record: Fields): KeyBytes;
 }
+
+/** A key's bytes: bytes[start, end). */
+export interface KeyBytes { bytes: Buffer; start: number; end: number }
 
 /** groupKey from a tableKey (values hold no space, so every space is a separator). */
 export function outputKey(tableKey: string): string {
@@ -54,14 +57,6 @@ export function outputKey(tableKey: string): string {
   // two values (the common case): two slices joined, cheaper than a replaceAll
   if (next < 0) return `${tableKey.slice(0, sp)}\t${tableKey.slice(sp + 1)}`;
   return tableKey.split(' ').join('\t');
-}
-
-/**
- * A copy of a key that does not keep alive the (large) string it was cut from: concatenating
- * and then slicing makes V8 flatten the pair into a string of its own.
- */
-export function ownKey(key: string): string {
-  return (' ' + key).slice(1);
 }
 
 const PARAMS = ['preset', 'groupBy', 'where', 'agg', 'having', 'top', 'orderBy', 'fields', 'maxBadFraction'];
@@ -237,6 +232,23 @@ export function bindQuery(q: Query, format: Format): BoundQuery {
     for (let j = 1; j < at.length; j++) key += sep + valueAt(f, at[j]!);
     return key;
   };
+  const key: KeyBytes = { bytes: Buffer.alloc(256), start: 0, end: 0 };
+  /** The key built value by value in key.bytes (`-` for a field the format lacks). */
+  const built = (f: Fields): KeyBytes => {
+    let n = at.length - 1;
+    for (const i of at) n += i < 0 ? 1 : f.end(i) - f.start(i);
+    if (n > key.bytes.length) key.bytes = Buffer.alloc(Math.max(n, 2 * key.bytes.length));
+    let w = 0;
+    for (let j = 0; j < at.length; j++) {
+      const i = at[j]!;
+      if (j > 0) key.bytes[w++] = SPACE;
+      if (i < 0) key.bytes[w++] = DASH;
+      else w += f.bytes.copy(key.bytes, w, f.start(i), f.end(i));
+    }
+    key.end = w;
+    return key;
+  };
+  const line: KeyBytes = { bytes: Buffer.alloc(0), start: 0, end: 0 };
   return {
     test: tests.length === 0 ? () => true : (record) => {
       const f = asFields(record);
@@ -247,13 +259,19 @@ export function bindQuery(q: Query, format: Format): BoundQuery {
     tableKey: adjacent
       ? (f) => {
         const end = f.end(last);
-        // as many characters as the values and one space between each pair: one slice
-        if (end - f.start(first) === spanOf(f, first, last)) return f.text.slice(f.start(first), end);
-        return joined(f, ' ');
+        // as many bytes as the values and one space between each pair: a range of the line
+        if (end - f.start(first) !== spanOf(f, first, last)) return built(f);
+        line.bytes = f.bytes;
+        line.start = f.start(first);
+        line.end = end;
+        return line;
       }
-      : (f) => joined(f, ' '),
+      : built,
   };
 }
+
+const SPACE = 32;
+const DASH = 45;
 
 /** The length of fields a..b with one space between each pair. */
 function spanOf(f: Fields, a: number, b: number): number {

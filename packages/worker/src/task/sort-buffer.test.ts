@@ -144,6 +144,26 @@ describe('binary sort buffer: a tiny buffer (many spills) writes what a large on
     expect(b.combineInput).toBeGreaterThanOrEqual(200_000);
   });
 
+  it('with a combiner, keys that do not repeat stop being held, and equal keys after that are still combined', () => {
+    // 40,000 distinct keys first (a job that combined in the mapper), then 10 keys repeated
+    const dir = mkdtempSync(join(tmpdir(), 'sb-'));
+    const b = new SortBuffer(2, sum, 256 * 1024, dir);
+    const input: [string, number][] = [];
+    for (let i = 0; i < 40_000; i++) input.push([`once${i}`, 1]);
+    for (let i = 0; i < 50_000; i++) input.push([`key${i % 10}`, 2]);
+    for (const [k, v] of input) b.add(defaultPartition(k, 2), k, v);
+    const out = join(dir, 'out');
+    const got = readPartitions(out, b.finish(out));
+    const want = new Map<string, number>();
+    for (const [k, v] of input) want.set(k, (want.get(k) ?? 0) + v);
+    expect(got.flat().sort(([a], [c]) => byBytes(a, c))).toEqual([...want].sort(([a], [c]) => byBytes(a, c)));
+    // held, the repeated keys would have cost no buffer bytes; not held, they fill it and spill
+    const distinctOnly = new SortBuffer(2, sum, 256 * 1024, dir);
+    for (const [k, v] of input.slice(0, 40_000)) distinctOnly.add(defaultPartition(k, 2), k, v);
+    distinctOnly.finish(join(dir, 'out2'));
+    expect(b.spills).toBeGreaterThan(distinctOnly.spills);
+  });
+
   it('keeps values of every type, and a record larger than the whole buffer', () => {
     const huge = 'h'.repeat(100_000) + 'é';
     const input: [string, unknown][] = [

@@ -56,6 +56,15 @@ const SPARE_KEPT_MS = 30_000;
 const HELD_SHARE = 1 / 4;
 const HELD_MAX_BYTES = 16 * 1024 * 1024;
 const COMBINE_EVERY = 64;
+/**
+ * Holding pays only when keys repeat within the held window. After this many held records, a
+ * buffer that saw fewer than one repeat in HOLD_MIN_REPEAT_SHARE stops holding: its records go
+ * straight to the buffer, where the spill still combines equal keys. A job that combines in the
+ * mapper itself (flowlogs, wordcount) emits each key once, and holding cost it a Map entry, an
+ * array and a lookup per record for nothing.
+ */
+const HOLD_PROBE = 16_384;
+const HOLD_MIN_REPEAT_SHARE = 1 / 16;
 /** Rough heap cost of a held key and of one held value, past their strings. */
 const KEY_OVERHEAD = 96;
 const VALUE_OVERHEAD = 16;
@@ -118,6 +127,10 @@ export class SortBuffer {
   /** Combiner jobs: recent keys' values, not yet in the buffer (see `hold`). */
   private readonly held = new Map<string, Held>();
   private heldBytes = 0;
+  /** Records still go through `hold` (a combiner job, until HOLD_PROBE shows keys do not repeat). */
+  private holding: boolean;
+  private heldRecords = 0;
+  private heldRepeats = 0;
   private readonly heldLimit: number;
   records = 0;
   combineInput = 0;
@@ -130,6 +143,7 @@ export class SortBuffer {
   ) {
     const limit = Math.min(Math.max(limitBytes, 0), MAX_BYTES);
     this.heldLimit = combine ? Math.min(Math.floor(limit * HELD_SHARE), HELD_MAX_BYTES) : 0;
+    this.holding = combine !== undefined;
     this.limit = limit - this.heldLimit;
     this.partStart = new Int32Array(numPartitions + 1);
     this.cursor = new Int32Array(numPartitions);
@@ -154,7 +168,7 @@ export class SortBuffer {
 
   add(partition: number, key: string, value: unknown): void {
     this.records++;
-    if (this.combine) this.hold(partition, key, value);
+    if (this.holding) this.hold(partition, key, value);
     else this.append(partition, key, value);
   }
 
@@ -172,7 +186,7 @@ export class SortBuffer {
       h = { partition, values: [], bytes: KEY_OVERHEAD + 2 * key.length };
       this.held.set(key, h);
       this.heldBytes += h.bytes;
-    }
+    } else this.heldRepeats++;
     h.values.push(value);
     const bytes = VALUE_OVERHEAD + valueBytes(value, 0);
     h.bytes += bytes;
@@ -186,6 +200,10 @@ export class SortBuffer {
       h.bytes = now;
     }
     if (this.heldBytes > this.heldLimit) this.release();
+    if (++this.heldRecords === HOLD_PROBE && this.heldRepeats < HOLD_PROBE * HOLD_MIN_REPEAT_SHARE) {
+      this.release();
+      this.holding = false;
+    }
   }
 
   /** Moves the held values into the buffer: one record per key (combined when it has several). */

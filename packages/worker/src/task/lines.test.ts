@@ -20,8 +20,8 @@ function file(content: string | Buffer, ext = '.txt'): string {
 async function readBoth(split: SplitRange): Promise<[string, number][]> {
   const text: [string, number][] = [];
   const bytes: [string, number][] = [];
-  const a = await readSplitLines(split, (l, off) => text.push([l, off]));
-  const b = await readSplitLineBytes(split, (buf, s, e, off) => bytes.push([buf.toString('utf8', s, e), off]));
+  const a = await readSplitLines(split, { onLine: (l, off) => text.push([l, off]) });
+  const b = await readSplitLineBytes(split, { onBytes: (buf, s, e, off) => bytes.push([buf.toString('utf8', s, e), off]) });
   expect(bytes, 'the bytes reader').toEqual(text);
   expect(b).toEqual(a);
   return text;
@@ -113,7 +113,7 @@ describe('split reader: every line read exactly once, whatever the cut (design.m
     const text = 'first\nsecond\nthird';
     const path = file(gzipSync(text), '.gz');
     const lines: string[] = [];
-    const stats = await readSplitLines({ path, start: 0, length: 1 }, (l) => lines.push(l));
+    const stats = await readSplitLines({ path, start: 0, length: 1 }, { onLine: (l) => lines.push(l) });
     expect(lines).toEqual(['first', 'second', 'third']);
     expect(stats.lines).toBe(3);
     expect((await readBoth({ path, start: 0, length: 1 })).map(([l]) => l)).toEqual(lines);

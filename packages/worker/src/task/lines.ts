@@ -35,21 +35,18 @@ export function setPieceForTests(bytes: number | undefined): void {
 }
 
 /**
- * The lines of a decoded piece that ends with '\n' and starts at byte `base` of the stream, up
- * to one that starts at `end` or past it. Returns how many it read, bitwise-negated (~n, below
- * zero) when it stopped at `end`. The per-line loop lives in this small function, so that the
- * JIT optimizes it (with onLine inlined) once, rather than all of readSplitLines each time a path
- * of it is first taken.
+ * Where the readers hand lines: an object with a method rather than a callback, so that every
+ * map attempt's reader loop calls the same function (MapRecords' method), not a new closure per
+ * attempt, and one optimized loop with the call inlined serves every attempt of a thread.
  */
-function linesOf(text: string, base: number, end: number, shift: number, onLine: (line: string, offset: number) => void): number {
-  let n = 0;
-  for (let j = 0; j < text.length; n++) {
-    if (base + j >= end) return ~n;
-    const nl = text.indexOf('\n', j);
-    onLine(text.slice(j, nl > j && text.charCodeAt(nl - 1) === CR ? nl - 1 : nl), shift + base + j);
-    j = nl + 1;
-  }
-  return n;
+export interface LineTarget {
+  /** A decoded line (readSplitLines). */
+  onLine(line: string, offset: number): void;
+}
+
+export interface BytesTarget {
+  /** A line's bytes buf[start, end) (readSplitLineBytes). */
+  onBytes(buf: Buffer, start: number, end: number, offset: number): void;
 }
 
 /** Hands a reader's lines on: decoded (readSplitLines) or as bytes (readSplitLineBytes). */
@@ -68,55 +65,84 @@ function withoutCr(buf: Buffer, s: number, e: number): number {
   return e > s && buf[e - 1] === CR ? e - 1 : e;
 }
 
-/**
- * Calls `onLine(line, offset)` for every line that starts in [start, start + length): the rule that
- * makes splits cut at arbitrary bytes read every line exactly once. A line that starts inside the
- * split is read to its end even past the split. '\n' never occurs inside a UTF-8 multibyte
- * sequence, so lines are cut on bytes and decoded whole. A trailing '\r' is dropped (CRLF files).
- * `.gz` files are one split, decompressed as they stream. Reads in large chunks: one await per
- * chunk, none per line; ASCII text (most logs) is decoded a piece (PIECE) at a time and cut into
- * lines as a string, other pieces line by line. Only a line that crosses two chunks is copied.
- */
-export function readSplitLines(split: SplitRange, onLine: (line: string, offset: number) => void): Promise<LineStats> {
-  const shift = split.offsetBase ?? 0;
-  return readSplit(split, {
-    piece(chunk, i, to, pos, end) {
-      if (isAscii(chunk.subarray(i, to))) return linesOf(chunk.toString('latin1', i, to + 1), pos + i, end, shift, onLine);
-      let n = 0;
-      for (let j = i; j <= to; n++) {
-        if (pos + j >= end) return ~n;
-        const nl = chunk.indexOf(NL, j);
-        onLine(chunk.toString('utf8', j, withoutCr(chunk, j, nl)), shift + pos + j);
-        j = nl + 1;
-      }
-      return n;
-    },
-    line: (buf, s, e, offset) => onLine(buf.toString('utf8', s, withoutCr(buf, s, e)), shift + offset),
-  });
+/** ASCII pieces decoded a piece at a time and cut into lines as a string; other pieces line by line. */
+class TextSink implements LineSink {
+  constructor(private readonly target: LineTarget, private readonly shift: number) {}
+
+  piece(chunk: Buffer, i: number, to: number, pos: number, end: number): number {
+    if (isAscii(chunk.subarray(i, to))) return this.ascii(chunk.toString('latin1', i, to + 1), pos + i, end);
+    let n = 0;
+    for (let j = i; j <= to; n++) {
+      if (pos + j >= end) return ~n;
+      const nl = chunk.indexOf(NL, j);
+      this.target.onLine(chunk.toString('utf8', j, withoutCr(chunk, j, nl)), this.shift + pos + j);
+      j = nl + 1;
+    }
+    return n;
+  }
+
+  /** The lines of a decoded ASCII piece starting at byte `base` of the stream. */
+  private ascii(text: string, base: number, end: number): number {
+    let n = 0;
+    for (let j = 0; j < text.length; n++) {
+      if (base + j >= end) return ~n;
+      const nl = text.indexOf('\n', j);
+      this.target.onLine(text.slice(j, nl > j && text.charCodeAt(nl - 1) === CR ? nl - 1 : nl), this.shift + base + j);
+      j = nl + 1;
+    }
+    return n;
+  }
+
+  line(buf: Buffer, s: number, e: number, offset: number): void {
+    this.target.onLine(buf.toString('utf8', s, withoutCr(buf, s, e)), this.shift + offset);
+  }
 }
 
 /**
- * readSplitLines without decoding: `onLine(buf, start, end, offset)` gets each line as the bytes
- * buf[start, end) (no line break, a trailing CR dropped), in the read chunk: valid only during
- * the call. Same lines, same offsets. Line ends are found by a byte loop: Buffer#indexOf is a
- * native call per line (a few hundred ns), and a latin1 copy to search as a string is garbage.
+ * Lines as bytes, found by a byte loop: Buffer#indexOf is a native call per line (measured a few
+ * hundred ns in a worker), and a latin1 copy to search as a string is garbage.
  */
-export function readSplitLineBytes(split: SplitRange, onLine: (buf: Buffer, start: number, end: number, offset: number) => void): Promise<LineStats> {
-  const shift = split.offsetBase ?? 0;
-  return readSplit(split, {
-    piece(chunk, i, to, pos, end) {
-      let n = 0;
-      for (let j = i; j <= to; n++) {
-        if (pos + j >= end) return ~n;
-        let nl = j;
-        while (chunk[nl] !== NL) nl++; // stops at `to` at the latest
-        onLine(chunk, j, withoutCr(chunk, j, nl), shift + pos + j);
-        j = nl + 1;
-      }
-      return n;
-    },
-    line: (buf, s, e, offset) => onLine(buf, s, withoutCr(buf, s, e), shift + offset),
-  });
+class BytesSink implements LineSink {
+  constructor(private readonly target: BytesTarget, private readonly shift: number) {}
+
+  piece(chunk: Buffer, i: number, to: number, pos: number, end: number): number {
+    let n = 0;
+    for (let j = i; j <= to; n++) {
+      if (pos + j >= end) return ~n;
+      let nl = j;
+      while (chunk[nl] !== NL) nl++; // stops at `to` at the latest
+      this.target.onBytes(chunk, j, withoutCr(chunk, j, nl), this.shift + pos + j);
+      j = nl + 1;
+    }
+    return n;
+  }
+
+  line(buf: Buffer, s: number, e: number, offset: number): void {
+    this.target.onBytes(buf, s, withoutCr(buf, s, e), this.shift + offset);
+  }
+}
+
+/**
+ * Calls `target.onLine(line, offset)` for every line that starts in [start, start + length): the
+ * rule that makes splits cut at arbitrary bytes read every line exactly once. A line that starts
+ * inside the split is read to its end even past the split. '\n' never occurs inside a UTF-8
+ * multibyte sequence, so lines are cut on bytes and decoded whole. A trailing '\r' is dropped
+ * (CRLF files). `.gz` files are one split, decompressed as they stream. Reads in large chunks:
+ * one await per chunk, none per line; ASCII text (most logs) is decoded a piece (PIECE) at a time
+ * and cut into lines as a string, other pieces line by line. Only a line that crosses two chunks
+ * is copied.
+ */
+export function readSplitLines(split: SplitRange, target: LineTarget): Promise<LineStats> {
+  return readSplit(split, new TextSink(target, split.offsetBase ?? 0));
+}
+
+/**
+ * readSplitLines without decoding: `target.onBytes(buf, start, end, offset)` gets each line as
+ * the bytes buf[start, end) (no line break, a trailing CR dropped), in the read chunk: valid only
+ * during the call. Same lines, same offsets.
+ */
+export function readSplitLineBytes(split: SplitRange, target: BytesTarget): Promise<LineStats> {
+  return readSplit(split, new BytesSink(target, split.offsetBase ?? 0));
 }
 
 /** The split reading both readers share: chunks, the split's first and last line, lines across chunks. */

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { defaultPartition, MrError, type JobDefinition, type LineBytes } from '@mr/shared/core';
+import { defaultPartition, MrError, type Emit, type JobDefinition, type LineBytes } from '@mr/shared/core';
 import { Counters, runHook, TaskContext, type BadRecordRef } from './context.js';
-import { readSplitLineBytes, readSplitLines, type SplitRange } from './lines.js';
+import { readSplitLineBytes, readSplitLines, type BytesTarget, type LineTarget, type SplitRange } from './lines.js';
 import { SortBuffer } from './sort-buffer.js';
 
 export interface MapTask {
@@ -48,46 +48,9 @@ export async function runMap(t: MapTask): Promise<MapResult> {
     if (typeof key !== 'string') throw new MrError('MR_ERR_USER_CODE', `emit: key must be a string, got ${typeof key}`);
     buffer.add(partition(key, R), key, value);
   };
-  const skip = new Set(t.skipOffsets ?? []);
-  const progress = t.progress ?? new Int32Array(2);
-  let skipped = 0;
-  let unreported = 0;
-  const { job } = t;
-  // the record is a string for input 'lines', a LineBytes for 'bytes' (the reader below chooses)
-  const map = job.map as (record: string | LineBytes, e: typeof emit, c: TaskContext) => void;
-  const onRecord = (record: string | LineBytes, offset: number) => {
-    // progress and the kill flag live in shared memory: touched once per PROGRESS_EVERY records
-    if (++unreported === PROGRESS_EVERY) {
-      progress[0] = (progress[0]! + unreported) | 0;
-      unreported = 0;
-      if (progress[1] === 1) throw new MrError('MR_ERR_ATTEMPT_KILLED', 'attempt killed');
-    }
-    ctx.line++;
-    ctx.offset = offset;
-    if (skip.size > 0 && skip.has(offset)) {
-      skipped++;
-      return;
-    }
-    try {
-      map.call(job, record, emit, ctx);
-    } catch (e) {
-      throw new MrError('MR_ERR_USER_CODE', `map threw on ${t.split.uri} at byte ${offset}: ${(e as Error)?.message ?? e}`, { cause: e, record: `offset:${offset}` });
-    }
-  };
-  const view: { bytes: Buffer; start: number; end: number } = { bytes: EMPTY, start: 0, end: 0 }; // one LineBytes, reused line after line
-  const stats = job.input === 'bytes'
-    ? await readSplitLineBytes(t.split, (buf, start, end, offset) => {
-      if (offset === 0) ctx.firstLine = buf.toString('utf8', start, end);
-      view.bytes = buf;
-      view.start = start;
-      view.end = end;
-      onRecord(view, offset);
-    })
-    : await readSplitLines(t.split, (line, offset) => {
-      if (offset === 0) ctx.firstLine = line;
-      onRecord(line, offset);
-    });
-  progress[0] = (progress[0]! + unreported) | 0;
+  const records = new MapRecords(t, ctx, emit);
+  const stats = t.job.input === 'bytes' ? await readSplitLineBytes(t.split, records) : await readSplitLines(t.split, records);
+  records.reportProgress();
   const { mapCleanup } = t.job;
   if (mapCleanup) runHook(`mapCleanup threw on ${t.split.uri}`, () => mapCleanup.call(t.job, emit, ctx));
   const outputFile = join(t.workDir, 'map.out');
@@ -96,8 +59,74 @@ export async function runMap(t: MapTask): Promise<MapResult> {
   counters.add('inputBytes', stats.bytes);
   counters.add('mapOutputRecords', buffer.records);
   counters.add('spilledRuns', buffer.spills);
-  counters.add('skippedRecords', skipped);
+  counters.add('skippedRecords', records.skipped);
   return { outputFile, partitionBytes, counters: counters.values, ...(ctx.firstBad ? { firstBad: ctx.firstBad } : {}) };
+}
+
+/**
+ * Hands each record of an attempt to the job's map: progress, the kill flag, offsets, skips and
+ * errors, the same for lines and bytes. A class so that every attempt's reader calls the same
+ * methods (see LineTarget).
+ */
+class MapRecords implements LineTarget, BytesTarget {
+  skipped = 0;
+  private unreported = 0;
+  private readonly skip: Set<number>;
+  private readonly progress: Int32Array;
+  private readonly job: JobDefinition;
+  /** input 'bytes': the one LineBytes view map sees, moved from line to line. */
+  private readonly view: { bytes: Buffer; start: number; end: number } = { bytes: EMPTY, start: 0, end: 0 };
+
+  constructor(
+    private readonly t: MapTask,
+    private readonly ctx: TaskContext,
+    private readonly emit: (key: string, value: unknown) => void,
+  ) {
+    this.job = t.job;
+    this.skip = new Set(t.skipOffsets ?? []);
+    this.progress = t.progress ?? new Int32Array(2);
+  }
+
+  onLine(line: string, offset: number): void {
+    if (offset === 0) this.ctx.firstLine = line;
+    this.record(line, offset);
+  }
+
+  onBytes(buf: Buffer, start: number, end: number, offset: number): void {
+    if (offset === 0) this.ctx.firstLine = buf.toString('utf8', start, end);
+    const v = this.view;
+    v.bytes = buf;
+    v.start = start;
+    v.end = end;
+    this.record(v, offset);
+  }
+
+  /** Adds the records not yet counted to the shared progress counter. */
+  reportProgress(): void {
+    this.progress[0] = (this.progress[0]! + this.unreported) | 0;
+    this.unreported = 0;
+  }
+
+  private record(record: string | LineBytes, offset: number): void {
+    // progress and the kill flag live in shared memory: touched once per PROGRESS_EVERY records
+    if (++this.unreported === PROGRESS_EVERY) {
+      this.reportProgress();
+      if (this.progress[1] === 1) throw new MrError('MR_ERR_ATTEMPT_KILLED', 'attempt killed');
+    }
+    const { ctx } = this;
+    ctx.line++;
+    ctx.offset = offset;
+    if (this.skip.size > 0 && this.skip.has(offset)) {
+      this.skipped++;
+      return;
+    }
+    try {
+      // the record's type is the job's input: the reader runMap chose gives only that kind
+      (this.job.map as (record: string | LineBytes, emit: Emit, ctx: TaskContext) => void).call(this.job, record, this.emit, ctx);
+    } catch (e) {
+      throw new MrError('MR_ERR_USER_CODE', `map threw on ${this.t.split.uri} at byte ${offset}: ${(e as Error)?.message ?? e}`, { cause: e, record: `offset:${offset}` });
+    }
+  }
 }
 
 function checkedPartitioner(job: JobDefinition, R: number, params: Readonly<Record<string, string>>): (key: string, R: number) => number {

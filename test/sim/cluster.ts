@@ -80,6 +80,8 @@ export function simulate(o: SimOptions): SimResult {
   const alive = new Map<string, boolean>();
   const running = new Map<string, Set<string>>(); // node -> attempts it believes it runs
   const hung = new Set<string>();
+  /** Gathering task 0 attempts that have reduced their own keys and wait for SendGathered. */
+  const awaiting = new Set<string>();
   const stored = new Map<string, Set<string>>(); // core -> map outputs it holds
   const released = new Set<string>();
   /** After a master restart, until a node registers again it has no session: no heartbeats, reports wait. */
@@ -170,7 +172,7 @@ export function simulate(o: SimOptions): SimResult {
           }
           if (reconnecting.has(id)) continue;
           const mine = [...running.get(id)!];
-          apply({ kind: 'Heartbeat', nodeId: id, running: mine, progress: mine.map((a) => ({ attemptId: a, units: hung.has(a) ? 0 : nowMs })), nowMs });
+          apply({ kind: 'Heartbeat', nodeId: id, running: mine, progress: mine.map((a) => ({ attemptId: a, units: hung.has(a) || awaiting.has(a) ? 0 : nowMs })), nowMs });
         }
         apply({ kind: 'Tick', nowMs });
         continue;
@@ -216,6 +218,10 @@ export function simulate(o: SimOptions): SimResult {
             break;
           }
           const fails = rand() < (o.failRate ?? 0);
+          if (a.spec.gatherPending && !fails) {
+            awaiting.add(a.spec.attemptId); // it finishes once the others' output arrives
+            break;
+          }
           const slow = o.slowNodes?.includes(a.nodeId) ? (o.slowFactor ?? 20) : 1;
           const duration = (200 + Math.floor(rand() * 1_000)) * slow;
           push(nowMs + duration, fails
@@ -230,6 +236,12 @@ export function simulate(o: SimOptions): SimResult {
         case 'KillAttempt':
           running.get(a.nodeId)?.delete(a.attemptId);
           hung.delete(a.attemptId);
+          awaiting.delete(a.attemptId);
+          break;
+        case 'SendGathered':
+          if (awaiting.delete(a.attemptId) && running.get(a.nodeId)?.has(a.attemptId)) {
+            push(nowMs + 200 + Math.floor(rand() * 500), { kind: 'AttemptSucceeded', attemptId: a.attemptId, counters: { outputRecords: 1 }, nowMs: 0 });
+          }
           break;
         case 'CommitJob':
           push(nowMs + 10, { kind: 'JobCommitted', jobId: a.jobId, nowMs: 0 });

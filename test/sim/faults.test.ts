@@ -126,7 +126,7 @@ describe('fault handling on the simulated cluster (issue 3)', () => {
     expect(job.counters.completedMapsReexecuted).toBeLessThan(job.counters.mapTasks! / 2);
   });
 
-  it('gathering jobs under chaos: task 0 runs last with every other task\'s output; counters count each map once', () => {
+  it('gathering jobs under chaos: task 0 runs with the others and gets every other task\'s output once they are done; counters count each map once', () => {
     let reexecuted = 0;
     for (let seed = 2000; seed < 2008; seed++) {
       const r = run(base(seed, {

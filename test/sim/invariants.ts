@@ -11,6 +11,12 @@ export function carryCommits(from: MasterState, to: MasterState): void {
   committed.set(to, committed.get(from) ?? new Map());
 }
 
+/** Task 0 gets one record from each other task (the simulated task names itself), in task order. */
+function checkGathered(job: { reduces: { index: number; id: string }[] }, attemptId: string, gathered: string[] | undefined): void {
+  const want = job.reduces.filter((t) => t.index !== 0).map((t) => JSON.stringify([t.id, 1]));
+  if (JSON.stringify(gathered) !== JSON.stringify(want)) throw new Error(`${attemptId} gathered ${JSON.stringify(gathered)}`);
+}
+
 export function checkInvariants(s: MasterState, actions: Action[]): void {
   let seen = committed.get(s);
   if (!seen) committed.set(s, (seen = new Map()));
@@ -22,11 +28,10 @@ export function checkInvariants(s: MasterState, actions: Action[]): void {
       const task = a.spec.kind === 'map' ? job.maps[a.spec.mapIndex!]! : job.reduces[a.spec.partition!]!;
       if (task.failures >= job.spec.maxAttempts) throw new Error(`${a.spec.attemptId} started after ${task.failures} failures`);
       if (a.spec.kind === 'reduce' && job.spec.gather && a.spec.partition === 0) {
-        // task 0 runs last, with one gathered record from each other task
-        const others = job.reduces.filter((t) => t.index !== 0);
-        if (others.some((t) => t.state !== 'SUCCEEDED')) throw new Error(`${a.spec.attemptId} started before the tasks it gathers from`);
-        const want = others.map((t) => JSON.stringify([t.id, 1]));
-        if (JSON.stringify(a.spec.gathered) !== JSON.stringify(want)) throw new Error(`${a.spec.attemptId} gathered ${JSON.stringify(a.spec.gathered)}`);
+        // task 0 starts with one gathered record from each other task, or waits for them
+        const done = job.reduces.every((t) => t.index === 0 || t.state === 'SUCCEEDED');
+        if (a.spec.gatherPending === done) throw new Error(`${a.spec.attemptId} gatherPending ${a.spec.gatherPending} with the others ${done ? '' : 'not '}done`);
+        if (done) checkGathered(job, a.spec.attemptId, a.spec.gathered);
       }
       if (a.spec.kind === 'map') {
         const targets = a.spec.shuffleTargets!.map((t) => s.nodes.get(t.nodeId));
@@ -34,6 +39,11 @@ export function checkInvariants(s: MasterState, actions: Action[]): void {
         const cores = [...s.nodes.values()].filter((n) => n.role === 'core' && n.state === 'ALIVE').length;
         if (new Set(targets).size !== Math.min(2, cores)) throw new Error(`map ${a.spec.attemptId} keeps ${targets.length} copies with ${cores} live cores`);
       }
+    }
+    if (a.kind === 'SendGathered') {
+      const job = s.jobs.get(s.attempts.get(a.attemptId)!.jobId)!;
+      if (job.reduces.some((t) => t.index !== 0 && t.state !== 'SUCCEEDED')) throw new Error(`${a.attemptId} sent its gathered records before the others were done`);
+      checkGathered(job, a.attemptId, a.gathered);
     }
     if (a.kind === 'CommitTask') {
       // the same commit may be redone after a master restart; a second attempt never commits

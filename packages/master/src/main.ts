@@ -67,6 +67,7 @@ export async function startMaster(cfg: MasterConfig): Promise<RunningMaster> {
       startAttempt: (a) => void sessions.send(a.nodeId, { msg: { $case: 'assign', value: { spec: toWireSpec(a.spec) } } }),
       killAttempt: (a) => void sessions.send(a.nodeId, { msg: { $case: 'kill', value: { attemptId: a.attemptId, reason: a.reason } } }),
       sendDrain: (a) => void sessions.send(a.nodeId, { msg: { $case: 'drain', value: { timeoutMs: 0 } } }),
+      sendGathered: (a) => void sessions.send(a.nodeId, { msg: { $case: 'gathered', value: { attemptId: a.attemptId, rows: a.gathered } } }),
       closeSession: (a) => {
         log.warn({ nodeId: a.nodeId, reason: a.reason }, 'closing worker session');
         sessions.close(a.nodeId);
@@ -191,5 +192,6 @@ function toWireSpec(s: import('./machine/types.js').AttemptSpec): wire.AttemptSp
     skipKeys: s.skipKeys ?? [],
     gathered: s.gathered ?? [],
     gatherOutput: s.gatherOutput === true,
+    gatherPending: s.gatherPending === true,
   };
 }

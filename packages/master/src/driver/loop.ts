@@ -7,6 +7,7 @@ import type { Action, Attempt, FsOp, MasterEvent, MasterState } from '../machine
 export interface Effects {
   startAttempt(a: Extract<Action, { kind: 'StartAttempt' }>): void;
   killAttempt(a: Extract<Action, { kind: 'KillAttempt' }>): void;
+  sendGathered(a: Extract<Action, { kind: 'SendGathered' }>): void;
   sendDrain(a: Extract<Action, { kind: 'SendDrain' }>): void;
   closeSession(a: Extract<Action, { kind: 'CloseSession' }>): void;
   handOff(a: Extract<Action, { kind: 'HandOff' }>): void;
@@ -119,6 +120,8 @@ export class Driver {
       }
       case 'SendDrain':
         return this.effects.sendDrain(a);
+      case 'SendGathered':
+        return this.effects.sendGathered(a);
       case 'CloseSession':
         return this.effects.closeSession(a);
       case 'HandOff':

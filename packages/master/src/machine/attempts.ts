@@ -2,10 +2,26 @@ import { planHandOffs } from './decommission.js';
 import { endJob } from './jobs.js';
 import { schedule } from './schedule.js';
 import { fsChildren, fsDelete, fsInternal, fsLookup, fsPath, fsRename, fsTouch } from './fs.js';
-import { addCounter, assert, getJob, phaseDone, releaseSlot, setTaskState, taskOf } from './state.js';
+import { addCounter, assert, awaitsGathered, gatheredRows, getJob, phaseDone, releaseSlot, setTaskState, taskOf } from './state.js';
 import type { Action, Attempt, Job, MasterEvent, MasterState, Task } from './types.js';
 
 type Ev<K extends MasterEvent['kind']> = Extract<MasterEvent, { kind: K }>;
+
+/**
+ * Once the last of a gathering job's tasks 1..R-1 has succeeded, task 0's running attempts get
+ * what they emitted (their task timeout counts from now: they may have been waiting for it).
+ */
+function sendGathered(s: MasterState, job: Job, nowMs: number, actions: Action[]): void {
+  const task0 = job.reduces[0]!;
+  if (awaitsGathered(job, task0)) return;
+  const gathered = gatheredRows(job);
+  for (const id of task0.attempts) {
+    const a = s.attempts.get(id)!;
+    if (a.state !== 'RUNNING') continue;
+    a.lastProgressMs = nowMs;
+    actions.push({ kind: 'SendGathered', nodeId: a.nodeId, attemptId: id, gathered });
+  }
+}
 
 /** A gathering job's tasks 1..R-1 hand task 0 at most this much in all (characters of JSON). */
 export const MAX_GATHERED_TOTAL = 32 * 1024 * 1024;
@@ -62,6 +78,7 @@ export function onAttemptSucceeded(s: MasterState, e: Ev<'AttemptSucceeded'>): A
       return actions;
     }
   }
+  if (job.spec.gather && task.kind === 'reduce' && task.index > 0) sendGathered(s, job, e.nowMs, actions);
   // Other copies of this task (speculative backups) are no longer needed.
   for (const other of task.attempts) {
     if (other !== a.id && s.attempts.get(other)?.state === 'RUNNING') killAttempt(s, other, `task ${task.id} done by ${a.id}`, e.nowMs, actions, { notifyWorker: true, count: false });

@@ -18,18 +18,40 @@ function cluster(slots = 8): MasterState {
 const started = (actions: Action[]): AttemptSpec[] => actions.flatMap((a) => (a.kind === 'StartAttempt' ? [a.spec] : []));
 
 describe('gathering jobs (JobDefinition.gather)', () => {
-  it('reduce task 0 starts only after tasks 1..R-1, and receives what they emitted in partition order', () => {
+  it('reduce task 0 starts with tasks 1..R-1 and is sent what they emitted, in partition order, when the last succeeds', () => {
     const s = cluster();
     const sub = step(s, { kind: 'JobSubmitted', jobId: 'j', spec: spec({ numReducers: 3, gather: true }), splits: [{ uri: '/in', start: 0, length: 1 }], nowMs: 1 });
     const [map] = started(sub.actions);
     const afterMap = step(s, { kind: 'AttemptSucceeded', attemptId: map!.attemptId, counters: {}, nowMs: 2 });
     const reduces = started(afterMap.actions);
-    expect(reduces.map((r) => r.partition)).toEqual([1, 2]);
-    const r2 = step(s, { kind: 'AttemptSucceeded', attemptId: reduces[1]!.attemptId, counters: {}, gathered: ['["b",2]'], nowMs: 3 });
-    expect(started(r2.actions)).toEqual([]);
-    const r1 = step(s, { kind: 'AttemptSucceeded', attemptId: reduces[0]!.attemptId, counters: {}, gathered: ['["a",1]', '["c",3]'], nowMs: 4 });
-    const [zero] = started(r1.actions);
-    expect(zero).toMatchObject({ partition: 0, gathered: ['["a",1]', '["c",3]', '["b",2]'] });
+    expect(reduces.map((r) => [r.partition, r.gatherPending, r.gathered])).toEqual([[0, true, undefined], [1, undefined, undefined], [2, undefined, undefined]]);
+    const sent = (actions: Action[]) => actions.filter((a) => a.kind === 'SendGathered');
+    const r2 = step(s, { kind: 'AttemptSucceeded', attemptId: reduces[2]!.attemptId, counters: {}, gathered: ['["b",2]'], nowMs: 3 });
+    expect(sent(r2.actions)).toEqual([]);
+    // waiting for the others past the task timeout (30 s) is neither stuck nor slow: no kill, no backup
+    const alive = (nowMs: number) => {
+      const running = reduces.map((r) => r.attemptId).filter((id) => s.attempts.get(id)!.state === 'RUNNING');
+      // task 1 keeps reading (its progress grows); task 0 waits
+      const progress = running.filter((id) => id !== reduces[0]!.attemptId).map((attemptId) => ({ attemptId, units: nowMs }));
+      return [...step(s, { kind: 'Heartbeat', nodeId: 'core-1', running, progress, nowMs }).actions, ...step(s, { kind: 'Tick', nowMs }).actions];
+    };
+    for (let t = 4_000; t <= 60_000; t += 4_000) expect(alive(t).filter((a) => a.kind === 'KillAttempt' || a.kind === 'StartAttempt')).toEqual([]);
+    expect(s.attempts.get(reduces[0]!.attemptId)!.state).toBe('RUNNING');
+    const r1 = step(s, { kind: 'AttemptSucceeded', attemptId: reduces[1]!.attemptId, counters: {}, gathered: ['["a",1]', '["c",3]'], nowMs: 61_000 });
+    expect(sent(r1.actions)).toEqual([{ kind: 'SendGathered', nodeId: 'core-1', attemptId: reduces[0]!.attemptId, gathered: ['["a",1]', '["c",3]', '["b",2]'] }]);
+    // from now on its task timeout counts again
+    const after = [65_000, 69_000, 73_000, 77_000, 81_000, 85_000, 89_000, 93_000].flatMap(alive);
+    expect(after.some((a) => a.kind === 'KillAttempt' && a.attemptId === reduces[0]!.attemptId)).toBe(true);
+  });
+
+  it('an attempt of task 0 started after tasks 1..R-1 are done carries their output from the start', () => {
+    const s = cluster();
+    const sub = step(s, { kind: 'JobSubmitted', jobId: 'j', spec: spec({ numReducers: 2, gather: true }), splits: [{ uri: '/in', start: 0, length: 1 }], nowMs: 1 });
+    const reduces = started(step(s, { kind: 'AttemptSucceeded', attemptId: started(sub.actions)[0]!.attemptId, counters: {}, nowMs: 2 }).actions);
+    step(s, { kind: 'AttemptSucceeded', attemptId: reduces[1]!.attemptId, counters: {}, gathered: ['["a",1]'], nowMs: 3 });
+    const retry = started(step(s, { kind: 'AttemptFailed', attemptId: reduces[0]!.attemptId, error: 'boom', nowMs: 4 }).actions);
+    expect(retry).toMatchObject([{ partition: 0, gathered: ['["a",1]'] }]);
+    expect(retry[0]!.gatherPending).toBeUndefined();
   });
 
   it('without gather, every reduce starts at once and none carries gathered records', () => {
@@ -56,7 +78,7 @@ describe('gathered output is bounded for the job', () => {
     const s = cluster();
     const sub = step(s, { kind: 'JobSubmitted', jobId: 'j', spec: spec({ numReducers: 3, gather: true }), splits: [{ uri: '/in', start: 0, length: 1 }], nowMs: 1 });
     const reduces = started(step(s, { kind: 'AttemptSucceeded', attemptId: started(sub.actions)[0]!.attemptId, counters: {}, nowMs: 2 }).actions);
-    expect(reduces.map((r) => [r.partition, r.gatherOutput])).toEqual([[1, true], [2, true]]);
+    expect(reduces.map((r) => [r.partition, r.gatherOutput])).toEqual([[0, undefined], [1, true], [2, true]]);
   });
 });
 

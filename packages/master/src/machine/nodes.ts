@@ -1,7 +1,7 @@
 import { attemptOutputDir, bsOutputPath, failJob, killAttempt, onAttemptFailed, onMapOutputLost } from './attempts.js';
 import { schedule } from './schedule.js';
 import { fsNodeLost, replicateBlocks } from './fs.js';
-import { aliveCores, assert, getJob } from './state.js';
+import { aliveCores, assert, awaitsGathered, getJob, taskOf } from './state.js';
 import type { Action, MasterEvent, MasterState, NodeInfo } from './types.js';
 
 type Ev<K extends MasterEvent['kind']> = Extract<MasterEvent, { kind: K }>;
@@ -84,7 +84,7 @@ export function onTick(s: MasterState, nowMs: number): Action[] {
       const a = s.attempts.get(id)!;
       const job = getJob(s, a.jobId);
       const idle = nowMs - a.lastProgressMs;
-      if (idle > job.spec.taskTimeoutMs) {
+      if (idle > job.spec.taskTimeoutMs && !awaitsGathered(job, taskOf(job, a.taskId))) {
         actions.push({ kind: 'KillAttempt', nodeId: node.id, attemptId: id, reason: 'task timeout' });
         const error = `no progress for ${Math.round(idle / 1000)} s (--task-timeout ${job.spec.taskTimeoutMs / 1000} s)`;
         actions.push(...onAttemptFailed(s, { kind: 'AttemptFailed', attemptId: id, error, nowMs }));

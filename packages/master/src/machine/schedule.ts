@@ -1,5 +1,5 @@
 import { attemptOutputDir } from './attempts.js';
-import { addCounter, aliveCores, assert, freeSlots, pendingTasks, phaseDone, phaseProgress, setTaskState } from './state.js';
+import { addCounter, aliveCores, assert, awaitsGathered, freeSlots, gatheredRows, pendingTasks, phaseDone, phaseProgress, setTaskState } from './state.js';
 import type { Action, Attempt, AttemptSpec, Job, MapOutputLocation, MasterState, NodeInfo, Task } from './types.js';
 
 /** Speculation: a backup starts when an attempt runs this many times the phase's median... */
@@ -27,20 +27,12 @@ export function schedule(s: MasterState, nowMs: number): Action[] {
     const kind = phaseDone(job, 'map') ? 'reduce' : 'map';
     const phase = kind === 'map' ? job.maps : job.reduces;
     for (const task of pendingTasks(job, kind)) {
-      if (waitsForGather(job, task)) continue;
       if (!assign(s, job, task, free, nowMs, actions, false, launching)) break;
       if (free.length === 0) break;
     }
     if (job.spec.speculation && job.state === 'RUNNING') speculate(s, job, phase, free, nowMs, actions, launching);
   }
   return actions;
-}
-
-/** A gathering job's reduce task 0 runs once the others have handed it their output. */
-function waitsForGather(job: Job, task: Task): boolean {
-  if (job.spec.gather !== true || task.kind !== 'reduce' || task.index !== 0) return false;
-  // the others are done when every success but task 0's own is counted
-  return phaseProgress(job, 'reduce').succeeded - (task.state === 'SUCCEEDED' ? 1 : 0) < job.reduces.length - 1;
 }
 
 /** What the launches of one schedule() call share. */
@@ -70,10 +62,8 @@ function assign(s: MasterState, job: Job, task: Task, free: NodeInfo[], nowMs: n
  * tasks, on another node. The first copy to finish wins; the other is killed.
  */
 function speculate(s: MasterState, job: Job, phase: Task[], free: NodeInfo[], nowMs: number, actions: Action[], launching: Launching): void {
-  // (a gathering job's task 0 waits for the others: those may still get backups)
   if (phase.length === 0) return;
-  const waiting = phaseProgress(job, phase[0]!.kind).pending - (waitsForGather(job, phase[0]!) && phase[0]!.state === 'PENDING' ? 1 : 0);
-  if (free.length === 0 || waiting > 0) return;
+  if (free.length === 0 || phaseProgress(job, phase[0]!.kind).pending > 0) return;
   const durations: number[] = [];
   let backups = 0;
   const candidates: { task: Task; runMs: number }[] = [];
@@ -84,7 +74,8 @@ function speculate(s: MasterState, job: Job, phase: Task[], free: NodeInfo[], no
       durations.push(w.finishedMs! - w.startedMs);
     } else if (running.length > 1 || running.some((a) => a.speculative)) {
       backups++;
-    } else if (running.length === 1) {
+    } else if (running.length === 1 && !awaitsGathered(job, t)) {
+      // (a gathering task 0 that waits for the others is not slow)
       candidates.push({ task: t, runMs: nowMs - running[0]!.startedMs });
     }
   }
@@ -178,7 +169,10 @@ function launch(
     spec.output = job.spec.output;
     spec.attemptOutput = attemptOutputDir(job.spec.output, id);
     // the master decides who gathers (the job's own gather() ran once, at submit)
-    if (job.spec.gather && task.index === 0) spec.gathered = job.reduces.flatMap((t) => t.gathered ?? []);
+    if (job.spec.gather && task.index === 0) {
+      if (awaitsGathered(job, task)) spec.gatherPending = true;
+      else spec.gathered = gatheredRows(job);
+    }
     if (job.spec.gather && task.index > 0) spec.gatherOutput = true;
     spec.mapOutputs = launching.mapOutputs ??= job.maps.map((m) => {
       const holders = (m.outputNodes ?? []).map((id) => s.nodes.get(id)!).filter((n) => n.state !== 'DEAD');

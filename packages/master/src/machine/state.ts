@@ -106,3 +106,19 @@ export function* pendingTasks(job: Job, kind: TaskKind): Generator<Task> {
     yield t;
   }
 }
+
+/**
+ * A gathering job's reduce task 0 while tasks 1..R-1 are not all done. It runs alongside them
+ * (reducing its own keys), and its attempts get what the others emitted when the last of them
+ * succeeds (SendGathered): meanwhile an attempt may be waiting for it, which is neither slow
+ * (no backup) nor stuck (no task timeout).
+ */
+export function awaitsGathered(job: Job, task: Task): boolean {
+  if (job.spec.gather !== true || task.kind !== 'reduce' || task.index !== 0) return false;
+  return job.reduces.some((t) => t.index > 0 && t.state !== 'SUCCEEDED');
+}
+
+/** What reduce tasks 1..R-1 of a gathering job emitted (JSON pairs), in task order. */
+export function gatheredRows(job: Job): string[] {
+  return job.reduces.flatMap((t) => t.gathered ?? []);
+}

@@ -37,7 +37,7 @@ export interface JobSpec {
   taskTimeoutMs: number;
   speculation: boolean;
   skipBadRecords: boolean;
-  /** Reduce tasks 1..R-1 hand their output to task 0, which runs last (JobDefinition.gather). */
+  /** Reduce tasks 1..R-1 hand their output to task 0, which runs alongside them and gets it when they are done (JobDefinition.gather). */
   gather?: boolean;
   /** The job fails when more than this share of its data records are bad (checked when the maps end). */
   maxBadFraction?: number;
@@ -290,12 +290,16 @@ export interface AttemptSpec {
   gathered?: string[];
   /** Reduce tasks 1..R-1 of a gathering job: hand the output back instead of writing it. */
   gatherOutput?: boolean;
+  /** Reduce task 0 of a gathering job started before the others are done: `gathered` comes in a SendGathered. */
+  gatherPending?: boolean;
 }
 
 export type Action =
   | { kind: 'StartAttempt'; nodeId: string; spec: AttemptSpec }
   | { kind: 'KillAttempt'; nodeId: string; attemptId: string; reason: string }
   | { kind: 'SendDrain'; nodeId: string }
+  /** What reduce tasks 1..R-1 of a gathering job emitted, for a running attempt of task 0 (gatherPending). */
+  | { kind: 'SendGathered'; nodeId: string; attemptId: string; gathered: string[] }
   /** End a worker's session (it reconnects and registers afresh). */
   | { kind: 'CloseSession'; nodeId: string; reason: string }
   /** Ask a draining core worker to copy a stored map output to another core worker. */

@@ -36,7 +36,8 @@ export interface JobContext {
   headerRecord(): void;
   /**
    * Reduce task 0 of a gathering job (`gather`): what reduce tasks 1..R-1 emitted, as [key, value]
-   * pairs; empty elsewhere.
+   * pairs; empty elsewhere. Task 0 runs alongside the others: the first read of this waits until
+   * they are all done (read it in reduceCleanup, and task 0 reduces its own keys meanwhile).
    */
   readonly gathered: ReadonlyArray<readonly [string, unknown]>;
   /** Reduce attempts: the partition (part number) this task writes. */
@@ -62,7 +63,7 @@ export interface JobBase<V = any, R = any> {
   reduceCleanup?(emit: Emit<string, R>, ctx: JobContext): void;
   /**
    * Optional, from the (checked) params: when true, reduce tasks 1..R-1 do not write what they
-   * emit; they hand it to reduce task 0, which runs after them and finds it in `ctx.gathered`.
+   * emit; they hand it to reduce task 0, which finds it in `ctx.gathered` (reading it waits for them).
    * part-00000 then holds the whole result and the other parts are empty: a global top K from
    * each reducer's own top K, without sorting everything. What is handed over goes through the
    * master: keep it small (at most MAX_GATHERED_BYTES per task).

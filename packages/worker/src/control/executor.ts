@@ -1,6 +1,7 @@
 import { copyFile, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createReadStream, createWriteStream } from 'node:fs';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { abortUpload, bsPath, MrError, partName, parseS3, readObject, requireLocalPath, s3Join, toMrError, uploadPending, waitDrain, type BlockStoreClient, type Logger, type PendingUpload, type wire } from '@mr/shared';
 import type { AttemptPool } from '../exec/pool.js';
 import { OutputTail } from '../exec/output.js';
@@ -40,8 +41,10 @@ interface Running {
   ctl: AbortController;
   /** Terminates its thread: only when it does not stop by itself within THREAD_STOP_GRACE_MS. */
   threadCtl: AbortController;
-  /** Shared with the attempt's thread: [0] grows with progress (the task timeout), [1] = 1 asks it to stop. */
+  /** Shared with the attempt's thread: [0] grows with progress (the task timeout), [1] = 1 asks it to stop, [2] = 1 once `gathered` is posted. */
   progress: Int32Array;
+  /** A gathering reduce task 0 started before the others were done: where their output goes to its thread. */
+  gathered?: MessagePort;
   log: Logger;
 }
 
@@ -86,14 +89,15 @@ export class Executor {
     if (this.running.has(spec.attemptId)) return;
     const ctl = new AbortController();
     const threadCtl = new AbortController();
-    const progress = new Int32Array(new SharedArrayBuffer(8));
+    const progress = new Int32Array(new SharedArrayBuffer(12));
+    const channel = spec.gatherPending ? new MessageChannel() : undefined;
     // what user code writes, kept by the thread in shared memory: readable however the attempt ends
     const output = OutputTail.create();
     const log = this.d.log.child({ jobId: spec.jobId, taskId: spec.taskId, attemptId: spec.attemptId });
-    this.running.set(spec.attemptId, { ctl, threadCtl, progress, log });
+    this.running.set(spec.attemptId, { ctl, threadCtl, progress, log, ...(channel ? { gathered: channel.port1 } : {}) });
     log.debug({ kind: spec.kind === 1 ? 'map' : 'reduce', attempt: spec.attempt }, 'attempt started');
     const outputOf = () => (output.written > 0 ? { output: output.read() } : {});
-    void this.execute(spec, ctl.signal, progress, output, threadCtl.signal).then(
+    void this.execute(spec, ctl.signal, progress, output, threadCtl.signal, channel?.port2).then(
       (r) => {
         if (ctl.signal.aborted) return this.reportKilled(spec.attemptId, output);
         log.debug('attempt succeeded');
@@ -110,6 +114,7 @@ export class Executor {
         });
       },
     ).finally(() => {
+      channel?.port1.close();
       if (this.running.get(spec.attemptId)?.ctl === ctl) this.running.delete(spec.attemptId);
       this.onIdle();
     });
@@ -121,11 +126,24 @@ export class Executor {
     this.d.report({ attemptId, ok: false, killed: true, output: output.read(), counters: {}, partitionBytes: [] });
   }
 
+  /**
+   * What reduce tasks 1..R-1 emitted, for a gathering task 0's attempt (gatherPending): to its
+   * thread, which waits for it where ctx.gathered is first read. Unknown attempts (ended) are ignored.
+   */
+  deliverGathered(attemptId: string, rows: string[]): void {
+    const r = this.running.get(attemptId);
+    if (!r?.gathered) return;
+    r.gathered.postMessage(rows);
+    Atomics.store(r.progress, 2, 1);
+    Atomics.notify(r.progress, 2);
+  }
+
   kill(attemptId: string, reason: string): void {
     const r = this.running.get(attemptId);
     if (!r) return;
     r.log.info({ reason }, 'killing attempt');
     Atomics.store(r.progress, 1, 1);
+    Atomics.notify(r.progress, 2); // a thread waiting for gathered output wakes to see it
     r.ctl.abort();
     setTimeout(() => r.threadCtl.abort(), THREAD_STOP_GRACE_MS).unref();
     this.running.delete(attemptId);
@@ -135,7 +153,7 @@ export class Executor {
     for (const id of [...this.running.keys()]) this.kill(id, reason);
   }
 
-  private async execute(spec: wire.AttemptSpec, signal: AbortSignal, progress: Int32Array, output: OutputTail, threadSignal: AbortSignal): Promise<Omit<AttemptReport, 'attemptId' | 'ok'>> {
+  private async execute(spec: wire.AttemptSpec, signal: AbortSignal, progress: Int32Array, output: OutputTail, threadSignal: AbortSignal, gathered: MessagePort | undefined): Promise<Omit<AttemptReport, 'attemptId' | 'ok'>> {
     const job = spec.job?.moduleHash ? { modulePath: await this.d.resolveModule(spec.job.moduleHash) } : { builtin: spec.job?.builtin ?? '' };
     const params = JSON.parse(spec.paramsJson || '{}') as Record<string, string>;
     await mkdir(this.d.scratchDir, { recursive: true });
@@ -144,7 +162,7 @@ export class Executor {
     try {
       return spec.kind === 1 /* MAP */
         ? await this.map(spec, common, workDir, signal, threadSignal)
-        : await this.reduce(spec, common, workDir, signal, threadSignal);
+        : await this.reduce(spec, common, workDir, signal, threadSignal, gathered);
     } finally {
       await rm(workDir, { recursive: true, force: true });
     }
@@ -203,14 +221,18 @@ export class Executor {
     return undefined;
   }
 
-  private async reduce(spec: wire.AttemptSpec, common: CommonInput, workDir: string, signal: AbortSignal, threadSignal: AbortSignal) {
+  private async reduce(spec: wire.AttemptSpec, common: CommonInput, workDir: string, signal: AbortSignal, threadSignal: AbortSignal, gatheredPort: MessagePort | undefined) {
     const segments = await this.fetchSegments(spec, workDir, signal, common.progress);
     const toBs = spec.attemptOutputUri.startsWith('bs://');
     const toS3 = spec.outputUri.startsWith('s3://');
     // the part is written in scratch space and moved to the attempt's output only if the attempt
     // still stands: a killed one must not create anything under the output (it may be committed already)
     const outputFile = join(workDir, partName(spec.partition));
-    const out = await this.d.pool.run({ kind: 'reduce', ...common, partition: spec.partition, segments, outputFile, skipKeys: spec.skipKeys, gathered: spec.gathered, gatherOutput: spec.gatherOutput }, threadSignal);
+    const out = await this.d.pool.run(
+      { kind: 'reduce', ...common, partition: spec.partition, segments, outputFile, skipKeys: spec.skipKeys, gathered: spec.gathered, gatherOutput: spec.gatherOutput, ...(gatheredPort ? { gatheredPort } : {}) },
+      threadSignal,
+      gatheredPort ? [gatheredPort] : [],
+    );
     const gathered = out.gathered ? { gathered: out.gathered } : {};
     if (signal.aborted) throw new MrError('MR_ERR_ATTEMPT_KILLED', 'attempt killed');
     if (!toBs && !toS3) {

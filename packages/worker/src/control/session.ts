@@ -169,6 +169,9 @@ export class MasterSession {
       case 'kill':
         this.o.executor.kill(msg.value.attemptId, msg.value.reason);
         return;
+      case 'gathered':
+        this.o.executor.deliverGathered(msg.value.attemptId, msg.value.rows);
+        return;
       case 'drain':
         this.o.onDrain();
         return;

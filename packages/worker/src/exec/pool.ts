@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import type { MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { MrError } from '@mr/shared/core';
 import type { ThreadInput, ThreadOutput } from './thread.js';
@@ -18,10 +19,10 @@ export class AttemptPool {
     });
   }
 
-  async run(input: ThreadInput, signal: AbortSignal): Promise<Extract<ThreadOutput, { ok: true }>> {
+  async run(input: ThreadInput, signal: AbortSignal, transferList: MessagePort[] = []): Promise<Extract<ThreadOutput, { ok: true }>> {
     let out: ThreadOutput;
     try {
-      out = await this.pool.run(input, { signal });
+      out = await this.pool.run(input, { signal, transferList });
     } catch (e) {
       if (signal.aborted) throw new MrError('MR_ERR_ATTEMPT_KILLED', 'attempt killed');
       throw new MrError('MR_ERR_INTERNAL', `attempt thread died: ${(e as Error).message}`);

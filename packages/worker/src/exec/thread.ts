@@ -3,13 +3,31 @@
  * fetch) stays on the main thread. Errors never cross as exceptions: they come back as
  * `{ code, message }` and the executor rebuilds the MrError (style.md: errors across threads).
  */
-import { toMrError, type WireError } from '@mr/shared/core';
+import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { MrError, toMrError, type WireError } from '@mr/shared/core';
 import { loadJob } from '../task/load-job.js';
 import { runMap, type MapResult } from '../task/map.js';
 import { runReduce } from '../task/reduce.js';
 import type { SplitRange } from '../task/lines.js';
 import type { SegmentRange } from '../shuffle/store.js';
 import { captureOutput, OutputTail, userStack } from './output.js';
+
+/** How long a thread waiting for gathered output sleeps between looks at the kill flag. */
+const GATHER_POLL_MS = 100;
+
+/**
+ * Blocks the thread until the executor posts what reduce tasks 1..R-1 emitted (progress[2] is
+ * set with it), or the attempt is killed. Synchronous, since job code reads ctx.gathered as a
+ * plain value.
+ */
+function awaitGathered(port: MessagePort, progress: Int32Array): string[] {
+  for (;;) {
+    const m = receiveMessageOnPort(port);
+    if (m) return m.message as string[];
+    if (Atomics.load(progress, 1) === 1) throw new MrError('MR_ERR_ATTEMPT_KILLED', 'attempt killed');
+    Atomics.wait(progress, 2, 0, GATHER_POLL_MS);
+  }
+}
 
 export interface Common {
   job: { builtin?: string; modulePath?: string };
@@ -25,7 +43,11 @@ export interface Common {
 
 export type ThreadInput =
   | (Common & { kind: 'map'; split: SplitRange & { uri: string }; numReducers: number; sortBufferBytes: number; workDir: string; skipOffsets: number[]; firstLine?: string })
-  | (Common & { kind: 'reduce'; partition: number; segments: SegmentRange[]; outputFile: string; skipKeys: string[]; gathered: string[]; gatherOutput: boolean });
+  | (Common & {
+    kind: 'reduce'; partition: number; segments: SegmentRange[]; outputFile: string; skipKeys: string[]; gathered: string[]; gatherOutput: boolean;
+    /** A gathering task 0 started before the others were done: their output arrives here (see awaitGathered). */
+    gatheredPort?: MessagePort;
+  });
 
 export type ThreadOutput =
   | { ok: true; map?: MapResult; counters: Record<string, number>; gathered?: string[] }
@@ -39,7 +61,8 @@ export default async function runAttempt(input: ThreadInput): Promise<ThreadOutp
       const map = await runMap({ ...input, job });
       return { ok: true, map, counters: map.counters };
     }
-    return { ok: true, ...runReduce({ ...input, job }) };
+    const { gatheredPort } = input;
+    return { ok: true, ...runReduce({ ...input, job, ...(gatheredPort ? { awaitGathered: () => awaitGathered(gatheredPort, input.progress) } : {}) }) };
   } catch (e) {
     const err = toMrError(e, 'MR_ERR_USER_CODE');
     const error = err.toWire();

@@ -57,10 +57,16 @@ export class TaskContext implements JobContext {
     readonly attempt: number,
     private readonly counters: Counters,
     readonly input?: string,
-    readonly gathered: ReadonlyArray<readonly [string, unknown]> = [],
+    /** Reduce task 0 of a gathering job: the pairs, or how to wait for them (read on first use). */
+    private gatheredPairs: ReadonlyArray<readonly [string, unknown]> | (() => ReadonlyArray<readonly [string, unknown]>) = [],
     readonly partition: number | undefined = undefined,
   ) {
     this.params = Object.freeze({ ...params });
+  }
+
+  get gathered(): ReadonlyArray<readonly [string, unknown]> {
+    if (typeof this.gatheredPairs === 'function') this.gatheredPairs = this.gatheredPairs();
+    return this.gatheredPairs;
   }
 
   counter(name: string, n = 1): void {

@@ -136,6 +136,27 @@ describe('reduce attempt', () => {
     expect(readFileSync(out0, 'utf8')).toBe('b\t9\n');
   });
 
+  it('task 0 started before the others are done reduces its own keys first and waits for their output where ctx.gathered is read', () => {
+    const calls: string[] = [];
+    const tracing = defineJob<number, number>({
+      ...top1,
+      reduce(key, values, emit, ctx) {
+        calls.push(`reduce ${key}`);
+        top1.reduce(key, values, emit, ctx);
+      },
+      reduceCleanup(emit, ctx) {
+        calls.push('cleanup');
+        void ctx.gathered; // read twice: waited for once
+        top1.reduceCleanup!(emit, ctx);
+      },
+    });
+    const out0 = join(dir, 'part-0-pending');
+    const awaitGathered = () => (calls.push('wait'), ['["b",9]']);
+    runReduce({ job: tracing, params: {}, jobId: 'j', taskId: 'r-00000', attempt: 0, segments: [segment([['c', 7], ['d', 1]])], outputFile: out0, awaitGathered });
+    expect(calls).toEqual(['reduce c', 'reduce d', 'cleanup', 'wait']);
+    expect(readFileSync(out0, 'utf8')).toBe('b\t9\n');
+  });
+
   it('writes `key<TAB>value` lines of any size and text (values formatted as contract.md says)', () => {
     const echo = defineJob<unknown, unknown>({
       name: 'echo',

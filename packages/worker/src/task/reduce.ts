@@ -24,6 +24,11 @@ export interface ReduceTask {
    */
   gatherOutput?: boolean;
   gathered?: string[];
+  /**
+   * Task 0 started before tasks 1..R-1 were done: their output, when it is ready (blocks until
+   * then). Called where job code first reads ctx.gathered, so task 0 reduces its own keys meanwhile.
+   */
+  awaitGathered?: () => string[];
 }
 
 const FLUSH_BYTES = 1 << 20;
@@ -31,7 +36,9 @@ const FLUSH_BYTES = 1 << 20;
 /** merge sorted segments -> reduce per key -> `key<TAB>value` lines (or, gathering, JSON pairs for task 0). */
 export function runReduce(t: ReduceTask): { counters: Record<string, number>; gathered?: string[] } {
   const counters = new Counters();
-  const ctx = new TaskContext(t.params, t.jobId, t.taskId, t.attempt, counters, undefined, (t.gathered ?? []).map(parsePair), t.partition);
+  const { awaitGathered } = t;
+  const gatheredPairs = awaitGathered ? () => awaitGathered().map(parsePair) : (t.gathered ?? []).map(parsePair);
+  const ctx = new TaskContext(t.params, t.jobId, t.taskId, t.attempt, counters, undefined, gatheredPairs, t.partition);
   const gathered: string[] | undefined = t.gatherOutput ? [] : undefined;
   let gatheredBytes = 0;
   const merge = new GroupedMerge(t.segments.map((s) => RecordReader.fromFile(s.file, s.start, s.length)));

@@ -215,6 +215,11 @@ export interface AttemptSpec {
   gathered: string[];
   /** reduce tasks 1..R-1 of a gathering job: hand what they emit back instead of writing it */
   gatherOutput: boolean;
+  /**
+   * reduce task 0 of a gathering job, started before tasks 1..R-1 are all done: `gathered` comes
+   * later, in a Gathered message (task 0 reduces its own keys meanwhile)
+   */
+  gatherPending: boolean;
 }
 
 export interface Register {
@@ -365,6 +370,12 @@ export interface Registered {
   heartbeatIntervalMs: number;
 }
 
+/** What reduce tasks 1..R-1 of a gathering job emitted, for a running attempt of task 0 (gather_pending). */
+export interface Gathered {
+  attemptId: string;
+  rows: string[];
+}
+
 export interface MasterMessage {
   msg:
     | { $case: "registered"; value: Registered }
@@ -375,6 +386,7 @@ export interface MasterMessage {
     | { $case: "release"; value: Release }
     | { $case: "replicateBlock"; value: ReplicateBlock }
     | { $case: "deleteBlocks"; value: DeleteBlocks }
+    | { $case: "gathered"; value: Gathered }
     | undefined;
 }
 
@@ -1029,6 +1041,7 @@ function createBaseAttemptSpec(): AttemptSpec {
     skipKeys: [],
     gathered: [],
     gatherOutput: false,
+    gatherPending: false,
   };
 }
 
@@ -1097,6 +1110,9 @@ export const AttemptSpec: MessageFns<AttemptSpec> = {
     }
     if (message.gatherOutput !== false) {
       writer.uint32(160).bool(message.gatherOutput);
+    }
+    if (message.gatherPending !== false) {
+      writer.uint32(168).bool(message.gatherPending);
     }
     return writer;
   },
@@ -1284,6 +1300,14 @@ export const AttemptSpec: MessageFns<AttemptSpec> = {
             message.gatherOutput = reader.bool();
             continue;
           }
+          case 21: {
+            if (tag !== 168) {
+              break;
+            }
+
+            message.gatherPending = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1376,6 +1400,11 @@ export const AttemptSpec: MessageFns<AttemptSpec> = {
         : isSet(object.gather_output)
         ? globalThis.Boolean(object.gather_output)
         : false,
+      gatherPending: isSet(object.gatherPending)
+        ? globalThis.Boolean(object.gatherPending)
+        : isSet(object.gather_pending)
+        ? globalThis.Boolean(object.gather_pending)
+        : false,
     };
   },
 
@@ -1441,6 +1470,9 @@ export const AttemptSpec: MessageFns<AttemptSpec> = {
     if (message.gatherOutput !== false) {
       obj.gatherOutput = message.gatherOutput;
     }
+    if (message.gatherPending !== false) {
+      obj.gatherPending = message.gatherPending;
+    }
     return obj;
   },
 
@@ -1469,6 +1501,7 @@ export const AttemptSpec: MessageFns<AttemptSpec> = {
     message.skipKeys = object.skipKeys?.map((e) => e) || [];
     message.gathered = object.gathered?.map((e) => e) || [];
     message.gatherOutput = object.gatherOutput ?? false;
+    message.gatherPending = object.gatherPending ?? false;
     return message;
   },
 };
@@ -3720,6 +3753,95 @@ export const Registered: MessageFns<Registered> = {
   },
 };
 
+function createBaseGathered(): Gathered {
+  return { attemptId: "", rows: [] };
+}
+
+export const Gathered: MessageFns<Gathered> = {
+  encode(message: Gathered, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.attemptId !== "") {
+      writer.uint32(10).string(message.attemptId);
+    }
+    for (const v of message.rows) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Gathered {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGathered();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.attemptId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.rows.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Gathered {
+    return {
+      attemptId: isSet(object.attemptId)
+        ? globalThis.String(object.attemptId)
+        : isSet(object.attempt_id)
+        ? globalThis.String(object.attempt_id)
+        : "",
+      rows: globalThis.Array.isArray(object?.rows) ? object.rows.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: Gathered): unknown {
+    const obj: any = {};
+    if (message.attemptId !== "") {
+      obj.attemptId = message.attemptId;
+    }
+    if (message.rows?.length) {
+      obj.rows = message.rows;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Gathered>, I>>(base?: I): Gathered {
+    return Gathered.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Gathered>, I>>(object: I): Gathered {
+    const message = createBaseGathered();
+    message.attemptId = object.attemptId ?? "";
+    message.rows = object.rows?.map((e) => e) || [];
+    return message;
+  },
+};
+
 function createBaseMasterMessage(): MasterMessage {
   return { msg: undefined };
 }
@@ -3750,6 +3872,9 @@ export const MasterMessage: MessageFns<MasterMessage> = {
         break;
       case "deleteBlocks":
         DeleteBlocks.encode(message.msg.value, writer.uint32(66).fork()).join();
+        break;
+      case "gathered":
+        Gathered.encode(message.msg.value, writer.uint32(74).fork()).join();
         break;
     }
     return writer;
@@ -3832,6 +3957,14 @@ export const MasterMessage: MessageFns<MasterMessage> = {
             message.msg = { $case: "deleteBlocks", value: DeleteBlocks.decode(reader, reader.uint32()) };
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.msg = { $case: "gathered", value: Gathered.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3868,6 +4001,8 @@ export const MasterMessage: MessageFns<MasterMessage> = {
         ? { $case: "deleteBlocks", value: DeleteBlocks.fromJSON(object.deleteBlocks) }
         : isSet(object.delete_blocks)
         ? { $case: "deleteBlocks", value: DeleteBlocks.fromJSON(object.delete_blocks) }
+        : isSet(object.gathered)
+        ? { $case: "gathered", value: Gathered.fromJSON(object.gathered) }
         : undefined,
     };
   },
@@ -3890,6 +4025,8 @@ export const MasterMessage: MessageFns<MasterMessage> = {
       obj.replicateBlock = ReplicateBlock.toJSON(message.msg.value);
     } else if (message.msg?.$case === "deleteBlocks") {
       obj.deleteBlocks = DeleteBlocks.toJSON(message.msg.value);
+    } else if (message.msg?.$case === "gathered") {
+      obj.gathered = Gathered.toJSON(message.msg.value);
     }
     return obj;
   },
@@ -3945,6 +4082,12 @@ export const MasterMessage: MessageFns<MasterMessage> = {
       case "deleteBlocks": {
         if (object.msg?.value !== undefined && object.msg?.value !== null) {
           message.msg = { $case: "deleteBlocks", value: DeleteBlocks.fromPartial(object.msg.value) };
+        }
+        break;
+      }
+      case "gathered": {
+        if (object.msg?.value !== undefined && object.msg?.value !== null) {
+          message.msg = { $case: "gathered", value: Gathered.fromPartial(object.msg.value) };
         }
         break;
       }

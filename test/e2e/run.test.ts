@@ -87,4 +87,19 @@ describe('mr run: embedded cluster (issue 2 acceptance)', () => {
     expect(expected.size).toBeGreaterThan(5);
     expect(new Map(lines.map(([k, v]) => [k, Number(v)]))).toEqual(expected);
   });
+  it('a gathering job (flowlogs top) gives the same result on one slot as on four: task 0 never waits holding the only slot', async () => {
+    const input = join(tempDir(), 'flows');
+    expect((await mr(['gen', 'flowlogs', '--output', input, '--files', '3', '--lines-per-file', '4000', '--seed', '5'])).code).toBe(0);
+    const top = async (cluster: string[]) => {
+      const out = join(tempDir(), 'top');
+      const r = await mr(['run', 'flowlogs', '--input', input, '--output', out, '--param', 'preset=top-talkers', '--reducers', '3', '--split-size', '64k', ...cluster, '--json'], { timeoutMs: 60_000 });
+      expect(r.code, r.stderr).toBe(0);
+      const files = readOutput(out);
+      expect(files.get('part-00001')).toBe('');
+      return files.get('part-00000')!;
+    };
+    const one = await top(['--core', '1', '--task', '0', '--slots', '1']);
+    expect(one.trim().split('\n')).toHaveLength(10);
+    expect(await top(['--core', '1', '--task', '1', '--slots', '2'])).toBe(one);
+  }, 120_000);
 });

@@ -23,7 +23,9 @@ describe('gathering jobs (JobDefinition.gather)', () => {
     const sub = step(s, { kind: 'JobSubmitted', jobId: 'j', spec: spec({ numReducers: 3, gather: true }), splits: [{ uri: '/in', start: 0, length: 1 }], nowMs: 1 });
     const [map] = started(sub.actions);
     const afterMap = step(s, { kind: 'AttemptSucceeded', attemptId: map!.attemptId, counters: {}, nowMs: 2 });
-    const reduces = started(afterMap.actions);
+    // task 0 goes last, once the others have their slots: it will wait for them holding its own
+    const [first, second, zero] = started(afterMap.actions);
+    const reduces = [zero!, first!, second!];
     expect(reduces.map((r) => [r.partition, r.gatherPending, r.gathered])).toEqual([[0, true, undefined], [1, undefined, undefined], [2, undefined, undefined]]);
     const sent = (actions: Action[]) => actions.filter((a) => a.kind === 'SendGathered');
     const r2 = step(s, { kind: 'AttemptSucceeded', attemptId: reduces[2]!.attemptId, counters: {}, gathered: ['["b",2]'], nowMs: 3 });
@@ -37,19 +39,35 @@ describe('gathering jobs (JobDefinition.gather)', () => {
     };
     for (let t = 4_000; t <= 60_000; t += 4_000) expect(alive(t).filter((a) => a.kind === 'KillAttempt' || a.kind === 'StartAttempt')).toEqual([]);
     expect(s.attempts.get(reduces[0]!.attemptId)!.state).toBe('RUNNING');
-    const r1 = step(s, { kind: 'AttemptSucceeded', attemptId: reduces[1]!.attemptId, counters: {}, gathered: ['["a",1]', '["c",3]'], nowMs: 61_000 });
-    expect(sent(r1.actions)).toEqual([{ kind: 'SendGathered', nodeId: 'core-1', attemptId: reduces[0]!.attemptId, gathered: ['["a",1]', '["c",3]', '["b",2]'] }]);
+    const last = step(s, { kind: 'AttemptSucceeded', attemptId: reduces[1]!.attemptId, counters: {}, gathered: ['["a",1]', '["c",3]'], nowMs: 61_000 });
+    expect(sent(last.actions)).toEqual([{ kind: 'SendGathered', nodeId: 'core-1', attemptId: reduces[0]!.attemptId, gathered: ['["a",1]', '["c",3]', '["b",2]'] }]);
     // from now on its task timeout counts again
     const after = [65_000, 69_000, 73_000, 77_000, 81_000, 85_000, 89_000, 93_000].flatMap(alive);
     expect(after.some((a) => a.kind === 'KillAttempt' && a.attemptId === reduces[0]!.attemptId)).toBe(true);
   });
 
+  it('with one slot, task 0 waits for its turn rather than for tasks that could never get a slot', () => {
+    const s = cluster(1);
+    const sub = step(s, { kind: 'JobSubmitted', jobId: 'j', spec: spec({ numReducers: 3, gather: true }), splits: [{ uri: '/in', start: 0, length: 1 }], nowMs: 1 });
+    let launched = started(step(s, { kind: 'AttemptSucceeded', attemptId: started(sub.actions)[0]!.attemptId, counters: {}, nowMs: 2 }).actions);
+    const order: number[] = [];
+    for (let t = 3; launched.length > 0; t++) {
+      expect(launched).toHaveLength(1);
+      const [a] = launched;
+      order.push(a!.partition!);
+      expect(a!.gatherPending).toBeUndefined();
+      launched = started(step(s, { kind: 'AttemptSucceeded', attemptId: a!.attemptId, counters: {}, ...(a!.partition! > 0 ? { gathered: [`["k${a!.partition}",1]`] } : {}), nowMs: t }).actions);
+    }
+    expect(order).toEqual([1, 2, 0]);
+    expect(s.jobs.get('j')!.state).not.toBe('FAILED');
+  });
+
   it('an attempt of task 0 started after tasks 1..R-1 are done carries their output from the start', () => {
     const s = cluster();
     const sub = step(s, { kind: 'JobSubmitted', jobId: 'j', spec: spec({ numReducers: 2, gather: true }), splits: [{ uri: '/in', start: 0, length: 1 }], nowMs: 1 });
-    const reduces = started(step(s, { kind: 'AttemptSucceeded', attemptId: started(sub.actions)[0]!.attemptId, counters: {}, nowMs: 2 }).actions);
-    step(s, { kind: 'AttemptSucceeded', attemptId: reduces[1]!.attemptId, counters: {}, gathered: ['["a",1]'], nowMs: 3 });
-    const retry = started(step(s, { kind: 'AttemptFailed', attemptId: reduces[0]!.attemptId, error: 'boom', nowMs: 4 }).actions);
+    const [r1, r0] = started(step(s, { kind: 'AttemptSucceeded', attemptId: started(sub.actions)[0]!.attemptId, counters: {}, nowMs: 2 }).actions);
+    step(s, { kind: 'AttemptSucceeded', attemptId: r1!.attemptId, counters: {}, gathered: ['["a",1]'], nowMs: 3 });
+    const retry = started(step(s, { kind: 'AttemptFailed', attemptId: r0!.attemptId, error: 'boom', nowMs: 4 }).actions);
     expect(retry).toMatchObject([{ partition: 0, gathered: ['["a",1]'] }]);
     expect(retry[0]!.gatherPending).toBeUndefined();
   });
@@ -78,7 +96,7 @@ describe('gathered output is bounded for the job', () => {
     const s = cluster();
     const sub = step(s, { kind: 'JobSubmitted', jobId: 'j', spec: spec({ numReducers: 3, gather: true }), splits: [{ uri: '/in', start: 0, length: 1 }], nowMs: 1 });
     const reduces = started(step(s, { kind: 'AttemptSucceeded', attemptId: started(sub.actions)[0]!.attemptId, counters: {}, nowMs: 2 }).actions);
-    expect(reduces.map((r) => [r.partition, r.gatherOutput])).toEqual([[0, undefined], [1, true], [2, true]]);
+    expect(reduces.map((r) => [r.partition, r.gatherOutput])).toEqual([[1, true], [2, true], [0, undefined]]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { attemptOutputDir } from './attempts.js';
-import { addCounter, aliveCores, assert, awaitsGathered, freeSlots, gatheredRows, pendingTasks, phaseDone, phaseProgress, setTaskState } from './state.js';
+import { addCounter, aliveCores, assert, awaitsGathered, freeSlots, gatherHeldBack, gatheredRows, pendingTasks, phaseDone, phaseProgress, setTaskState } from './state.js';
 import type { Action, Attempt, AttemptSpec, Job, MapOutputLocation, MasterState, NodeInfo, Task } from './types.js';
 
 /** Speculation: a backup starts when an attempt runs this many times the phase's median... */
@@ -26,10 +26,17 @@ export function schedule(s: MasterState, nowMs: number): Action[] {
     const launching: Launching = {};
     const kind = phaseDone(job, 'map') ? 'reduce' : 'map';
     const phase = kind === 'map' ? job.maps : job.reduces;
+    let heldBack: Task | undefined;
     for (const task of pendingTasks(job, kind)) {
+      if (gatherHeldBack(job, task)) {
+        heldBack = task;
+        continue;
+      }
       if (!assign(s, job, task, free, nowMs, actions, false, launching)) break;
       if (free.length === 0) break;
     }
+    // a gathering task 0 goes once the others have started, in this same call when they just did
+    if (heldBack && free.length > 0 && !gatherHeldBack(job, heldBack)) assign(s, job, heldBack, free, nowMs, actions, false, launching);
     if (job.spec.speculation && job.state === 'RUNNING') speculate(s, job, phase, free, nowMs, actions, launching);
   }
   return actions;

@@ -118,6 +118,16 @@ export function awaitsGathered(job: Job, task: Task): boolean {
   return job.reduces.some((t) => t.index > 0 && t.state !== 'SUCCEEDED');
 }
 
+/**
+ * A gathering job's task 0 launches only once tasks 1..R-1 have all started: waiting for them it
+ * holds a slot, so what it waits for must already have one (with one slot, task 0 first would wait
+ * forever). A re-run of one of them gets the slot its failure freed.
+ */
+export function gatherHeldBack(job: Job, task: Task): boolean {
+  if (job.spec.gather !== true || task.kind !== 'reduce' || task.index !== 0) return false;
+  return job.reduces.some((t) => t.index > 0 && t.state === 'PENDING');
+}
+
 /** What reduce tasks 1..R-1 of a gathering job emitted (JSON pairs), in task order. */
 export function gatheredRows(job: Job): string[] {
   return job.reduces.flatMap((t) => t.gathered ?? []);

@@ -63,7 +63,7 @@ const COMBINE_EVERY = 64;
  * mapper itself (flowlogs, wordcount) emits each key once, and holding cost it a Map entry, an
  * array and a lookup per record for nothing.
  */
-const HOLD_PROBE = 16_384;
+const HOLD_PROBE = 4_096;
 const HOLD_MIN_REPEAT_SHARE = 1 / 16;
 /** Rough heap cost of a held key and of one held value, past their strings. */
 const KEY_OVERHEAD = 96;

@@ -158,6 +158,12 @@ export default defineJob<Partial, string | string[]>({
     return [...q.groupBy, ...q.columns];
   },
 
+  mapSetup(ctx) {
+    // the attempt's state now (its file's format from ctx.firstLine), so that map finds it as the
+    // last one seen on every record, the first included
+    mapState(ctx);
+  },
+
   map(line, emit, ctx) {
     const st = mapState(ctx);
     if (ctx.offset === 0 && st.header) {

@@ -23,8 +23,9 @@ export interface JobContext {
   readonly offset: number;
   /**
    * Map attempts: the first line of the split's file, for every split of it (a header that
-   * applies to the whole file, read once per split even when the split starts mid-file).
-   * In the split that starts the file it is set when that line is read.
+   * applies to the whole file, read once per split even when the split starts mid-file), set
+   * before the first record (and mapSetup). undefined for an empty file, or a first line
+   * longer than 1 MiB until it is read.
    */
   readonly firstLine: string | undefined;
   /**
@@ -59,6 +60,13 @@ export interface JobBase<V = any, R = any> {
    * in memory per task, Hadoop's "in-mapper combining").
    */
   mapCleanup?(emit: Emit<string, V>, ctx: JobContext): void;
+  /**
+   * Optional: runs once per map attempt before its first record (Hadoop's Mapper.setup), with
+   * `ctx.firstLine` and `ctx.input` already set: per-attempt state built here (a parsed header, a
+   * table) keeps `map` free of a first-record branch, which the JIT would otherwise compile as a
+   * deoptimization point that every new attempt hits.
+   */
+  mapSetup?(ctx: JobContext): void;
   /** Optional: runs once after a reduce task's last key; it may emit (e.g. a top K kept while reducing). */
   reduceCleanup?(emit: Emit<string, R>, ctx: JobContext): void;
   /**
@@ -151,7 +159,7 @@ export function jobShapeProblem(value: unknown): string | undefined {
   if (j.input !== undefined && j.input !== 'lines' && j.input !== 'bytes') return `job '${j.name}': input must be 'lines' or 'bytes'`;
   if (typeof j.map !== 'function') return `job '${j.name}' has no map function`;
   if (typeof j.reduce !== 'function') return `job '${j.name}' has no reduce function`;
-  for (const f of ['combine', 'partition', 'params', 'mapCleanup', 'reduceCleanup', 'gather', 'maxBadFraction', 'columns'] as const) {
+  for (const f of ['combine', 'partition', 'params', 'mapSetup', 'mapCleanup', 'reduceCleanup', 'gather', 'maxBadFraction', 'columns'] as const) {
     if (j[f] !== undefined && typeof j[f] !== 'function') return `job '${j.name}': ${f} is not a function`;
   }
   if (j.sample !== undefined) {

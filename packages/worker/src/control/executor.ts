@@ -4,6 +4,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { abortUpload, bsPath, MrError, partName, parseS3, readObject, requireLocalPath, s3Join, toMrError, uploadPending, waitDrain, type BlockStoreClient, type Logger, type PendingUpload, type wire } from '@mr/shared';
 import type { AttemptPool } from '../exec/pool.js';
+import { firstLineOf, MAX_FIRST_LINE_BYTES } from '../task/lines.js';
 import { OutputTail } from '../exec/output.js';
 import type { Common as CommonInput } from '../exec/thread.js';
 import type { ShuffleClients } from '../shuffle/client.js';
@@ -33,8 +34,6 @@ export interface AttemptReport {
   killed?: boolean;
 }
 
-/** A file's first line is looked for in this many bytes at most (a header, not data). */
-const MAX_FIRST_LINE_BYTES = 1024 * 1024;
 
 interface Running {
   /** Aborts the attempt's own I/O (fetches, pushes) at once. */
@@ -174,7 +173,7 @@ export class Executor {
     const remoteInput = split.uri.startsWith('bs://') || split.uri.startsWith('s3://');
     const range = remoteInput ? await this.materializeSplit(split, workDir) : { path: requireLocalPath(split.uri, 'input'), start: split.start, length: split.length };
     // a split that starts mid-file still sees the file's first line (ctx.firstLine: its header)
-    const firstLine = split.start > 0 && !split.uri.endsWith('.gz') ? await this.firstLine(remoteInput ? this.rangeReader(split.uri) : localRangeReader(range.path)) : undefined;
+    const firstLine = split.start > 0 && !split.uri.endsWith('.gz') ? await firstLineOf((remoteInput ? this.rangeReader(split.uri) : localRangeReader(range.path))(0, MAX_FIRST_LINE_BYTES)) : undefined;
     const out = await this.d.pool.run(
       {
         kind: 'map', ...common,
@@ -202,23 +201,6 @@ export class Executor {
       throw failed ? failed.reason : new MrError('MR_ERR_SHUFFLE', `map ${spec.taskId}: no core worker to store its output`);
     }
     return { counters: out.counters, partitionBytes, storedOn, ...(out.map!.firstBad ? { firstBad: out.map!.firstBad } : {}) };
-  }
-
-  /** The first line of a file (without its line break), or undefined when none ends within MAX_FIRST_LINE_BYTES. */
-  private async firstLine(read: (offset: number, length: number) => AsyncIterable<Buffer>): Promise<string | undefined> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const b of read(0, MAX_FIRST_LINE_BYTES)) {
-      const nl = b.indexOf(10);
-      chunks.push(nl < 0 ? b : b.subarray(0, nl));
-      size += b.length;
-      if (nl >= 0) {
-        const line = Buffer.concat(chunks).toString('utf8');
-        return line.endsWith('\r') ? line.slice(0, -1) : line;
-      }
-      if (size >= MAX_FIRST_LINE_BYTES) break;
-    }
-    return undefined;
   }
 
   private async reduce(spec: wire.AttemptSpec, common: CommonInput, workDir: string, signal: AbortSignal, threadSignal: AbortSignal, gatheredPort: MessagePort | undefined) {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { readSplitLineBytes, readSplitLines, setPieceForTests, type SplitRange } from './lines.js';
+import { MAX_FIRST_LINE_BYTES, readFirstLine, readSplitLineBytes, readSplitLines, setPieceForTests, type SplitRange } from './lines.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lines-'));
 let n = 0;
@@ -117,5 +117,16 @@ describe('split reader: every line read exactly once, whatever the cut (design.m
     expect(lines).toEqual(['first', 'second', 'third']);
     expect(stats.lines).toBe(3);
     expect((await readBoth({ path, start: 0, length: 1 })).map(([l]) => l)).toEqual(lines);
+  });
+  it('readFirstLine: the first line without its break, from plain and .gz files; undefined when empty or past the limit', async () => {
+    expect(await readFirstLine(file('h1 h2\r\nrest\n'))).toBe('h1 h2');
+    expect(await readFirstLine(file('Zürich\n'))).toBe('Zürich');
+    expect(await readFirstLine(file('only line, no break'))).toBe('only line, no break');
+    expect(await readFirstLine(file('\nsecond\n'))).toBe('');
+    expect(await readFirstLine(file(''))).toBeUndefined();
+    expect(await readFirstLine(file(gzipSync('version srcaddr\n1 2\n'), '.gz'))).toBe('version srcaddr');
+    const long = 'x'.repeat(MAX_FIRST_LINE_BYTES + 10);
+    expect(await readFirstLine(file(`${long}\nnext\n`))).toBeUndefined();
+    expect(await readFirstLine(file(`${'y'.repeat(200_000)}\nnext\n`))).toBe('y'.repeat(200_000)); // across read chunks
   });
 });

@@ -145,6 +145,42 @@ export function readSplitLineBytes(split: SplitRange, target: BytesTarget): Prom
   return readSplit(split, new BytesSink(target, split.offsetBase ?? 0));
 }
 
+/** A file's first line is looked for in this many (decompressed) bytes at most. */
+export const MAX_FIRST_LINE_BYTES = 1 << 20;
+
+/**
+ * The first line in `chunks` (the start of a file), without its line break (a trailing CR
+ * dropped); undefined when there is none (empty) or no line break comes within
+ * MAX_FIRST_LINE_BYTES (the reader then meets the line itself). Reads only as far as the line goes.
+ */
+export async function firstLineOf(chunks: AsyncIterable<Buffer>): Promise<string | undefined> {
+  const seen: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of chunks) {
+    const nl = chunk.indexOf(NL);
+    seen.push(nl < 0 ? chunk : chunk.subarray(0, nl));
+    size += chunk.length;
+    if (nl >= 0) break;
+    if (size >= MAX_FIRST_LINE_BYTES) return undefined;
+  }
+  if (size === 0) return undefined;
+  // up to a line break, or a whole file of one line without one
+  const line = Buffer.concat(seen);
+  return line.toString('utf8', 0, withoutCr(line, 0, line.length));
+}
+
+/** firstLineOf a local file, decompressed for `.gz`. */
+export async function readFirstLine(path: string): Promise<string | undefined> {
+  const file = createReadStream(path, { highWaterMark: 64 * 1024 });
+  const source: Readable = path.endsWith('.gz') ? file.pipe(createGunzip()) : file;
+  try {
+    return await firstLineOf(source as AsyncIterable<Buffer>);
+  } finally {
+    source.destroy();
+    file.destroy();
+  }
+}
+
 /** The split reading both readers share: chunks, the split's first and last line, lines across chunks. */
 async function readSplit(split: SplitRange, sink: LineSink): Promise<LineStats> {
   const gz = split.path.endsWith('.gz');

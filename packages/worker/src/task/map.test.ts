@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -56,6 +57,33 @@ describe('map attempt', () => {
     const tail = await runMap({ ...base, split: { uri: file, path: file, start: 10, length: 9 }, firstLine: 'h1 h2', workDir: mkdtempSync(join(dir, 'w-')) });
     expect(seen).toEqual(['12:y:h1 h2', '14:bad:h1 h2']);
     expect(tail.firstBad).toEqual({ offset: 14, line: 2, reason: "'bad' is bad" });
+  });
+
+  it('mapSetup runs once before the first record with ctx.firstLine set, in a split at the start (plain or .gz) and further in', async () => {
+    const plain = join(dir, 'setup.txt');
+    writeFileSync(plain, 'h1 h2\nx\ny\n');
+    const gz = join(dir, 'setup.txt.gz');
+    writeFileSync(gz, gzipSync('g1 g2\nz\n'));
+    const calls: string[] = [];
+    const job = defineJob({
+      name: 'setup-probe',
+      mapSetup(ctx) {
+        calls.push(`setup ${ctx.firstLine} ${ctx.input}`);
+      },
+      map(line, _emit, ctx) {
+        calls.push(`map ${ctx.offset}:${line}`);
+      },
+      reduce() {},
+    });
+    const base = { job, params: {}, jobId: 'j', taskId: 'm-00003', attempt: 0, numReducers: 1, sortBufferBytes: 1 << 20 };
+    await runMap({ ...base, split: { uri: plain, path: plain, start: 0, length: 8 }, workDir: mkdtempSync(join(dir, 'w-')) });
+    expect(calls).toEqual([`setup h1 h2 ${plain}`, 'map 0:h1 h2', 'map 6:x']);
+    calls.length = 0;
+    await runMap({ ...base, split: { uri: plain, path: plain, start: 8, length: 2 }, firstLine: 'h1 h2', workDir: mkdtempSync(join(dir, 'w-')) });
+    expect(calls).toEqual([`setup h1 h2 ${plain}`, 'map 8:y']);
+    calls.length = 0;
+    await runMap({ ...base, split: { uri: gz, path: gz, start: 0, length: 1 }, workDir: mkdtempSync(join(dir, 'w-')) });
+    expect(calls).toEqual([`setup g1 g2 ${gz}`, 'map 0:g1 g2', 'map 6:z']);
   });
 
   it("input 'bytes': each line's bytes in one reused view, with the same offsets, first line, skips and errors as 'lines'", async () => {

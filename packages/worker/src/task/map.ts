@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { defaultPartition, MrError, type Emit, type JobDefinition, type LineBytes } from '@mr/shared/core';
 import { Counters, runHook, TaskContext, type BadRecordRef } from './context.js';
-import { readSplitLineBytes, readSplitLines, type BytesTarget, type LineTarget, type SplitRange } from './lines.js';
+import { readFirstLine, readSplitLineBytes, readSplitLines, type BytesTarget, type LineTarget, type SplitRange } from './lines.js';
 import { SortBuffer } from './sort-buffer.js';
 
 export interface MapTask {
@@ -48,7 +48,12 @@ export async function runMap(t: MapTask): Promise<MapResult> {
     if (typeof key !== 'string') throw new MrError('MR_ERR_USER_CODE', `emit: key must be a string, got ${typeof key}`);
     buffer.add(partition(key, R), key, value);
   };
+  // the file's first line before the first record (ctx.firstLine, for mapSetup); a split further
+  // in gets it from the executor
+  if (ctx.firstLine === undefined && t.split.start === 0 && (t.split.offsetBase ?? 0) === 0) ctx.firstLine = await readFirstLine(t.split.path);
   const records = new MapRecords(t, ctx, emit);
+  const { mapSetup } = t.job;
+  if (mapSetup) runHook(`mapSetup threw on ${t.split.uri}`, () => mapSetup.call(t.job, ctx));
   const stats = t.job.input === 'bytes' ? await readSplitLineBytes(t.split, records) : await readSplitLines(t.split, records);
   records.reportProgress();
   const { mapCleanup } = t.job;
@@ -76,6 +81,12 @@ class MapRecords implements LineTarget, BytesTarget {
   private readonly job: JobDefinition;
   /** input 'bytes': the one LineBytes view map sees, moved from line to line. */
   private readonly view: { bytes: Buffer; start: number; end: number } = { bytes: EMPTY, start: 0, end: 0 };
+  /**
+   * The first line is still to be read into ctx.firstLine (longer than readFirstLine looks). A
+   * flag, not `offset === 0` alone: the branch then never runs in the usual case, so it is no
+   * deoptimization point that each attempt's first record would hit.
+   */
+  private firstLinePending: boolean;
 
   constructor(
     private readonly t: MapTask,
@@ -85,15 +96,16 @@ class MapRecords implements LineTarget, BytesTarget {
     this.job = t.job;
     this.skip = new Set(t.skipOffsets ?? []);
     this.progress = t.progress ?? new Int32Array(2);
+    this.firstLinePending = ctx.firstLine === undefined;
   }
 
   onLine(line: string, offset: number): void {
-    if (offset === 0) this.ctx.firstLine = line;
+    if (this.firstLinePending && offset === 0) this.ctx.firstLine = line;
     this.record(line, offset);
   }
 
   onBytes(buf: Buffer, start: number, end: number, offset: number): void {
-    if (offset === 0) this.ctx.firstLine = buf.toString('utf8', start, end);
+    if (this.firstLinePending && offset === 0) this.ctx.firstLine = buf.toString('utf8', start, end);
     const v = this.view;
     v.bytes = buf;
     v.start = start;

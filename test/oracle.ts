@@ -22,10 +22,11 @@ export function runOracle(job: JobDefinition, files: string[], numReducers: numb
   };
   for (const f of files) {
     // one map task per file
-    const ctx = context({ input: f });
     const text = readFileSync(f, 'utf8');
     const lines = text.split('\n');
     if (lines[lines.length - 1] === '') lines.pop();
+    const ctx = context({ input: f, ...(lines.length > 0 ? { firstLine: lines[0]!.replace(/\r$/, '') } : {}) });
+    job.mapSetup?.(ctx);
     for (const raw of lines) {
       const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
       if (job.input === 'bytes') {

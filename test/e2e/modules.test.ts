@@ -6,6 +6,7 @@ import { readOutput } from './helpers/output.js';
 import { GUTENBERG, mr, reapAll, ROOT, tempDir } from './helpers/procs.js';
 import wordlen from '../fixtures/wordlen.mjs';
 import initials from '../fixtures/initials.js';
+import firstbytes from '../fixtures/firstbytes.js';
 
 afterAll(reapAll);
 
@@ -29,6 +30,15 @@ describe('job modules given by path (contract.md "Job modules")', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(readOutput(out)).toEqual(runOracle(initials, [BOOKS[0]!], 3, { minLength: '4' }));
     expect(readFileSync(join(out, 'part-00000'), 'utf8')).toMatch(/^\S+\t\{"words":\d+,"sample":\[/m);
+  });
+
+  it("a .ts module with input 'bytes' and mapSetup: the same output as the oracle's, split or not", async () => {
+    for (const extra of [[], ['--split-size', '16k']]) {
+      const out = join(tempDir(), 'o');
+      const r = await mr(['run', join(FIX, 'firstbytes.ts'), '--input', BOOKS.join(','), '--output', out, '--reducers', '2', ...extra]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(readOutput(out)).toEqual(runOracle(firstbytes, BOOKS, 2));
+    }
   });
 
   it('module problems are refused at submit with one line: missing file, no reduce, bad params', async () => {

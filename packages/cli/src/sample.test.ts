@@ -107,4 +107,12 @@ describe('planFromSample: the planned params join the job\'s params at submit', 
     expect(shape({ lines: 0, plan() {} })).toMatch(/sample.lines must be a whole number in 1..1000000/);
     expect(shape({ lines: MAX_SAMPLE_LINES + 1, plan() {} })).toMatch(/sample.lines/);
   });
+
+  it('a module whose input or mapSetup is malformed is refused when it is loaded', () => {
+    const shape = (extra: Record<string, unknown>) => jobShapeProblem({ name: 'j', map() {}, reduce() {}, ...extra });
+    expect(shape({ input: 'bytes', mapSetup() {} })).toBeUndefined();
+    expect(shape({ input: 'lines' })).toBeUndefined();
+    expect(shape({ input: 'records' })).toBe("job 'j': input must be 'lines' or 'bytes'");
+    expect(shape({ mapSetup: 'yes' })).toBe("job 'j': mapSetup is not a function");
+  });
 });

@@ -160,8 +160,9 @@ export default defineJob<Partial, string | string[]>({
 
   mapSetup(ctx) {
     // the attempt's state now (its file's format from ctx.firstLine), so that map finds it as the
-    // last one seen on every record, the first included
-    mapState(ctx);
+    // last one seen on every record, the first included; a first line too long to read ahead
+    // (over 1 MiB) is only known at the split's first record, where map builds the state
+    if (ctx.firstLine !== undefined) mapState(ctx);
   },
 
   map(line, emit, ctx) {

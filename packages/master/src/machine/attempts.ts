@@ -8,16 +8,17 @@ import type { Action, Attempt, Job, MasterEvent, MasterState, Task } from './typ
 type Ev<K extends MasterEvent['kind']> = Extract<MasterEvent, { kind: K }>;
 
 /**
- * Once the last of a gathering job's tasks 1..R-1 has succeeded, task 0's running attempts get
- * what they emitted (their task timeout counts from now: they may have been waiting for it).
+ * Once the last of a gathering job's tasks 1..R-1 has succeeded, task 0's running attempts (on
+ * `nodeId` only, when given) get what they emitted (their task timeout counts from now: they may
+ * have been waiting for it).
  */
-function sendGathered(s: MasterState, job: Job, nowMs: number, actions: Action[]): void {
+export function sendGathered(s: MasterState, job: Job, nowMs: number, actions: Action[], nodeId?: string): void {
   const task0 = job.reduces[0]!;
   if (awaitsGathered(job, task0)) return;
   const gathered = gatheredRows(job);
   for (const id of task0.attempts) {
     const a = s.attempts.get(id)!;
-    if (a.state !== 'RUNNING') continue;
+    if (a.state !== 'RUNNING' || (nodeId !== undefined && a.nodeId !== nodeId)) continue;
     a.lastProgressMs = nowMs;
     actions.push({ kind: 'SendGathered', nodeId: a.nodeId, attemptId: id, gathered });
   }

@@ -62,6 +62,44 @@ describe('gathering jobs (JobDefinition.gather)', () => {
     expect(s.jobs.get('j')!.state).not.toBe('FAILED');
   });
 
+  it('a waiting task 0 gives up its slot when a task it gathers from needs one again and none is free', () => {
+    // two task workers of one slot each beside the core worker's one: all three slots busy
+    const s = cluster(1);
+    for (const id of ['task-1', 'task-2']) step(s, { kind: 'NodeRegistered', nodeId: id, role: 'task', address: `${id}:1`, slots: 1, running: [], mapOutputs: [], nowMs: 0 });
+    const sub = step(s, { kind: 'JobSubmitted', jobId: 'j', spec: spec({ numReducers: 3, gather: true }), splits: [{ uri: '/in', start: 0, length: 1 }], nowMs: 1 });
+    const reduces = started(step(s, { kind: 'AttemptSucceeded', attemptId: started(sub.actions)[0]!.attemptId, counters: {}, nowMs: 2 }).actions);
+    const zero = s.attempts.get(reduces.find((r) => r.partition === 0)!.attemptId)!;
+    const two = s.attempts.get(reduces.find((r) => r.partition === 2)!.attemptId)!;
+    expect(reduces.map((r) => r.partition).sort()).toEqual([0, 1, 2]);
+    // task 2's node stops heartbeating: task 2 is PENDING again, every live slot is taken
+    const beat = (nowMs: number) => {
+      for (const n of s.nodes.values()) {
+        if (n.id !== two.nodeId) step(s, { kind: 'Heartbeat', nodeId: n.id, running: [...n.running], progress: n.running.map((attemptId) => ({ attemptId, units: nowMs })), nowMs });
+      }
+    };
+    beat(6_000);
+    const after = step(s, { kind: 'Tick', nowMs: 6_000 }).actions;
+    expect(after).toContainEqual({ kind: 'KillAttempt', nodeId: zero.nodeId, attemptId: zero.id, reason: 'gives its slot to a task it gathers from' });
+    const relaunched = started(after);
+    expect(relaunched.map((r) => [r.partition, r.gatherPending])).toEqual([[2, undefined]]);
+    expect(s.jobs.get('j')!.reduces[0]!.killed).toBe(0); // not counted against task 0
+    // task 1's slot frees: task 0 runs again (all the others have started) and gets their output
+    const back = started(step(s, { kind: 'AttemptSucceeded', attemptId: reduces.find((r) => r.partition === 1)!.attemptId, counters: {}, gathered: ['["a",1]'], nowMs: 6_100 }).actions);
+    expect(back.map((r) => [r.partition, r.gatherPending])).toEqual([[0, true]]);
+    const done = step(s, { kind: 'AttemptSucceeded', attemptId: relaunched[0]!.attemptId, counters: {}, gathered: ['["b",2]'], nowMs: 6_200 }).actions;
+    expect(done).toContainEqual({ kind: 'SendGathered', nodeId: s.attempts.get(back[0]!.attemptId)!.nodeId, attemptId: back[0]!.attemptId, gathered: ['["a",1]', '["b",2]'] });
+  });
+
+  it('a worker that registers again gets the gathered output for its waiting task 0 once more (it may have missed it)', () => {
+    const s = cluster();
+    const sub = step(s, { kind: 'JobSubmitted', jobId: 'j', spec: spec({ numReducers: 2, gather: true }), splits: [{ uri: '/in', start: 0, length: 1 }], nowMs: 1 });
+    const [one, zero] = started(step(s, { kind: 'AttemptSucceeded', attemptId: started(sub.actions)[0]!.attemptId, counters: {}, nowMs: 2 }).actions);
+    expect(zero!.gatherPending).toBe(true);
+    step(s, { kind: 'AttemptSucceeded', attemptId: one!.attemptId, counters: {}, gathered: ['["a",1]'], nowMs: 3 });
+    const again = step(s, { kind: 'NodeRegistered', nodeId: 'core-1', role: 'core', address: 'a:1', slots: 8, running: [zero!.attemptId], mapOutputs: [s.attempts.get(started(sub.actions)[0]!.attemptId)!.id], nowMs: 4 });
+    expect(again.actions).toContainEqual({ kind: 'SendGathered', nodeId: 'core-1', attemptId: zero!.attemptId, gathered: ['["a",1]'] });
+  });
+
   it('an attempt of task 0 started after tasks 1..R-1 are done carries their output from the start', () => {
     const s = cluster();
     const sub = step(s, { kind: 'JobSubmitted', jobId: 'j', spec: spec({ numReducers: 2, gather: true }), splits: [{ uri: '/in', start: 0, length: 1 }], nowMs: 1 });

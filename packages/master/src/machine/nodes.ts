@@ -1,7 +1,7 @@
-import { attemptOutputDir, bsOutputPath, failJob, killAttempt, onAttemptFailed, onMapOutputLost } from './attempts.js';
+import { attemptOutputDir, bsOutputPath, failJob, killAttempt, onAttemptFailed, onMapOutputLost, sendGathered } from './attempts.js';
 import { schedule } from './schedule.js';
 import { fsNodeLost, replicateBlocks } from './fs.js';
-import { aliveCores, assert, awaitsGathered, getJob, taskOf } from './state.js';
+import { aliveCores, assert, awaitsGathered, getJob, isGatherTask0, taskOf } from './state.js';
 import type { Action, MasterEvent, MasterState, NodeInfo } from './types.js';
 
 type Ev<K extends MasterEvent['kind']> = Extract<MasterEvent, { kind: K }>;
@@ -31,6 +31,12 @@ export function onNodeRegistered(s: MasterState, e: Ev<'NodeRegistered'>): Actio
   // attempts the worker runs that the master does not count there: stop them
   for (const id of e.running) {
     if (!node.running.includes(id)) actions.push({ kind: 'KillAttempt', nodeId: node.id, attemptId: id, reason: 'not running on this node' });
+  }
+  // a gathering task 0 kept here may have missed the others' output (sent while this node had no
+  // session, or lost in a master restart): again, the worker ignores a second copy
+  for (const id of node.running) {
+    const job = getJob(s, s.attempts.get(id)!.jobId);
+    if (isGatherTask0(job, taskOf(job, s.attempts.get(id)!.taskId))) sendGathered(s, job, e.nowMs, actions, node.id);
   }
   actions.push(...schedule(s, e.nowMs));
   return actions;

@@ -1,5 +1,5 @@
-import { attemptOutputDir } from './attempts.js';
-import { addCounter, aliveCores, assert, awaitsGathered, freeSlots, gatherHeldBack, gatheredRows, pendingTasks, phaseDone, phaseProgress, setTaskState } from './state.js';
+import { attemptOutputDir, killAttempt } from './attempts.js';
+import { addCounter, aliveCores, assert, awaitsGathered, freeSlots, gatherHeldBack, gatheredRows, isGatherTask0, pendingTasks, phaseDone, phaseProgress, setTaskState } from './state.js';
 import type { Action, Attempt, AttemptSpec, Job, MapOutputLocation, MasterState, NodeInfo, Task } from './types.js';
 
 /** Speculation: a backup starts when an attempt runs this many times the phase's median... */
@@ -17,7 +17,8 @@ const SPECULATION_MAX_SHARE = 0.1;
  */
 export function schedule(s: MasterState, nowMs: number): Action[] {
   const actions: Action[] = [];
-  const free = [...s.nodes.values()].filter((n) => freeSlots(n) > 0);
+  let free = freeNodes(s);
+  if (free.length === 0 && yieldGatherSlots(s, nowMs, actions)) free = freeNodes(s);
   for (const jobId of s.jobOrder) {
     if (free.length === 0) break;
     const job = s.jobs.get(jobId)!;
@@ -40,6 +41,32 @@ export function schedule(s: MasterState, nowMs: number): Action[] {
     if (job.spec.speculation && job.state === 'RUNNING') speculate(s, job, phase, free, nowMs, actions, launching);
   }
   return actions;
+}
+
+function freeNodes(s: MasterState): NodeInfo[] {
+  return [...s.nodes.values()].filter((n) => freeSlots(n) > 0);
+}
+
+/**
+ * A gathering job's task 0 waits for tasks 1..R-1 holding a slot. When one of those is PENDING
+ * again (its node died) and no slot is free anywhere, it would wait for that slot forever: task 0's
+ * waiting attempt gives its slot up (killed, not counted against the task) and launches again once
+ * the others have all started. True when a slot was freed.
+ */
+function yieldGatherSlots(s: MasterState, nowMs: number, actions: Action[]): boolean {
+  let freed = false;
+  for (const jobId of s.jobOrder) {
+    const job = s.jobs.get(jobId)!;
+    if (job.state !== 'RUNNING' || job.spec.gather !== true || !phaseDone(job, 'map')) continue;
+    const task0 = job.reduces[0]!;
+    if (!gatherHeldBack(job, task0)) continue;
+    for (const id of task0.attempts) {
+      if (s.attempts.get(id)!.state !== 'RUNNING') continue;
+      killAttempt(s, id, 'gives its slot to a task it gathers from', nowMs, actions, { notifyWorker: true, count: false });
+      freed = true;
+    }
+  }
+  return freed;
 }
 
 /** What the launches of one schedule() call share. */
@@ -81,8 +108,9 @@ function speculate(s: MasterState, job: Job, phase: Task[], free: NodeInfo[], no
       durations.push(w.finishedMs! - w.startedMs);
     } else if (running.length > 1 || running.some((a) => a.speculative)) {
       backups++;
-    } else if (running.length === 1 && !awaitsGathered(job, t)) {
-      // (a gathering task 0 that waits for the others is not slow)
+    } else if (running.length === 1 && !isGatherTask0(job, t)) {
+      // (a gathering task 0 waits for the others: its run time says nothing of its speed, and a
+      // copy would fetch and reduce everything again)
       candidates.push({ task: t, runMs: nowMs - running[0]!.startedMs });
     }
   }

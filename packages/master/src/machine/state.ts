@@ -107,6 +107,11 @@ export function* pendingTasks(job: Job, kind: TaskKind): Generator<Task> {
   }
 }
 
+/** The reduce task of a gathering job that the others hand their output to (JobDefinition.gather). */
+export function isGatherTask0(job: Job, task: Task): boolean {
+  return job.spec.gather === true && task.kind === 'reduce' && task.index === 0;
+}
+
 /**
  * A gathering job's reduce task 0 while tasks 1..R-1 are not all done. It runs alongside them
  * (reducing its own keys), and its attempts get what the others emitted when the last of them
@@ -114,7 +119,7 @@ export function* pendingTasks(job: Job, kind: TaskKind): Generator<Task> {
  * (no backup) nor stuck (no task timeout).
  */
 export function awaitsGathered(job: Job, task: Task): boolean {
-  if (job.spec.gather !== true || task.kind !== 'reduce' || task.index !== 0) return false;
+  if (!isGatherTask0(job, task)) return false;
   return job.reduces.some((t) => t.index > 0 && t.state !== 'SUCCEEDED');
 }
 
@@ -124,7 +129,7 @@ export function awaitsGathered(job: Job, task: Task): boolean {
  * forever). A re-run of one of them gets the slot its failure freed.
  */
 export function gatherHeldBack(job: Job, task: Task): boolean {
-  if (job.spec.gather !== true || task.kind !== 'reduce' || task.index !== 0) return false;
+  if (!isGatherTask0(job, task)) return false;
   return job.reduces.some((t) => t.index > 0 && t.state === 'PENDING');
 }
 

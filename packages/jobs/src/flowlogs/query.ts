@@ -225,13 +225,8 @@ export function bindQuery(q: Query, format: Format): BoundQuery {
   const first = at[0]!;
   const last = at[at.length - 1]!;
   // groupBy fields that sit side by side in this format, in order (srcaddr,dstaddr in v2): when
-  // one space separates them in a record, the key is one slice of the line
+  // one space separates them in a record, the key is a range of the line's bytes
   const adjacent = first >= 0 && at.every((p, j) => p === first + j);
-  const joined = (f: Fields, sep: string): string => {
-    let key = valueAt(f, first);
-    for (let j = 1; j < at.length; j++) key += sep + valueAt(f, at[j]!);
-    return key;
-  };
   const key: KeyBytes = { bytes: Buffer.alloc(256), start: 0, end: 0 };
   /** The key built value by value in key.bytes (`-` for a field the format lacks). */
   const built = (f: Fields): KeyBytes => {
@@ -255,7 +250,12 @@ export function bindQuery(q: Query, format: Format): BoundQuery {
       for (const t of tests) if (!t(f)) return false;
       return true;
     },
-    groupKey: (record) => joined(asFields(record), '\t'),
+    groupKey: (record) => {
+      const f = asFields(record);
+      let key = valueAt(f, first);
+      for (let j = 1; j < at.length; j++) key += '\t' + valueAt(f, at[j]!);
+      return key;
+    },
     tableKey: adjacent
       ? (f) => {
         const end = f.end(last);

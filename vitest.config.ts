@@ -8,5 +8,6 @@ export default defineConfig({
     // e2e tests start clusters of real processes: one file at a time keeps 2 cores usable
     fileParallelism: false,
     pool: 'forks',
+    globalSetup: ['test/global-setup.ts'],
   },
 });

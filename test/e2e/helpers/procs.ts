@@ -3,10 +3,11 @@
  * (every process started here is killed in afterAll, whatever the test did).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, openSync, closeSync } from 'node:fs';
+import { mkdtempSync, readFileSync, openSync, closeSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
 
 export const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 export const MR_BIN = join(ROOT, 'packages/cli/bin/mr.js');
@@ -80,9 +81,22 @@ export async function reapAll(): Promise<void> {
   started.clear();
 }
 
+const madeDirs: string[] = [];
+
+/** A fresh directory under the run's TMPDIR, removed when the test file ends. */
 export function tempDir(prefix = 'mr-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  madeDirs.push(dir);
+  return dir;
 }
+
+// Registered at import, so on the importing test file's root suite: it runs after that file's own
+// afterAll hooks. The processes go first (they may still be writing), then the dirs: fault tests
+// leave ~2 GB each, and one run's worth would otherwise pile up until the run's TMPDIR goes.
+afterAll(async () => {
+  await reapAll();
+  for (const dir of madeDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 /** Polls `probe` until it returns a value other than undefined, or fails after timeoutMs. */
 export async function waitFor<T>(what: string, timeoutMs: number, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {

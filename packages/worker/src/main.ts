@@ -14,7 +14,7 @@ import { AttemptPool } from './exec/pool.js';
 import { BlockStore } from './blockstore/store.js';
 import { blocksService } from './blockstore/service.js';
 import { copyBlock } from './blockstore/copy.js';
-import { ShuffleClients } from './shuffle/client.js';
+import { shareInProcess, ShuffleClients } from './shuffle/client.js';
 import { shuffleService } from './shuffle/service.js';
 import { ShuffleStore } from './shuffle/store.js';
 
@@ -90,6 +90,7 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
   const port = await listen(server, cfg.bind, cfg.port, cfg.tls);
   const address = `${advertisedHost(cfg.bind, cfg.advertise)}:${port}`;
 
+  const unshare = store ? shareInProcess(address, store) : undefined;
   const client = masterClient(cfg.master, cfg.token, cfg.tls);
   const shuffle = new ShuffleClients(cfg.token, cfg.tls);
   const pool = new AttemptPool(cfg.slots);
@@ -108,6 +109,7 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
   const close = () =>
     (closing ??= (async () => {
       clearTimeout(drainTimer);
+      unshare?.();
       session.close();
       executor.killAll('worker stopping');
       await pool.close();

@@ -299,6 +299,7 @@ export class Executor {
           const local = await this.d.store.segment(spec.jobId, ref.attemptId, spec.partition).catch(() => undefined);
           if (local) {
             segments[i] = local;
+            Atomics.add(progress, 0, 1);
             continue;
           }
         }
@@ -309,7 +310,7 @@ export class Executor {
         for (const h of ref.holders) {
           if (h.nodeId === this.d.nodeId && this.d.store) continue; // tried above
           try {
-            segments[i] = { file, start: 0, length: await this.d.shuffle.fetch(h.address, req, file, signal) };
+            segments[i] = await this.d.shuffle.segment(h.address, req, file, signal);
             lastError = undefined;
             break;
           } catch (e) {

@@ -1,6 +1,23 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { checkChunk, CHUNK_BYTES, fromServiceError, makeChunk, MrError, shuffleClient, waitDrain, wire, type TlsConfig } from '@mr/shared';
+import type { SegmentRange, ShuffleStore } from './store.js';
+
+/**
+ * Shuffle stores of the core workers running in this process, by advertised address: `mr run`'s
+ * embedded cluster (Hadoop's local mode has no HTTP shuffle either). A push or fetch to one of them
+ * is a file copy or an in-place read, not gRPC over loopback with a checksum per chunk on this
+ * same event loop. Separate worker processes (`mr worker`, `mr run --isolate`) never see each other here.
+ */
+const inProcessStores = new Map<string, ShuffleStore>();
+
+/** Makes a core worker's store reachable in-process at its address; returns the undo. */
+export function shareInProcess(address: string, store: ShuffleStore): () => void {
+  inProcessStores.set(address, store);
+  return () => {
+    if (inProcessStores.get(address) === store) inProcessStores.delete(address);
+  };
+}
 
 /** One client (channel) per core worker address, shared by all attempts. */
 export class ShuffleClients {
@@ -22,8 +39,10 @@ export class ShuffleClients {
     this.clients.clear();
   }
 
-  /** Streams a map output file to a core worker, in CRC32C-checked chunks. */
+  /** Streams a map output file to a core worker, in CRC32C-checked chunks (copies it, in-process). */
   push(address: string, header: { jobId: string; mapIndex: number; attemptId: string; partitionBytes: number[] }, file: string, signal: AbortSignal): Promise<void> {
+    const local = inProcessStores.get(address);
+    if (local) return local.adopt(header.jobId, header.attemptId, file, header.partitionBytes, 'copy');
     return new Promise((resolve, reject) => {
       const call = this.get(address).put((err) => (err ? reject(fromServiceError(err, `core worker ${address}`, this.tls !== undefined)) : resolve()));
       const abort = () => call.cancel();
@@ -41,8 +60,15 @@ export class ShuffleClients {
     });
   }
 
+  /** One partition of one map output: fetched into `file`, or where it lies when the store is in-process. */
+  async segment(address: string, req: wire.ShuffleFetch, file: string, signal: AbortSignal): Promise<SegmentRange> {
+    const local = inProcessStores.get(address);
+    if (local) return local.segment(req.jobId, req.attemptId, req.partition);
+    return { file, start: 0, length: await this.fetch(address, req, file, signal) };
+  }
+
   /** Fetches one partition of one map output into a local file; resolves with its size. */
-  fetch(address: string, req: wire.ShuffleFetch, file: string, signal: AbortSignal): Promise<number> {
+  private fetch(address: string, req: wire.ShuffleFetch, file: string, signal: AbortSignal): Promise<number> {
     return new Promise((resolve, reject) => {
       const call = this.get(address).fetch(req);
       const out = createWriteStream(file);

@@ -59,18 +59,24 @@ export class ShuffleStore {
     };
   }
 
-  /** Takes a map output written on this machine (the map ran on this core worker). */
-  async adopt(jobId: string, attemptId: string, file: string, partitionBytes: number[]): Promise<void> {
+  /**
+   * Takes a map output written on this machine: moved in (the map ran on this core worker), or
+   * copied (a map in another worker of this process, whose file may go to other core workers too).
+   */
+  async adopt(jobId: string, attemptId: string, file: string, partitionBytes: number[], how: 'move' | 'copy' = 'move'): Promise<void> {
     const p = this.paths(jobId, attemptId);
     await mkdir(p.dir, { recursive: true });
     const size = (await stat(file)).size;
     const expected = partitionBytes.reduce((a, b) => a + b, 0);
     if (size !== expected) throw new MrError('MR_ERR_SHUFFLE', `map output ${attemptId}: ${size} bytes on disk, expected ${expected}`);
     const tmp = `${p.data}.tmp-${process.pid}-${Date.now()}`;
-    try {
-      await rename(file, tmp);
-    } catch {
-      await copyFile(file, tmp); // work dir on another file system
+    if (how === 'copy') await copyFile(file, tmp);
+    else {
+      try {
+        await rename(file, tmp);
+      } catch {
+        await copyFile(file, tmp); // work dir on another file system
+      }
     }
     await writeFile(p.index, JSON.stringify(partitionBytes));
     await rename(tmp, p.data);

@@ -1,7 +1,8 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GUTENBERG, mr, reapAll, tempDir } from './helpers/procs.js';
+import { spawn } from 'node:child_process';
+import { exited, GUTENBERG, mr, MR_BIN, reapAll, tempDir } from './helpers/procs.js';
 
 afterAll(reapAll);
 
@@ -82,5 +83,17 @@ describe('bad input: one-line error, the contract exit code, nothing written (is
     expect(r.code).toBe(1);
     const lines = r.stderr.trim().split('\n');
     expect(lines[0]).toMatch(/^mr: no core worker is alive/);
+  });
+});
+
+describe('a reader that goes away', () => {
+  it('mr writing into a closed pipe (`mr ... | head`) stops quietly: exit 0, no stack trace', async () => {
+    const proc = spawn(process.execPath, [MR_BIN, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    proc.stdout.destroy(); // the reader is gone before mr writes
+    let stderr = '';
+    proc.stderr.on('data', (d) => (stderr += d));
+    const code = await exited(proc);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 });

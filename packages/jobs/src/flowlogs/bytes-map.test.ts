@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { BytesMap } from './bytes-map.js';
 
+function drained<V>(m: BytesMap<V>, spaceTo?: number): [string, V][] {
+  const out: [string, V][] = [];
+  m.drain((k, v) => out.push([k, v]), spaceTo);
+  return out;
+}
+
 describe('BytesMap: a hash map keyed by byte ranges', () => {
   it('agrees with a Map of strings over many keys read from ranges of a larger buffer (growth, long and non-ASCII keys)', () => {
     const m = new BytesMap<number[]>();
@@ -23,12 +29,24 @@ describe('BytesMap: a hash map keyed by byte ranges', () => {
       }
     }
     expect(m.size).toBe(ref.size);
-    expect([...m.entries()]).toEqual([...ref.entries()]); // insertion order, keys decoded
-    m.clear();
+    expect(drained(m)).toEqual([...ref.entries()]); // insertion order, keys decoded
     expect(m.size).toBe(0);
     expect(m.get(Buffer.from('10.0.0.1 10.1.0.1'), 0, 17)).toBeUndefined();
     m.add(Buffer.from('a'), 0, 1, [9]);
-    expect([...m.entries()]).toEqual([['a', [9]]]);
+    expect(drained(m)).toEqual([['a', [9]]]);
+  });
+
+  it('drain can turn the spaces of keys into another byte (TAB-joined group keys); the map is empty and reusable after', () => {
+    const m = new BytesMap<number>();
+    const b = Buffer.from('10.0.0.1 10.0.0.2|é x  y|solo');
+    m.add(b, 0, 17, 1);
+    m.add(b, 18, 25, 2);
+    m.add(b, 26, 30, 3);
+    expect(drained(m, 9)).toEqual([['10.0.0.1\t10.0.0.2', 1], ['é\tx\t\ty', 2], ['solo', 3]]);
+    expect(m.get(b, 0, 17)).toBeUndefined();
+    m.add(b, 0, 17, 4);
+    expect(m.get(b, 0, 17)).toBe(4);
+    expect(drained(m)).toEqual([['10.0.0.1 10.0.0.2', 4]]);
   });
 
   it('the empty key and keys that differ only past a shared prefix', () => {

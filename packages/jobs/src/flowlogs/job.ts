@@ -17,7 +17,7 @@ import { BytesMap } from './bytes-map.js';
 import { Aggregator, havingTest, rankCompare, type Partial, type Ranked } from './aggregate.js';
 import { V2_FIELDS } from './fields.js';
 import { Fields, Format, headerFields, parseFieldsParam, stripPrefix } from './format.js';
-import { bindQuery, compileQuery, outputKey, parseMaxBadFraction, resolveParams, type BoundQuery, type Query } from './query.js';
+import { bindQuery, compileQuery, parseMaxBadFraction, resolveParams, type BoundQuery, type Query } from './query.js';
 
 /** Groups a map task holds before emitting them: bounds its memory whatever the input. */
 const MAX_MAP_GROUPS = 100_000;
@@ -128,10 +128,12 @@ function mapState(ctx: JobContext): MapState {
   return st;
 }
 
+/** Emits the held groups: table keys with their spaces as TABs are the output keys (see outputKey). */
 function flush(st: MapState, emit: Emit<string, Partial>): void {
-  for (const [key, p] of st.groups.entries()) emit(outputKey(key), p);
-  st.groups.clear();
+  st.groups.drain(emit, TAB);
 }
+
+const TAB = 9;
 
 /**
  * One reduce attempt's best groups so far (with `top`), and once K are held after a trim, the

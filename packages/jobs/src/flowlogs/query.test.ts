@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { V2_FIELDS } from './fields.js';
 import { Fields, Format } from './format.js';
-import { bindQuery, compileQuery, outputKey, PRESETS, QueryError, resolveParams, type BoundQuery } from './query.js';
+import { bindQuery, compileQuery, PRESETS, QueryError, resolveParams, type BoundQuery } from './query.js';
 
 const ACCEPTED_SSH = '2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK';
 const REJECTED_RDP = '2 123456789010 eni-1235b8ca123456789 172.31.9.69 172.31.9.12 49761 3389 6 20 4249 1418530010 1418530070 REJECT OK';
@@ -183,6 +183,8 @@ describe('the map side\'s table key (values joined by a space)', () => {
     expect(format.scan(Buffer.from(line), f)).toBeUndefined();
     return f;
   };
+  /** What the map emits for a table key (BytesMap.drain with TAB for space): the output key. */
+  const outputKey = (tableKey: string): string => tableKey.replaceAll(' ', '\t');
   const tableKey = (b: BoundQuery, f: Fields): string => {
     const k = b.tableKey(f);
     return k.bytes.toString('utf8', k.start, k.end);
@@ -211,12 +213,6 @@ describe('the map side\'s table key (values joined by a space)', () => {
       expect(tableKey(b, scanned(ACCEPTED_SSH)), groupBy).toBe(key);
       expect(outputKey(key), groupBy).toBe(b.groupKey(tokens(ACCEPTED_SSH)));
     }
-  });
-  it('outputKey turns every space into a TAB (values hold no space; a TAB inside a value stays)', () => {
-    expect(outputKey('a')).toBe('a');
-    expect(outputKey('a b')).toBe('a\tb');
-    expect(outputKey('a b c d')).toBe('a\tb\tc\td');
-    expect(outputKey('a\tx b')).toBe('a\tx\tb');
   });
   it('a built key longer than its scratch buffer, then a short one', () => {
     const b = bindQuery(compileQuery({ groupBy: 'dstaddr,srcaddr' }), v2);

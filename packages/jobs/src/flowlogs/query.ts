@@ -40,24 +40,14 @@ export interface BoundQuery {
   groupKey(record: Rec): string;
   /**
    * The group values joined by a space, as bytes: the map side's table key (values never hold
-   * a space, so it names the group as exactly as groupKey). Often a range of the line itself;
-   * valid until the next call.
+   * a space, so it names the group as exactly as groupKey, which is it with TABs for spaces).
+   * Often a range of the line itself; valid until the next call.
    */
   tableKey(record: Fields): KeyBytes;
 }
 
 /** A key's bytes: bytes[start, end). */
 export interface KeyBytes { bytes: Buffer; start: number; end: number }
-
-/** groupKey from a tableKey (values hold no space, so every space is a separator). */
-export function outputKey(tableKey: string): string {
-  const sp = tableKey.indexOf(' ');
-  if (sp < 0) return tableKey;
-  const next = tableKey.indexOf(' ', sp + 1);
-  // two values (the common case): two slices joined, cheaper than a replaceAll
-  if (next < 0) return `${tableKey.slice(0, sp)}\t${tableKey.slice(sp + 1)}`;
-  return tableKey.split(' ').join('\t');
-}
 
 const PARAMS = ['preset', 'groupBy', 'where', 'agg', 'having', 'top', 'orderBy', 'fields', 'maxBadFraction'];
 

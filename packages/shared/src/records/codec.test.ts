@@ -14,6 +14,9 @@ const records: [string, unknown][] = [
   ['long', 'x'.repeat(300_000)],
   ['array', [1, 'two']],
   ['bool', true],
+  // arrays of numbers (partial aggregates) go binary
+  ['partial', [123_456_789_012, 3, 0.1, -7]],
+  ['no numbers', []],
 ];
 
 function readAll(r: RecordReader): [string, unknown][] {
@@ -35,7 +38,7 @@ describe('shuffle record codec', () => {
     const fd = openSync(file, 'w');
     const w = new RecordWriter(fd);
     const many: [string, unknown][] = [];
-    for (let i = 0; i < 200_000; i++) many.push([`k${i}`, i % 3 === 0 ? `v${i}` : i]);
+    for (let i = 0; i < 200_000; i++) many.push([`k${i}`, i % 3 === 0 ? `v${i}` : i % 3 === 1 ? i : [i, i / 4]]);
     for (const [k, v] of many) w.write(k, v);
     const firstEnd = w.bytes;
     for (const [k, v] of records) w.write(k, v);
@@ -47,14 +50,55 @@ describe('shuffle record codec', () => {
     expect(readAll(RecordReader.fromFile(file, firstEnd, 0))).toEqual([]);
   });
 
-  it('a truncated file is an error, never a silent short read', () => {
-    const w = new RecordWriter();
-    w.write('key', 'a value that will be cut');
+  it('an array of numbers longer than the 1 MiB read chunk, read decoded and raw', () => {
+    const long = Array.from({ length: 140_000 }, (_, i) => i * 1.5 - 3);
     const dir = mkdtempSync(join(tmpdir(), 'codec-'));
-    const file = join(dir, 'cut');
-    writeFileSync(file, w.toBuffer().subarray(0, w.bytes - 3));
+    const file = join(dir, 'long');
+    const w = new RecordWriter();
+    w.write('a', 1);
+    w.write('numbers', long);
+    w.write('z', [2]);
+    writeFileSync(file, w.toBuffer());
     const r = RecordReader.fromFile(file);
-    expect(() => r.next()).toThrow(/truncated record/);
+    const got: [string, unknown][] = [];
+    while (r.next()) got.push([r.key, r.value]);
+    expect(got.map(([k]) => k)).toEqual(['a', 'numbers', 'z']);
+    const back = got[1]![1] as number[];
+    // compared as bytes: a deep equality over 140,000 elements takes seconds
+    expect(Buffer.from(new Float64Array(back).buffer).equals(Buffer.from(new Float64Array(long).buffer))).toBe(true);
+    expect(got[2]![1]).toEqual([2]);
+    const raw = RecordReader.fromFile(file);
+    let n = 0;
+    while (raw.nextRaw()) n++;
+    expect(n).toBe(3);
+  });
+
+  it('arrays that JSON would change (NaN, infinities, -0, holes) read back as JSON gives them, as before', () => {
+    const odd: [string, unknown][] = [
+      ['nan', [1, NaN]],
+      ['inf', [Infinity, -Infinity]],
+      ['negzero', [-0, 2]],
+      // eslint-disable-next-line no-sparse-arrays
+      ['hole', [1, , 3]],
+      ['nested', [[1, 2], 3]],
+    ];
+    const w = new RecordWriter();
+    for (const [k, v] of odd) w.write(k, v);
+    const back = readAll(RecordReader.fromBuffer(w.toBuffer()));
+    expect(back).toEqual(odd.map(([k, v]) => [k, JSON.parse(JSON.stringify(v))]));
+    expect(Object.is((back[2]![1] as number[])[0], 0)).toBe(true); // not -0
+  });
+
+  it('a truncated file is an error, never a silent short read', () => {
+    for (const value of ['a value that will be cut', [1, 2, 3]]) {
+      const w = new RecordWriter();
+      w.write('key', value);
+      const dir = mkdtempSync(join(tmpdir(), 'codec-'));
+      const file = join(dir, 'cut');
+      writeFileSync(file, w.toBuffer().subarray(0, w.bytes - 3));
+      expect(() => RecordReader.fromFile(file).next()).toThrow(/truncated record/);
+      expect(() => RecordReader.fromFile(file).nextRaw()).toThrow(/truncated record/);
+    }
   });
 
   it('encodes lengths exactly when UTF-8 needs a longer varint than the UTF-16 length suggests', () => {

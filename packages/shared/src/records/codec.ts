@@ -3,14 +3,17 @@ import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 /**
  * The shuffle record format: a stream of records, each
  *   varint keyBytes, key (UTF-8), tag byte, value
- * where tag 0 = string (varint length + UTF-8), 1 = number (float64 LE), 2 = JSON (varint length + UTF-8).
- * No per-record allocation beyond the decoded strings; files are read and written in large chunks.
+ * where tag 0 = string (varint length + UTF-8), 1 = number (float64 LE), 2 = JSON (varint length + UTF-8),
+ * 3 = an array of numbers (varint count + float64 LE each: partial aggregates such as [sum, count],
+ * without a JSON.stringify and JSON.parse per record; only arrays JSON would give back equal).
+ * No per-record allocation beyond the decoded values; files are read and written in large chunks.
  */
 export type RecordValue = unknown;
 
 const TAG_STRING = 0;
 const TAG_NUMBER = 1;
 const TAG_JSON = 2;
+const TAG_NUMBERS = 3;
 const FLUSH_BYTES = 1 << 20;
 
 /** Appends encoded records to a growable buffer; flushes to a file descriptor when one is given. */
@@ -25,7 +28,7 @@ export class RecordWriter {
 
   write(key: string, value: RecordValue): void {
     const text = valueText(value);
-    this.ensure(recordBound(key, text));
+    this.ensure(recordBound(key, value, text));
     const p = writeValueAt(this.buf, writeKeyAt(this.buf, this.pos, key), value, text);
     this.bytes += p - this.pos;
     this.pos = p;
@@ -110,16 +113,34 @@ function writeTextAt(b: Buffer, p: number, text: string): number {
   return p + size + len;
 }
 
-/** What a value is encoded as: the string itself, its JSON, or undefined for a number (8 bytes). */
+/**
+ * An array encoded as TAG_NUMBERS: every element a finite number other than -0 (JSON would turn
+ * NaN and infinities into null and -0 into 0, and the value must read back as JSON gives it).
+ */
+function isNumberArray(value: unknown): value is number[] {
+  if (!Array.isArray(value)) return false;
+  for (let i = 0; i < value.length; i++) {
+    const x: unknown = value[i]; // a hole reads undefined: not a number
+    if (typeof x !== 'number' || !Number.isFinite(x) || (x === 0 && 1 / x < 0)) return false;
+  }
+  return true;
+}
+
+/**
+ * What a value is encoded as: the string itself, its JSON, or undefined when it is binary (a
+ * number, 8 bytes; an array of numbers, 8 bytes each).
+ */
 export function valueText(value: RecordValue): string | undefined {
   if (typeof value === 'number') return undefined;
   if (typeof value === 'string') return value;
+  if (isNumberArray(value)) return undefined;
   return JSON.stringify(value) ?? 'null';
 }
 
-/** At least the byte size of the record of `key` and a value whose `valueText` is `text`. */
-export function recordBound(key: string, text: string | undefined): number {
-  return textBound(key) + 1 + (text === undefined ? 8 : textBound(text));
+/** At least the byte size of the record of `key` and `value`, whose `valueText` is `text`. */
+export function recordBound(key: string, value: RecordValue, text: string | undefined): number {
+  if (text !== undefined) return textBound(key) + 1 + textBound(text);
+  return textBound(key) + 1 + (typeof value === 'number' ? 8 : 5 + 8 * (value as number[]).length);
 }
 
 /**
@@ -147,8 +168,15 @@ export function writeKeyAt(b: Buffer, p: number, key: string): number {
 /** Writes the value part of a record (tag, value) at p, `text` being `valueText(value)`; returns the record's end. */
 export function writeValueAt(b: Buffer, p: number, value: RecordValue, text: string | undefined): number {
   if (text === undefined) {
-    b[p] = TAG_NUMBER;
-    return b.writeDoubleLE(value as number, p + 1);
+    if (typeof value === 'number') {
+      b[p] = TAG_NUMBER;
+      return b.writeDoubleLE(value, p + 1);
+    }
+    const a = value as number[];
+    b[p] = TAG_NUMBERS;
+    let q = writeVarint(b, p + 1, a.length);
+    for (let i = 0; i < a.length; i++) q = b.writeDoubleLE(a[i]!, q);
+    return q;
   }
   b[p] = typeof value === 'string' ? TAG_STRING : TAG_JSON;
   return writeTextAt(b, p + 1, text);
@@ -170,10 +198,18 @@ export function decodeValue(b: Buffer, p: number, source = 'buffer'): RecordValu
     len += (byte & 0x7f) * 2 ** shift;
     if (byte < 0x80) break;
   }
+  if (tag === TAG_NUMBERS) return readNumbers(b, p, len);
   const text = b.toString('utf8', p, p + len);
   if (tag === TAG_STRING) return text;
   if (tag === TAG_JSON) return JSON.parse(text);
   throw new Error(`${source}: corrupt record (tag ${tag})`);
+}
+
+/** `count` float64 LE numbers from b[p..] (a TAG_NUMBERS value) as an array. */
+function readNumbers(b: Buffer, p: number, count: number): number[] {
+  const a: number[] = [];
+  for (let i = 0; i < count; i++) a.push(b.readDoubleLE(p + 8 * i));
+  return a;
 }
 
 /**
@@ -256,6 +292,12 @@ export class RecordReader {
       return true;
     }
     const len = this.varint();
+    if (tag === TAG_NUMBERS) {
+      this.need(8 * len);
+      this.value = readNumbers(this.buf, this.pos, len);
+      this.pos += 8 * len;
+      return true;
+    }
     this.need(len);
     const text = this.buf.toString('utf8', this.pos, this.pos + len);
     this.pos += len;
@@ -310,7 +352,7 @@ export class RecordReader {
     if (p >= end) return -1;
     const tag = b[p++];
     if (tag === TAG_NUMBER) return p + 8 - this.pos;
-    if (tag !== TAG_STRING && tag !== TAG_JSON) throw new Error(`${this.source}: corrupt record (tag ${tag})`);
+    if (tag !== TAG_STRING && tag !== TAG_JSON && tag !== TAG_NUMBERS) throw new Error(`${this.source}: corrupt record (tag ${tag})`);
     let len = 0;
     for (let shift = 0; ; shift += 7) {
       if (p >= end) return -1;
@@ -319,7 +361,8 @@ export class RecordReader {
       if (byte < 0x80) break;
       if (shift >= 35) throw new Error(`${this.source}: corrupt record (varint)`);
     }
-    return p + len - this.pos;
+    // a string's or JSON's byte length, or how many 8-byte numbers
+    return p + (tag === TAG_NUMBERS ? 8 * len : len) - this.pos;
   }
 
   private varint(): number {

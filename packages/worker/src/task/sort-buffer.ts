@@ -63,7 +63,7 @@ const COMBINE_EVERY = 64;
  * mapper itself (flowlogs, wordcount) emits each key once, and holding cost it a Map entry, an
  * array and a lookup per record for nothing.
  */
-const HOLD_PROBE = 4_096;
+const HOLD_PROBE = 1_024;
 const HOLD_MIN_REPEAT_SHARE = 1 / 16;
 /** Rough heap cost of a held key and of one held value, past their strings. */
 const KEY_OVERHEAD = 96;
@@ -223,7 +223,7 @@ export class SortBuffer {
   /** Encodes a record into the buffer (spilling first when it is full). */
   private append(partition: number, key: string, value: unknown): void {
     const text = valueText(value);
-    const bound = recordBound(key, text);
+    const bound = recordBound(key, value, text);
     if (this.pos + bound > this.data.length || this.n === this.cap) this.makeRoom(bound);
     const d = this.data;
     const i = this.n++;

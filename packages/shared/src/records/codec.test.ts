@@ -78,7 +78,6 @@ describe('shuffle record codec', () => {
       ['nan', [1, NaN]],
       ['inf', [Infinity, -Infinity]],
       ['negzero', [-0, 2]],
-      // eslint-disable-next-line no-sparse-arrays
       ['hole', [1, , 3]],
       ['nested', [[1, 2], 3]],
     ];

@@ -99,8 +99,9 @@ class TextSink implements LineSink {
 }
 
 /**
- * Lines as bytes, found by a byte loop: Buffer#indexOf is a native call per line (measured a few
- * hundred ns in a worker), and a latin1 copy to search as a string is garbage.
+ * Lines as bytes, their ends found by Buffer#indexOf (memchr: ~25 ns a 114-byte flow-log line,
+ * where a byte loop took ~115 ns and made steady map CPU ~20% higher); a latin1 copy to search as
+ * a string is garbage.
  */
 class BytesSink implements LineSink {
   constructor(private readonly target: BytesTarget, private readonly shift: number) {}
@@ -109,8 +110,7 @@ class BytesSink implements LineSink {
     let n = 0;
     for (let j = i; j <= to; n++) {
       if (pos + j >= end) return ~n;
-      let nl = j;
-      while (chunk[nl] !== NL) nl++; // stops at `to` at the latest
+      const nl = chunk.indexOf(NL, j); // `to` at the latest
       this.target.onBytes(chunk, j, withoutCr(chunk, j, nl), this.shift + pos + j);
       j = nl + 1;
     }

@@ -153,7 +153,9 @@ export class Aggregator {
 
   /** Merges b into a (mutating and returning a; b is left as it was). Associative and commutative. */
   merge(a: Partial, b: Partial): Partial {
-    this.q.aggs.forEach((agg, j) => {
+    const aggs = this.q.aggs;
+    for (let j = 0; j < aggs.length; j++) {
+      const agg = aggs[j]!;
       const x = a[j]!;
       const y = b[j]!;
       switch (agg.kind) {
@@ -163,7 +165,7 @@ export class Aggregator {
         case 'max': a[j] = pick(x as string, y as string, agg.numeric, true); break;
         case 'distinct': a[j] = union(x as string[], y as string[]); break;
       }
-    });
+    }
     return a;
   }
 
@@ -239,6 +241,16 @@ function orderReader(q: Query, name: string): { read: (g: Ranked) => string | un
     },
     numeric,
   };
+}
+
+/**
+ * For `top` ordered by a count or sum column, that column's slot in a partial, else -1. Such a
+ * slot is a number while safe, so a reducer can drop a group valued below its cutoff before
+ * finishing it (columns as strings, a Ranked object): most groups of a large job never rank.
+ */
+export function orderSlot(q: Query): number {
+  const j = q.top ? q.columns.indexOf(q.top.orderBy) : -1;
+  return j >= 0 && (q.aggs[j]!.kind === 'count' || q.aggs[j]!.kind === 'sum') ? j : -1;
 }
 
 /**

@@ -93,6 +93,19 @@ describe('flowlogs reduce: top K', () => {
     expect(got).toEqual(want);
   });
 
+  it('groups past 2^53 bytes (sums kept as decimal strings) arriving after the cutoff still rank', () => {
+    const params = job.params!({ preset: 'top-talkers', top: '3' });
+    const ctx = context(params, 0);
+    const out: [string, unknown][] = [];
+    const emit = (k: string, v: unknown) => void out.push([k, v]);
+    for (let i = 0; i < 3000; i++) job.reduce(`a${String(i).padStart(4, '0')}`, [[1000 + (i % 50), 1, 1]], emit, ctx);
+    job.reduce('late-big', [['9007199254740993', 1, 1]], emit, ctx); // 2^53 + 1
+    job.reduce('late-small', [[3, 1, 1]], emit, ctx);
+    job.reduce('late-max', [[Number.MAX_SAFE_INTEGER, 1, 1]], emit, ctx);
+    job.reduceCleanup!(emit, ctx);
+    expect(out.map(([k, v]) => `${k} ${(v as string).split('\t')[0]}`)).toEqual(['late-big 9007199254740993', `late-max ${Number.MAX_SAFE_INTEGER}`, 'a0049 1049']);
+  });
+
   it('a job with other params in the same thread gets its own query', () => {
     const tt = mapAll(context(job.params!({ preset: 'top-talkers' })), [line('10.0.0.1', '10.0.0.2', 100)]);
     const eni = mapAll(context(job.params!({ preset: 'bytes-by-eni' })), [line('10.0.0.1', '10.0.0.2', 100)]);

@@ -14,7 +14,7 @@
  */
 import { defineJob, type Emit, type JobContext } from '@mr/shared/core';
 import { BytesMap } from './bytes-map.js';
-import { Aggregator, havingTest, rankCompare, type Partial, type Ranked } from './aggregate.js';
+import { Aggregator, havingTest, orderSlot, rankCompare, type Partial, type Ranked } from './aggregate.js';
 import { V2_FIELDS } from './fields.js';
 import { Fields, Format, headerFields, parseFieldsParam, stripPrefix } from './format.js';
 import { bindQuery, compileQuery, parseMaxBadFraction, resolveParams, type BoundQuery, type Query } from './query.js';
@@ -30,6 +30,8 @@ interface Compiled {
   agg: Aggregator;
   having: (key: string, p: Partial) => boolean;
   rank: (a: Ranked, b: Ranked) => number;
+  /** orderSlot: the partial's slot `top` orders by when it is a count or sum, else -1. */
+  orderSlot: number;
   /** The format of files without a header: `fields`, or v2. */
   plain: Format;
   /** The query bound to each format seen, by its field names (see Bound). */
@@ -78,6 +80,7 @@ function compiled(params: Readonly<Record<string, string>>): Compiled {
       agg: new Aggregator(q),
       having: havingTest(q),
       rank: rankCompare(q),
+      orderSlot: orderSlot(q),
       plain: new Format(params.fields ? parseFieldsParam(params.fields) : V2_FIELDS),
       bound: new Map(),
     };
@@ -139,7 +142,12 @@ const TAB = 9;
  * One reduce attempt's best groups so far (with `top`), and once K are held after a trim, the
  * K-th best of them: a group ranked after it can never be among the final K.
  */
-interface TopState { best: Ranked[]; cutoff?: Ranked }
+interface TopState {
+  best: Ranked[];
+  cutoff?: Ranked;
+  /** The cutoff's orderSlot value as a number (ordering by a count or sum): a group valued less ranks after it. */
+  cutoffValue?: number;
+}
 const topStates = new WeakMap<JobContext, TopState>();
 
 /** Keeps the K best of `groups` (sorted best first); trims lazily so adding stays O(log K) amortized. */
@@ -218,12 +226,21 @@ export default defineJob<Partial, string | string[]>({
     if (c.q.top.k === 0) return;
     let top = topStates.get(ctx);
     if (!top) topStates.set(ctx, (top = { best: [] }));
+    // below the cutoff's value (descending order): ranked after it whatever the key; a number
+    // slot is a safe integer, and Number() of a larger cutoff is at least 2^53, so `<` is exact
+    if (top.cutoffValue !== undefined) {
+      const v = p[c.orderSlot];
+      if (typeof v === 'number' && v < top.cutoffValue) return;
+    }
     const g = { key, cols: c.agg.finish(p) };
     if (top.cutoff && c.rank(g, top.cutoff) > 0) return;
     top.best.push(g);
     if (top.best.length >= 2 * c.q.top.k + 1024) {
       trim(top.best, c);
-      if (top.best.length === c.q.top.k) top.cutoff = top.best[top.best.length - 1];
+      if (top.best.length === c.q.top.k) {
+        top.cutoff = top.best[top.best.length - 1]!;
+        if (c.orderSlot >= 0) top.cutoffValue = Number(top.cutoff.cols[c.orderSlot]);
+      }
     }
   },
 

@@ -2,11 +2,12 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { exited, GUTENBERG, mr, MR_BIN, reapAll, tempDir } from './helpers/procs.js';
+import { exited, GUTENBERG, mr, MR_BIN, reapAll, ROOT, tempDir, track } from './helpers/procs.js';
 
 afterAll(reapAll);
 
 const BOOK = join(GUTENBERG, 'pg-metamorphosis.txt');
+const FIXTURES = join(ROOT, 'test/fixtures');
 
 /** contract.md: every error is one line on stderr naming what was wrong, never a stack trace. */
 function expectOneLineError(r: { code: number | null; stderr: string; stdout: string }, code: number, pattern: RegExp): void {
@@ -86,14 +87,38 @@ describe('bad input: one-line error, the contract exit code, nothing written (is
   });
 });
 
-describe('a reader that goes away', () => {
-  it('mr writing into a closed pipe (`mr ... | head`) stops quietly: exit 0, no stack trace', async () => {
-    const proc = spawn(process.execPath, [MR_BIN, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    proc.stdout.destroy(); // the reader is gone before mr writes
+describe('a reader that goes away (`mr ... | head`)', () => {
+  /** mr with its stdout closed by the reader before it writes; its own TMPDIR, to see what it leaves. */
+  async function withClosedStdout(args: string[]): Promise<{ code: number | null; stderr: string; tmp: string }> {
+    const tmp = tempDir();
+    const proc = spawn(process.execPath, [MR_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: tmp } });
+    track(proc);
+    proc.stdout.destroy();
     let stderr = '';
     proc.stderr.on('data', (d) => (stderr += d));
-    const code = await exited(proc);
-    expect(stderr).toBe('');
-    expect(code).toBe(0);
+    const code = await exited(proc, 60_000);
+    return { code, stderr, tmp };
+  }
+
+  it('a job that succeeds: exit 0, no stack trace, its cluster stopped and its run dir removed', async () => {
+    const r = await withClosedStdout(['run', 'wordcount', '--input', BOOK, '--output', join(tempDir(), 'out'), '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(readdirSync(r.tmp)).toEqual([]);
+  });
+
+  it('a job that fails (--json: its status written first) still exits 1, with its one-line error', async () => {
+    const r = await withClosedStdout(['run', join(FIXTURES, 'throws.mjs'), '--input', BOOK, '--output', join(tempDir(), 'out'), '--max-attempts', '1', '--json']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/^mr: .*cannot handle Gregor/m);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('mr fs cat of a large file stops at once: exit 0, nothing on stderr', async () => {
+    const file = join(tempDir(), 'big.txt');
+    writeFileSync(file, 'x'.repeat(1 << 20).concat('\n').repeat(64)); // 64 MiB: far more than a pipe holds
+    const r = await withClosedStdout(['fs', 'cat', file]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
   });
 });

@@ -4,20 +4,50 @@ export interface Io {
   err(text: string): void;
 }
 
+/** stdout failed: its reader went away (EPIPE), or another error; what follows is dropped. */
+let stdoutGone = false;
+let stdoutError: Error | undefined;
+
 export const processIo: Io = {
-  out: (t) => void process.stdout.write(t.endsWith('\n') ? t : t + '\n'),
+  out: (t) => {
+    if (!stdoutGone) process.stdout.write(t.endsWith('\n') ? t : t + '\n');
+  },
   err: (t) => void process.stderr.write(t.endsWith('\n') ? t : t + '\n'),
 };
 
 /**
- * A reader that went away (`mr fs cat ... | head`) makes the next write fail with EPIPE: stop
- * quietly, as a tool killed by SIGPIPE does (Node ignores the signal), rather than crash with a
- * stack trace. Any other write error is one line on stderr and exit 1.
+ * A reader that goes away (`mr run ... | head`) makes writes fail with EPIPE: further output is
+ * dropped and the command finishes as it would have (a running `mr run` still stops its cluster
+ * and removes its files; a failed job still exits 1), rather than crash with a stack trace. Any
+ * other write error is one line on stderr and makes the exit code at least 1 (exitCodeAfterOutput).
  */
-export function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream = process.stdout): void {
+export function watchStdout(stream: NodeJS.WriteStream = process.stdout): void {
   stream.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    stdoutGone = true;
+    if (e.code === 'EPIPE' || stdoutError) return;
+    stdoutError = e;
     process.stderr.write(`mr: cannot write output: ${e.message}\n`);
-    process.exit(1);
   });
+}
+
+/** The command's exit code, made 1 when its output could not be written (not for a reader that went away). */
+export function exitCodeAfterOutput(code: number): number {
+  return stdoutError && code === 0 ? 1 : code;
+}
+
+/** Writes bytes to stdout, waiting while it is full; false once stdout is gone (stop producing). */
+export async function writeStdout(b: Uint8Array): Promise<boolean> {
+  if (stdoutGone) return false;
+  if (!process.stdout.write(b)) {
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        process.stdout.off('drain', done);
+        process.stdout.off('close', done);
+        resolve();
+      };
+      process.stdout.once('drain', done);
+      process.stdout.once('close', done); // a reader that went away: no drain will come
+    });
+  }
+  return !stdoutGone;
 }

@@ -46,14 +46,19 @@ export function mr(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: 
   });
 }
 
+/** Has reapAll kill a process a test spawned itself. */
+export function track(proc: ChildProcess): ChildProcess {
+  started.add(proc);
+  proc.on('exit', () => started.delete(proc));
+  return proc;
+}
+
 /** Starts a long-running `mr` process (master, worker) with its stderr in a log file. */
 export function startMr(args: string[], opts: { env?: NodeJS.ProcessEnv; log: string }): ChildProcess {
   const fd = openSync(opts.log, 'a');
   const proc = spawn(process.execPath, [MR_BIN, ...args], { env: { ...process.env, ...opts.env }, cwd: ROOT, stdio: ['ignore', 'ignore', fd] });
   closeSync(fd);
-  started.add(proc);
-  proc.on('exit', () => started.delete(proc));
-  return proc;
+  return track(proc);
 }
 
 export function exited(proc: ChildProcess, timeoutMs = 15_000): Promise<number | null> {

@@ -7,7 +7,7 @@ import { blockStoreSession, bsUri, isBs, isS3, localPath, readLocation, writeLoc
 import { intFlag, sizeFlag } from '../options.js';
 import { byteProgress } from '../render/progress.js';
 import { table } from '../render/table.js';
-import type { Io } from '../io.js';
+import { writeStdout, type Io } from '../io.js';
 
 type FsEntry = wire.FsEntry;
 
@@ -86,7 +86,7 @@ export function fsCommand(io: Io): Command {
     .argument('<URI>')
     .action(run(async (ctx, uri: string) => {
       for await (const b of readLocation(ctx, uri) as AsyncIterable<Buffer>) {
-        if (!process.stdout.write(b)) await new Promise((r) => process.stdout.once('drain', r));
+        if (!(await writeStdout(b))) break; // `mr fs cat ... | head`: the reader has what it wanted
       }
     }));
 

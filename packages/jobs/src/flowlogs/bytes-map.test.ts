@@ -49,6 +49,17 @@ describe('BytesMap: a hash map keyed by byte ranges', () => {
     expect(drained(m)).toEqual([['10.0.0.1 10.0.0.2', 4]]);
   });
 
+  it('a drain whose callback throws still leaves the map empty (its keys were rewritten)', () => {
+    const m = new BytesMap<number>();
+    const b = Buffer.from('a b');
+    m.add(b, 0, 3, 1);
+    expect(() => m.drain(() => {
+      throw new Error('emit failed');
+    }, 9)).toThrow('emit failed');
+    expect(m.size).toBe(0);
+    expect(m.get(b, 0, 3)).toBeUndefined();
+  });
+
   it('the empty key and keys that differ only past a shared prefix', () => {
     const m = new BytesMap<string>();
     const b = Buffer.from('abcabd');

@@ -71,8 +71,11 @@ export class BytesMap<V> {
     const arena = this.arena;
     if (spaceTo !== undefined) for (let i = 0; i < this.used; i++) if (arena[i] === 32) arena[i] = spaceTo;
     const values = this.values;
-    for (let e = 0; e < values.length; e++) fn(arena.toString('utf8', this.keyAt[e]!, this.keyAt[e]! + this.keyLength[e]!), values[e]!);
-    this.clear();
+    try {
+      for (let e = 0; e < values.length; e++) fn(arena.toString('utf8', this.keyAt[e]!, this.keyAt[e]! + this.keyLength[e]!), values[e]!);
+    } finally {
+      this.clear(); // even if fn threw: the keys are rewritten, lookups would miss them
+    }
   }
 
   clear(): void {

@@ -102,8 +102,9 @@ describe('flowlogs reduce: top K', () => {
     job.reduce('late-big', [['9007199254740993', 1, 1]], emit, ctx); // 2^53 + 1
     job.reduce('late-small', [[3, 1, 1]], emit, ctx);
     job.reduce('late-max', [[Number.MAX_SAFE_INTEGER, 1, 1]], emit, ctx);
+    job.reduce('0-late-tie', [[1049, 1, 1]], emit, ctx); // equal to the cutoff, ranked before it by key
     job.reduceCleanup!(emit, ctx);
-    expect(out.map(([k, v]) => `${k} ${(v as string).split('\t')[0]}`)).toEqual(['late-big 9007199254740993', `late-max ${Number.MAX_SAFE_INTEGER}`, 'a0049 1049']);
+    expect(out.map(([k, v]) => `${k} ${(v as string).split('\t')[0]}`)).toEqual(['late-big 9007199254740993', `late-max ${Number.MAX_SAFE_INTEGER}`, '0-late-tie 1049']);
   });
 
   it('a job with other params in the same thread gets its own query', () => {

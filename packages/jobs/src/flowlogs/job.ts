@@ -131,7 +131,7 @@ function mapState(ctx: JobContext): MapState {
   return st;
 }
 
-/** Emits the held groups: table keys with their spaces as TABs are the output keys (see outputKey). */
+/** Emits the held groups: a table key with its spaces as TABs is the output key (BoundQuery.tableKey). */
 function flush(st: MapState, emit: Emit<string, Partial>): void {
   st.groups.drain(emit, TAB);
 }

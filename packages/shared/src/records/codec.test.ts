@@ -1,4 +1,4 @@
-import { mkdtempSync, openSync, closeSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -71,6 +71,18 @@ describe('shuffle record codec', () => {
     let n = 0;
     while (raw.nextRaw()) n++;
     expect(n).toBe(3);
+  });
+
+  it('a corrupt length (a huge count of numbers, or string bytes) is a truncated record, not a failed allocation', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'codec-'));
+    for (const tag of [3, 0]) {
+      const file = join(dir, `corrupt-${tag}`);
+      // key 'k', then the tag and a varint of 2^34
+      writeFileSync(file, Buffer.from([1, 0x6b, tag, 0x80, 0x80, 0x80, 0x80, 0x40, 1, 2, 3]));
+      expect(() => RecordReader.fromFile(file).next()).toThrow(/truncated/);
+      expect(() => RecordReader.fromFile(file, 0, 11).next()).toThrow(/truncated/);
+      expect(() => RecordReader.fromBuffer(readFileSync(file)).next()).toThrow(/truncated/);
+    }
   });
 
   it('arrays that JSON would change (NaN, infinities, -0, holes) read back as JSON gives them, as before', () => {

@@ -1,3 +1,4 @@
+import { constants as bufferConstants } from 'node:buffer';
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 
 /**
@@ -15,6 +16,7 @@ const TAG_NUMBER = 1;
 const TAG_JSON = 2;
 const TAG_NUMBERS = 3;
 const FLUSH_BYTES = 1 << 20;
+const MAX_LENGTH = bufferConstants.MAX_LENGTH;
 
 /** Appends encoded records to a growable buffer; flushes to a file descriptor when one is given. */
 export class RecordWriter {
@@ -387,6 +389,8 @@ export class RecordReader {
   private fill(n: number): boolean {
     if (this.end - this.pos >= n) return true;
     if (this.fd === undefined || this.eof) return false;
+    // a corrupt length asks for more than is left: a short input, not an allocation that fails
+    if (n - (this.end - this.pos) > this.fileEnd - this.filePos || n > MAX_LENGTH) return false;
     const have = this.end - this.pos;
     if (this.buf.length < n) {
       const next = Buffer.allocUnsafe(Math.max(n, this.buf.length * 2));

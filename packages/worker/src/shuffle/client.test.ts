@@ -39,6 +39,21 @@ describe('ShuffleClients with a core worker in this process (mr run)', () => {
     clients.close();
   });
 
+  it('the stored copy outlives the map output file; a push of a killed attempt stores nothing', async () => {
+    const { store, clients, file } = setup();
+    undo.push(shareInProcess('127.0.0.1:7002', store));
+    await clients.push('127.0.0.1:7002', header, file, signal);
+    rmSync(file); // the attempt's work dir goes when it ends
+    const seg = await clients.segment('127.0.0.1:7002', { jobId: 'j1', mapIndex: 0, attemptId: 'm0-a1', partition: 0 }, 'unused', signal);
+    expect(readFileSync(seg.file).subarray(seg.start, seg.start + seg.length).toString()).toBe('aaa');
+    const killed = new AbortController();
+    killed.abort();
+    writeFileSync(file, 'aaabbbbb');
+    await expect(clients.push('127.0.0.1:7002', { ...header, attemptId: 'm1-a1' }, file, killed.signal)).rejects.toMatchObject({ code: 'MR_ERR_ATTEMPT_KILLED' });
+    expect(await store.list()).toEqual(['m0-a1']);
+    clients.close();
+  });
+
   it('once unshared (the worker stopped), the address is reached over gRPC again', async () => {
     const { store, clients, file } = setup();
     shareInProcess('127.0.0.1:1', store)();

@@ -5,9 +5,9 @@ import type { SegmentRange, ShuffleStore } from './store.js';
 
 /**
  * Shuffle stores of the core workers running in this process, by advertised address: `mr run`'s
- * embedded cluster (Hadoop's local mode has no HTTP shuffle either). A push or fetch to one of them
- * is a file copy or an in-place read, not gRPC over loopback with a checksum per chunk on this
- * same event loop. Separate worker processes (`mr worker`, `mr run --isolate`) never see each other here.
+ * embedded cluster (Hadoop's local mode has no HTTP shuffle either). A push to one of them is a
+ * hard link (or copy) of the file and a fetch an in-place read, not gRPC over loopback with a
+ * checksum per chunk on this same event loop. Separate worker processes (`mr worker`, `mr run --isolate`) never see each other here.
  */
 const inProcessStores = new Map<string, ShuffleStore>();
 
@@ -39,10 +39,13 @@ export class ShuffleClients {
     this.clients.clear();
   }
 
-  /** Streams a map output file to a core worker, in CRC32C-checked chunks (copies it, in-process). */
+  /** Streams a map output file to a core worker, in CRC32C-checked chunks (links or copies it, in-process). */
   push(address: string, header: { jobId: string; mapIndex: number; attemptId: string; partitionBytes: number[] }, file: string, signal: AbortSignal): Promise<void> {
     const local = inProcessStores.get(address);
-    if (local) return local.adopt(header.jobId, header.attemptId, file, header.partitionBytes, 'copy');
+    if (local) {
+      if (signal.aborted) return Promise.reject(new MrError('MR_ERR_ATTEMPT_KILLED', 'attempt killed'));
+      return local.adopt(header.jobId, header.attemptId, file, header.partitionBytes, 'copy');
+    }
     return new Promise((resolve, reject) => {
       const call = this.get(address).put((err) => (err ? reject(fromServiceError(err, `core worker ${address}`, this.tls !== undefined)) : resolve()));
       const abort = () => call.cancel();

@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
-import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CHUNK_BYTES, MrError } from '@mr/shared';
 
@@ -61,7 +61,8 @@ export class ShuffleStore {
 
   /**
    * Takes a map output written on this machine: moved in (the map ran on this core worker), or
-   * copied (a map in another worker of this process, whose file may go to other core workers too).
+   * copied, as a hard link where it can (a map in another worker of this process, whose file may
+   * go to other core workers too).
    */
   async adopt(jobId: string, attemptId: string, file: string, partitionBytes: number[], how: 'move' | 'copy' = 'move'): Promise<void> {
     const p = this.paths(jobId, attemptId);
@@ -70,7 +71,9 @@ export class ShuffleStore {
     const expected = partitionBytes.reduce((a, b) => a + b, 0);
     if (size !== expected) throw new MrError('MR_ERR_SHUFFLE', `map output ${attemptId}: ${size} bytes on disk, expected ${expected}`);
     const tmp = `${p.data}.tmp-${process.pid}-${Date.now()}`;
-    if (how === 'copy') await copyFile(file, tmp);
+    // a copy is a hard link where it can be (the map's file is never written again, and only
+    // unlinked when its attempt ends): a sort map's 64 MB is then not copied at all
+    if (how === 'copy') await link(file, tmp).catch(() => copyFile(file, tmp));
     else {
       try {
         await rename(file, tmp);

@@ -15,6 +15,11 @@ function hashOf(buf: Uint8Array, start: number, end: number): number {
   return h;
 }
 
+/** Each byte `from` of buf[0, end) becomes `to`. */
+function replaceByte(buf: Uint8Array, end: number, from: number, to: number): void {
+  for (let i = 0; i < end; i++) if (buf[i] === from) buf[i] = to;
+}
+
 export class BytesMap<V> {
   /** Entry index per slot, or EMPTY_SLOT. */
   private slots = new Int32Array(MIN_SLOTS).fill(EMPTY_SLOT);
@@ -68,14 +73,19 @@ export class BytesMap<V> {
    * one flat string, not pieces joined per key.
    */
   drain(fn: (key: string, value: V) => void, spaceTo?: number): void {
-    const arena = this.arena;
-    if (spaceTo !== undefined) for (let i = 0; i < this.used; i++) if (arena[i] === 32) arena[i] = spaceTo;
-    const values = this.values;
+    // each loop in a function of its own that ends with it: code after a loop that V8 compiled
+    // on the stack (OSR) has no type feedback yet, and reaching it deoptimized the loop, per map
+    if (spaceTo !== undefined) replaceByte(this.arena, this.used, 32, spaceTo);
     try {
-      for (let e = 0; e < values.length; e++) fn(arena.toString('utf8', this.keyAt[e]!, this.keyAt[e]! + this.keyLength[e]!), values[e]!);
+      this.forEachEntry(fn);
     } finally {
       this.clear(); // even if fn threw: the keys are rewritten, lookups would miss them
     }
+  }
+
+  private forEachEntry(fn: (key: string, value: V) => void): void {
+    const { arena, keyAt, keyLength, values } = this;
+    for (let e = 0; e < values.length; e++) fn(arena.toString('utf8', keyAt[e]!, keyAt[e]! + keyLength[e]!), values[e]!);
   }
 
   clear(): void {

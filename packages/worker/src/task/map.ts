@@ -35,6 +35,14 @@ const EMPTY = Buffer.alloc(0);
 /** Records between two updates of the shared progress counter (and checks of the kill flag). */
 export const PROGRESS_EVERY = 64;
 
+/**
+ * The last job whose map output keys were found not to repeat within a map (its sort buffer
+ * stopped holding): the thread's next attempts of it do not hold at all. Holding costs a lookup per
+ * record until it stops, and switching from holding to appending midway deoptimized the code that
+ * emits (a flowlogs map's table drain), in every attempt.
+ */
+let jobWithoutRepeats: string | undefined;
+
 /** read split -> map -> partition -> sort buffer (combine, spill) -> one sorted output file. */
 export async function runMap(t: MapTask): Promise<MapResult> {
   const counters = new Counters();
@@ -42,7 +50,7 @@ export async function runMap(t: MapTask): Promise<MapResult> {
   ctx.firstLine = t.firstLine;
   const R = t.numReducers;
   const combine = t.job.combine;
-  const buffer = new SortBuffer(R, combine ? (key, values) => combine.call(t.job, key, values, ctx) : undefined, t.sortBufferBytes, t.workDir);
+  const buffer = new SortBuffer(R, combine ? (key, values) => combine.call(t.job, key, values, ctx) : undefined, t.sortBufferBytes, t.workDir, t.jobId !== jobWithoutRepeats);
   const partition = t.job.partition ? checkedPartitioner(t.job, R, ctx.params) : defaultPartition;
   const emit = (key: string, value: unknown) => {
     if (typeof key !== 'string') throw new MrError('MR_ERR_USER_CODE', `emit: key must be a string, got ${typeof key}`);
@@ -60,6 +68,7 @@ export async function runMap(t: MapTask): Promise<MapResult> {
   if (mapCleanup) runHook(`mapCleanup threw on ${t.split.uri}`, () => mapCleanup.call(t.job, emit, ctx));
   const outputFile = join(t.workDir, 'map.out');
   const partitionBytes = buffer.finish(outputFile);
+  if (buffer.stoppedHolding) jobWithoutRepeats = t.jobId;
   counters.add('inputRecords', stats.lines);
   counters.add('inputBytes', stats.bytes);
   counters.add('mapOutputRecords', buffer.records);

@@ -164,6 +164,25 @@ describe('binary sort buffer: a tiny buffer (many spills) writes what a large on
     expect(b.spills).toBeGreaterThan(distinctOnly.spills);
   });
 
+  it('says when it stopped holding; without holding from the start (hold=false) the output is the same, combined when written', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-'));
+    const distinct: [string, number][] = Array.from({ length: 5_000 }, (_, i) => [`once${i}`, 1]);
+    const repeated: [string, number][] = words(20_000).map((w) => [w, 1]);
+    const run = (input: [string, number][], hold: boolean) => {
+      const b = new SortBuffer(2, sum, 256 * 1024, dir, hold);
+      for (const [k, v] of input) b.add(defaultPartition(k, 2), k, v);
+      const out = join(dir, `out-${hold}`);
+      return { b, got: readPartitions(out, b.finish(out)) };
+    };
+    expect(run(distinct, true).b.stoppedHolding).toBe(true);
+    expect(run(repeated, true).b.stoppedHolding).toBe(false); // keys repeat: it holds on
+    const held = run(repeated, true);
+    const notHeld = run(repeated, false);
+    expect(notHeld.b.stoppedHolding).toBe(false); // it never held
+    expect(notHeld.got).toEqual(held.got);
+    expect(notHeld.got.flat().length).toBe(new Set(repeated.map(([k]) => k)).size); // one record per key
+  });
+
   it('keeps values of every type, and a record larger than the whole buffer', () => {
     const huge = 'h'.repeat(100_000) + 'é';
     const input: [string, unknown][] = [

@@ -140,10 +140,12 @@ export class SortBuffer {
     private readonly combine: Combine | undefined,
     limitBytes: number,
     private readonly workDir: string,
+    /** false: no holding at all (an earlier attempt of the job in this thread found that keys do not repeat). */
+    hold = true,
   ) {
     const limit = Math.min(Math.max(limitBytes, 0), MAX_BYTES);
     this.heldLimit = combine ? Math.min(Math.floor(limit * HELD_SHARE), HELD_MAX_BYTES) : 0;
-    this.holding = combine !== undefined;
+    this.holding = combine !== undefined && hold;
     this.limit = limit - this.heldLimit;
     this.partStart = new Int32Array(numPartitions + 1);
     this.cursor = new Int32Array(numPartitions);
@@ -152,6 +154,11 @@ export class SortBuffer {
       spare = undefined;
       clearTimeout(spareTimer);
     }
+  }
+
+  /** It held records at first and stopped: keys did not repeat (see HOLD_PROBE). */
+  get stoppedHolding(): boolean {
+    return this.combine !== undefined && !this.holding && this.heldRecords > 0;
   }
 
   get spills(): number {

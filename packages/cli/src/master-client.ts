@@ -66,9 +66,14 @@ export class MasterApi {
     return this.call('drainNode', { nodeId });
   }
 
-  /** Polls until the job ends; `onProgress` sees every status. */
+  /**
+   * Polls until the job ends; `onProgress` sees every status. Every 10 ms at first, backing off
+   * to every 100 ms: a small job's end is seen soon after it comes (a fixed 100 ms added 50 ms on
+   * average to every short `mr run`), a long one costs the master no more than before.
+   */
   async waitJob(jobId: string, onProgress: (s: wire.JobStatus) => void = () => {}): Promise<wire.JobStatus> {
     let unreachableSince: number | undefined;
+    let pollMs = 10;
     for (;;) {
       let s: wire.JobStatus;
       try {
@@ -84,7 +89,8 @@ export class MasterApi {
       }
       onProgress(s);
       if (FINAL.has(s.state)) return s;
-      await sleep(100);
+      await sleep(pollMs);
+      pollMs = Math.min(100, Math.ceil(pollMs * 1.5));
     }
   }
 }

@@ -140,7 +140,7 @@ async function waitFor<T>(timeoutMs: number, probe: () => T | undefined | Promis
     const v = await probe();
     if (v !== undefined) return v;
     if (Date.now() > deadline) throw new MrError('MR_ERR_TIMEOUT', `timed out after ${timeoutMs} ms`);
-    await sleep(50);
+    await sleep(10); // in-process workers register within milliseconds; each look is one local call
   }
 }
 

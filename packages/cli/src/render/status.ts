@@ -25,7 +25,8 @@ export function statusJson(s: wire.JobStatus): StatusJson {
   };
 }
 
-const n = (x: number | undefined) => (x ?? 0).toLocaleString('en-US');
+/** A count with thousands separators (1,234,567): by hand, since toLocaleString's first call loads ICU data (~20 ms of every `mr run`). */
+const n = (x: number | undefined) => String(x ?? 0).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 
 function bytes(x: number | undefined): string {
   const v = x ?? 0;

@@ -9,7 +9,7 @@ import { Driver } from './driver/loop.js';
 import { Journal } from './journal/journal.js';
 import { abortAttempt, abortJob, commitJob, commitTask } from './driver/output.js';
 import { abortS3Uploads, commitS3Job } from './driver/s3-output.js';
-import { createMetrics } from './http/metrics.js';
+import type { Registry } from 'prom-client';
 import { createUiHandler, type UiAuth } from './http/app.js';
 import { jobLogs } from './logs.js';
 import { drainNode, killJob } from './operations.js';
@@ -119,7 +119,10 @@ export async function startMaster(cfg: MasterConfig): Promise<RunningMaster> {
   const host = advertisedHost(cfg.bind, cfg.advertise);
   const address = `${host}:${port}`;
 
-  const metrics = createMetrics(() => driver.state);
+  // made at the first scrape: prom-client (and the OpenTelemetry API it loads) take ~60 ms to
+  // load, on the way of every `mr run`; the metrics are read off the state when scraped anyway
+  let metrics: Promise<Registry> | undefined;
+  const registry = () => (metrics ??= import('./http/metrics.js').then((m) => m.createMetrics(() => driver.state)));
   const http = createHttpServer(createUiHandler({
     jobs: () => listJobs(driver.state, clock.nowMs()),
     job: (id) => {
@@ -130,7 +133,10 @@ export async function startMaster(cfg: MasterConfig): Promise<RunningMaster> {
     nodes: () => listNodeDetails(driver.state),
     blockStore: () => blockStoreView(driver.state),
     files: (limit) => listFiles(driver.state, limit),
-    metrics: async () => ({ contentType: metrics.contentType, body: await metrics.metrics() }),
+    metrics: async () => {
+      const r = await registry();
+      return { contentType: r.contentType, body: await r.metrics() };
+    },
     killJob: async (id) => {
       const view = await killJob(driver, id, clock.nowMs());
       log.info({ jobId: id }, 'job killed from the web UI');

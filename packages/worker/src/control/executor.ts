@@ -57,7 +57,7 @@ export interface ExecutorDeps {
   nodeId: string;
   pool: AttemptPool;
   shuffle: ShuffleClients;
-  /** Present on core workers: map outputs stored here, and fetched from here without a copy. */
+  /** Present on core workers: map outputs that ran here are moved into it (reads go through the in-process registry). */
   store: ShuffleStore | undefined;
   /** Scratch space for attempts; removed when each attempt ends (task workers keep nothing). */
   scratchDir: string;
@@ -280,7 +280,7 @@ export class Executor {
     };
   }
 
-  /** Every map's segment of this partition: read in place when stored here, else fetched (8 at a time). */
+  /** Every map's segment of this partition: read in place when stored in this process, else fetched (8 at a time). */
   private async fetchSegments(spec: wire.AttemptSpec, workDir: string, outer: AbortSignal, progress: Int32Array): Promise<SegmentRange[]> {
     const refs = spec.mapOutputs;
     const segments: SegmentRange[] = new Array(refs.length);
@@ -295,20 +295,13 @@ export class Executor {
         const i = next++;
         const ref = refs[i]!;
         if (signal.aborted) throw new MrError('MR_ERR_ATTEMPT_KILLED', 'attempt killed');
-        if (this.d.store && ref.holders.some((h) => h.nodeId === this.d.nodeId)) {
-          const local = await this.d.store.segment(spec.jobId, ref.attemptId, spec.partition).catch(() => undefined);
-          if (local) {
-            segments[i] = local;
-            Atomics.add(progress, 0, 1);
-            continue;
-          }
-        }
         const file = join(workDir, `seg-${ref.mapIndex}`);
         const req = { jobId: spec.jobId, mapIndex: ref.mapIndex, attemptId: ref.attemptId, partition: spec.partition };
-        // fail over between the copies; the last error stands when none can be read
+        // this worker's own copy first (its store is in the in-process registry: read in place),
+        // then fail over between the others; the last error stands when none can be read
+        const holders = [...ref.holders].sort((a, b) => Number(b.nodeId === this.d.nodeId) - Number(a.nodeId === this.d.nodeId));
         let lastError: unknown;
-        for (const h of ref.holders) {
-          if (h.nodeId === this.d.nodeId && this.d.store) continue; // tried above
+        for (const h of holders) {
           try {
             segments[i] = await this.d.shuffle.segment(h.address, req, file, signal);
             lastError = undefined;

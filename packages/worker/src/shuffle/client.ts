@@ -4,10 +4,11 @@ import { checkChunk, CHUNK_BYTES, fromServiceError, makeChunk, MrError, shuffleC
 import type { SegmentRange, ShuffleStore } from './store.js';
 
 /**
- * Shuffle stores of the core workers running in this process, by advertised address: `mr run`'s
- * embedded cluster (Hadoop's local mode has no HTTP shuffle either). A push to one of them is a
- * hard link (or copy) of the file and a fetch an in-place read, not gRPC over loopback with a
- * checksum per chunk on this same event loop. Separate worker processes (`mr worker`, `mr run --isolate`) never see each other here.
+ * Shuffle stores of the core workers running in this process, by advertised address: a core
+ * worker's own, and in `mr run`'s embedded cluster its neighbours' (Hadoop's local mode has no
+ * HTTP shuffle either). A push to one of them is a hard link (or copy) of the file and a fetch an
+ * in-place read, not gRPC over loopback with a checksum per chunk on this same event loop.
+ * Separate worker processes (`mr worker`, `mr run --isolate`) never see each other here.
  */
 const inProcessStores = new Map<string, ShuffleStore>();
 

@@ -7,12 +7,12 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const input = resolve(root, '../shared/data/gutenberg');
+const input = join(root, 'data', 'gutenberg');
 const output = join(root, 'demo-output', 'wordcount');
 const mr = join(root, 'packages/cli/bin/mr.js');
 
 if (!existsSync(input)) {
-  console.error(`demo: the sample books are not at ${input} (expected ../shared/data/gutenberg beside the project)`);
+  console.error(`demo: the sample books are not at ${input} (they ship with the repository: is the clone complete?)`);
   process.exit(1);
 }
 const args = ['run', 'wordcount', '--input', input, '--output', output, '--reducers', '3', '--overwrite'];

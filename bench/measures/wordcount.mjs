@@ -5,7 +5,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import { join } from 'node:path';
 import { alternate, DATA, diffLines, listFiles, median, mr, nodeJson, OUT, prepared, ROOT, splitLines, outputLines } from '../lib.mjs';
 
-export const BOOKS = join(ROOT, '../shared/data/gutenberg');
+export const BOOKS = join(ROOT, 'data/gutenberg');
 const BASELINE = join(ROOT, 'bench/baselines/wordcount.mjs');
 /** The embedded cluster every word-count measure uses: 2 threads in all. */
 export const CLUSTER = ['--core', '1', '--task', '1', '--slots', '1'];

@@ -1,6 +1,6 @@
 /**
  * Unit tests of the flowlogs reference implementation. Every expected value is computed by hand
- * from the spec (/work/shared/docs/flowlogs.md), never by calling the reference's helpers.
+ * from the spec (docs/flowlogs.md), never by calling the reference's helpers.
  */
 import { describe, expect, it } from 'vitest';
 import { referenceFlowlogs, type RefFile } from './reference.js';

@@ -1,5 +1,5 @@
 /**
- * Reference implementation of the `flowlogs` job (docs: /work/shared/docs/flowlogs.md), written
+ * Reference implementation of the `flowlogs` job (docs: docs/flowlogs.md), written
  * independently of packages/jobs as a test oracle. It is deliberately naive: read every line, keep
  * every accepted record in memory, group with a Map of arrays, compute each aggregate from the
  * whole list, sort everything. Clarity over speed.

@@ -11,7 +11,8 @@ import { afterAll } from 'vitest';
 
 export const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 export const MR_BIN = join(ROOT, 'packages/cli/bin/mr.js');
-export const GUTENBERG = resolve(ROOT, '../shared/data/gutenberg');
+export const GUTENBERG = join(ROOT, 'data/gutenberg');
+export const FLOWLOG_EXAMPLES = join(ROOT, 'data/flowlogs/aws-doc-examples.log');
 
 const started = new Set<ChildProcess>();
 

@@ -5,10 +5,11 @@ import { builtinJob, checkParams, jobPolicy, type JobPolicy } from '@mr/jobs';
 import { bsPath, listNames, MrError, parseS3, type wire } from '@mr/shared';
 import { checkOutputOutsideDataDir } from './data-dir.js';
 import { checkOutput } from './driver/output.js';
+import { checkOutputApartFromInputs } from './output-overlap.js';
 import type { JobSpec, Split } from './machine/types.js';
 import { fsChildren, fsLookup, fsPath } from './machine/fs.js';
 import type { FsFile, FsState } from './machine/types.js';
-import { cutSplits, isHiddenName, listInputFiles } from './splits/local.js';
+import { cutSplits, isHiddenName, listInputFiles, type SkippedEntry } from './splits/local.js';
 
 export const MAX_REDUCERS = 10_000;
 export const DEFAULT_SPLIT_SIZE = 64 * 1024 * 1024;
@@ -22,7 +23,9 @@ export const DEFAULT_TASK_TIMEOUT_MS = 30_000;
  * job known, params valid, inputs exist, output free unless --overwrite; then lists the inputs and
  * cuts splits. All I/O, so outside the machine. Throws MrError with a one-line message.
  */
-export async function prepareJob(req: wire.SubmitRequest, modulesDir: string, fs: FsState, dataDir: string): Promise<{ spec: JobSpec; splits: Split[] }> {
+export async function prepareJob(
+  req: wire.SubmitRequest, modulesDir: string, fs: FsState, dataDir: string,
+): Promise<{ spec: JobSpec; splits: Split[]; skipped: SkippedEntry[] }> {
   // before anything is stored: a local output never leads into the master's own data dir
   await checkOutputOutsideDataDir(req.output, dataDir);
   let params = JSON.parse(req.paramsJson || '{}') as Record<string, string>;
@@ -44,7 +47,7 @@ export async function prepareJob(req: wire.SubmitRequest, modulesDir: string, fs
   if (!Number.isInteger(req.numReducers) || req.numReducers < 1 || req.numReducers > MAX_REDUCERS) {
     throw new MrError('MR_ERR_USAGE', `--reducers must be between 1 and ${MAX_REDUCERS}, got ${req.numReducers}`);
   }
-  const { splits, inputs, output } = await checkLocations(req.inputs, req.output, req.overwrite, req.splitSize > 0 ? req.splitSize : DEFAULT_SPLIT_SIZE, fs);
+  const { splits, skipped, inputs, output } = await checkLocations(req.inputs, req.output, req.overwrite, req.splitSize > 0 ? req.splitSize : DEFAULT_SPLIT_SIZE, fs);
   return {
     spec: {
       name: req.name || job.builtin || 'job',
@@ -61,8 +64,10 @@ export async function prepareJob(req: wire.SubmitRequest, modulesDir: string, fs
       skipBadRecords: req.skipBadRecords,
       ...(policy.gather ? { gather: true } : {}),
       ...(policy.maxBadFraction !== undefined ? { maxBadFraction: policy.maxBadFraction } : {}),
+      ...(skipped.length > 0 ? { skippedInputEntries: skipped.length } : {}),
     },
     splits,
+    skipped,
   };
 }
 
@@ -78,20 +83,22 @@ export async function checkLocations(inputs: string[], output: string, overwrite
   if (!output) throw new MrError('MR_ERR_USAGE', 'no --output given');
   if (output.startsWith('bs://')) fsPathOrUsage(output);
   const normalised = inputs.map((i) => (i.startsWith('bs://') ? bsUri(fsPathOrUsage(i)) : i));
+  await checkOutputApartFromInputs(normalised, output);
   const bsInputs = normalised.filter((i) => i.startsWith('bs://'));
-  const files = await listInputFiles(normalised.filter((i) => !i.startsWith('bs://')));
+  const skipped: SkippedEntry[] = [];
+  const files = await listInputFiles(normalised.filter((i) => !i.startsWith('bs://')), skipped);
   const splits = [...cutSplits(files, splitSize), ...(fs ? bsSplits(fs, bsInputs) : [])];
   if (splits.length === 0 && (bsInputs.length === 0 || fs)) throw new MrError('MR_ERR_INPUT_EMPTY', `no input files under ${inputs.join(', ')} (names starting with _ or . are skipped)`);
   if (output.startsWith('s3://')) {
     await checkS3Output(output, overwrite);
     const { bucket, key } = parseS3(output);
-    return { splits, inputs: normalised, output: `s3://${bucket}/${key}` };
+    return { splits, skipped, inputs: normalised, output: `s3://${bucket}/${key}` };
   }
   if (output.startsWith('bs://')) {
     if (fs) checkBsOutput(fs, output, overwrite);
-    return { splits, inputs: normalised, output: bsUri(fsPathOrUsage(output)) };
+    return { splits, skipped, inputs: normalised, output: bsUri(fsPathOrUsage(output)) };
   }
-  return { splits, inputs: normalised, output: await checkOutput(output, overwrite) };
+  return { splits, skipped, inputs: normalised, output: await checkOutput(output, overwrite) };
 }
 
 /** The namespace path of a bs:// location: normalised, a `..` above the root refused (bsPath), then the namespace's own checks. */

@@ -45,6 +45,9 @@ export const ERROR_CODES = {
   MR_ERR_FS_BLOCK_LOST: { exit: 1, retryable: true, doc: 'Every replica of a block is unreachable or corrupt.' },
   MR_ERR_VALIDATION: { exit: 1, retryable: false, doc: '`mr validate` found the output wrong: out of order, malformed, or not holding its input\'s records.' },
   MR_ERR_OUTPUT_FORBIDDEN: { exit: 1, retryable: false, doc: "A local output leads (through any symlinks) into the master's --data dir, where its journal, token and job modules live." },
+  MR_ERR_OUTPUT_OVERLAPS_INPUT: { exit: 2, retryable: false, doc: 'The output is an input, lies inside an input directory or prefix, or contains an input (after following symlinks): a job cannot write where it reads.' },
+  MR_ERR_INPUT_CHANGED: { exit: 1, retryable: false, doc: 'An input file is shorter than when the job was planned (truncated or replaced while the job ran): the job fails rather than count less.' },
+  MR_ERR_INPUT_UNREADABLE: { exit: 1, retryable: false, doc: 'An input file could not be read or decompressed (a truncated or non-gzip .gz file); the message names the file.' },
   MR_ERR_INTERNAL: { exit: 1, retryable: false, doc: 'A bug: an invariant did not hold.' },
 } as const satisfies Record<string, ErrorSpec>;
 

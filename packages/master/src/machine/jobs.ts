@@ -34,6 +34,7 @@ export function onJobSubmitted(s: MasterState, e: Ev<'JobSubmitted'>): Action[] 
       badRecords: 0,
       skippedRecords: 0,
       speculativeAttempts: 0,
+      ...(e.spec.skippedInputEntries ? { skippedInputEntries: e.spec.skippedInputEntries } : {}),
     },
     submittedMs: e.nowMs,
   };

@@ -41,6 +41,8 @@ export interface JobSpec {
   gather?: boolean;
   /** The job fails when more than this share of its data records are bad (checked when the maps end). */
   maxBadFraction?: number;
+  /** Entries of input directories the listing passed over (broken links, loops, sockets): the `skippedInputEntries` counter. */
+  skippedInputEntries?: number;
 }
 
 /** The first record job code marked bad in a map task. */

@@ -134,7 +134,7 @@ export function masterService(d: MasterServiceDeps): wire.MasterServer {
     },
 
     submit: unary(async (req: wire.SubmitRequest) => {
-      const { spec, splits } = await prepareJob(req, d.modulesDir, d.driver.state.fs, d.dataDir);
+      const { spec, splits, skipped } = await prepareJob(req, d.modulesDir, d.driver.state.fs, d.dataDir);
       const busy = [...d.driver.state.jobs.values()].find((j) => (j.state === 'RUNNING' || j.state === 'COMMITTING') && j.spec.output === spec.output);
       if (busy) throw new MrError('MR_ERR_OUTPUT_EXISTS', `output ${spec.output} is being written by running job ${busy.id}`);
       if (aliveCores(d.driver.state).length === 0) {
@@ -143,6 +143,7 @@ export function masterService(d: MasterServiceDeps): wire.MasterServer {
       const jobId = d.newJobId();
       await d.driver.dispatch({ kind: 'JobSubmitted', jobId, spec, splits, nowMs: now() });
       d.log.info({ jobId, job: spec.name, maps: splits.length, reducers: spec.numReducers }, 'job submitted');
+      if (skipped.length > 0) d.log.warn({ jobId, skipped: skipped.slice(0, 20), count: skipped.length }, 'input entries skipped');
       return toWireJob(jobView(d.driver.state.jobs.get(jobId)!, now()));
     }),
 

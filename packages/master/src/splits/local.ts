@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listObjects, MrError, parseUri } from '@mr/shared';
 import type { Split } from '../machine/types.js';
@@ -8,8 +8,21 @@ export function isHiddenName(name: string): boolean {
   return name.startsWith('_') || name.startsWith('.');
 }
 
-/** Every input file under the given URIs, in path order. A missing path is an error naming it. */
-export async function listInputFiles(uris: string[]): Promise<{ path: string; size: number }[]> {
+/** A directory entry an input listing passed over, and why (counted in the job's `skippedInputEntries`). */
+export interface SkippedEntry {
+  path: string;
+  why: string;
+}
+
+/**
+ * Every input file under the given URIs, in path order. A missing path is an error naming it.
+ * Directories are walked recursively as Hadoop's local file system does: symbolic links are
+ * followed, to files and to directories, and a link back to a directory being walked (a loop) is
+ * not. Names starting with `_` or `.` are skipped silently (they are a job's own markers and
+ * temporaries); a broken link, a loop or anything that is neither a file nor a directory (a socket,
+ * a FIFO) is skipped too, and added to `skipped` so that the job can say so.
+ */
+export async function listInputFiles(uris: string[], skipped: SkippedEntry[] = []): Promise<{ path: string; size: number }[]> {
   const out: { path: string; size: number }[] = [];
   for (const uri of uris) {
     const loc = parseUri(uri);
@@ -27,18 +40,37 @@ export async function listInputFiles(uris: string[]): Promise<{ path: string; si
       throw new MrError('MR_ERR_INPUT_NOT_FOUND', `input not found: ${loc.path}`);
     }
     if (st.isFile()) out.push({ path: loc.path, size: st.size });
-    else if (st.isDirectory()) await walk(loc.path, out);
+    else if (st.isDirectory()) await walk(loc.path, out, skipped, new Set([await realpath(loc.path)]));
+    else throw new MrError('MR_ERR_INPUT_NOT_FOUND', `input ${loc.path} is neither a file nor a directory`);
   }
   return out;
 }
 
-async function walk(dir: string, out: { path: string; size: number }[]): Promise<void> {
+/** `ancestors`: the real paths of the directories being walked, from the input down to `dir`. */
+async function walk(dir: string, out: { path: string; size: number }[], skipped: SkippedEntry[], ancestors: Set<string>): Promise<void> {
   const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     if (isHiddenName(e.name)) continue;
     const path = join(dir, e.name);
-    if (e.isDirectory()) await walk(path, out);
-    else if (e.isFile()) out.push({ path, size: (await stat(path)).size });
+    let st;
+    try {
+      st = await stat(path); // follows a symbolic link
+    } catch (err) {
+      skipped.push({ path, why: e.isSymbolicLink() ? 'a broken symbolic link' : `unreadable (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
+      continue;
+    }
+    if (st.isDirectory()) {
+      const real = await realpath(path);
+      if (ancestors.has(real)) {
+        skipped.push({ path, why: `a symbolic link loop (back to ${real})` });
+        continue;
+      }
+      await walk(path, out, skipped, new Set([...ancestors, real]));
+    } else if (st.isFile()) {
+      out.push({ path, size: st.size });
+    } else {
+      skipped.push({ path, why: 'neither a file nor a directory' });
+    }
   }
 }
 

@@ -129,4 +129,27 @@ describe('split reader: every line read exactly once, whatever the cut (design.m
     expect(await readFirstLine(file(`${long}\nnext\n`))).toBeUndefined();
     expect(await readFirstLine(file(`${'y'.repeat(200_000)}\nnext\n`))).toBe('y'.repeat(200_000)); // across read chunks
   });
+
+  it('a file shorter than its planned split (truncated after planning) fails naming the file, not a smaller count', async () => {
+    const p = file('aaaa\nbbbb\ncccc\n');
+    const uri = 's3://bucket/key.txt';
+    for (const read of [readSplitLines, readSplitLineBytes] as const) {
+      // planned as 30 bytes from 0, then from 10 to 40: the file holds 15
+      await expect(read({ path: p, start: 0, length: 30, uri }, { onLine() {}, onBytes() {} })).rejects.toThrow(/input s3:\/\/bucket\/key\.txt changed while the job ran: it ends at byte 15, before the planned split end 30/);
+      await expect(read({ path: p, start: 10, length: 30 }, { onLine() {}, onBytes() {} })).rejects.toMatchObject({ code: 'MR_ERR_INPUT_CHANGED' });
+    }
+    // exactly the planned size, or grown since: read as planned
+    expect(await readSplitLines({ path: p, start: 0, length: 15 }, { onLine() {} })).toEqual({ bytes: 15, lines: 3 });
+    expect(await readSplitLines({ path: p, start: 0, length: 12 }, { onLine() {} })).toEqual({ bytes: 12, lines: 3 });
+  });
+
+  it('a truncated or non-gzip .gz file is an error naming the file', async () => {
+    const whole = gzipSync(Buffer.from('line one\nline two\n'.repeat(1000)));
+    const truncated = file(whole.subarray(0, whole.length - 40), '.gz');
+    await expect(readSplitLines({ path: truncated, start: 0, length: whole.length - 40 }, { onLine() {} }))
+      .rejects.toThrow(new RegExp(`input ${truncated} is not a valid gzip file \\(unexpected end of file`));
+    const notGzip = file('plain text, not gzip\n', '.gz');
+    await expect(readSplitLineBytes({ path: notGzip, start: 0, length: 21 }, { onBytes() {} }))
+      .rejects.toMatchObject({ code: 'MR_ERR_INPUT_UNREADABLE', message: expect.stringContaining(`input ${notGzip} is not a valid gzip file (incorrect header check`) });
+  });
 });

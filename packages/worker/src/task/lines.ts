@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { isAscii } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { MrError } from '@mr/shared/core';
 
 export interface SplitRange {
   path: string;
@@ -9,6 +10,8 @@ export interface SplitRange {
   length: number;
   /** Added to reported offsets: where `path`'s first byte sits in the real input (bs:// splits are copied locally). */
   offsetBase?: number;
+  /** The input as the user named it, for errors (`path` may be a local copy of a bs:// or s3:// split). */
+  uri?: string;
 }
 
 export interface LineStats {
@@ -248,8 +251,21 @@ async function readSplit(split: SplitRange, sink: LineSink): Promise<LineStats> 
       }
       pos += chunk.length;
     }
+    // Read exactly the planned range: a file that ends before it was truncated (or replaced) since
+    // the job was planned, and reading what is left would give a smaller result with no error
+    if (!gz && !done && pos < end) {
+      throw new MrError('MR_ERR_INPUT_CHANGED', `input ${split.uri ?? split.path} changed while the job ran: it ends at byte ${pos}, before the planned split end ${end} (${split.start}+${split.length})`);
+    }
     // the last line of a file without a final newline
     if (!done && carry && carry.length > 0 && carryAt < end) emit(carry, 0, carry.length, carryAt);
+  } catch (e) {
+    // zlib's and fs's own words name no file: a truncated .gz says only 'unexpected end of file'
+    const err = e as NodeJS.ErrnoException;
+    if (gz && err.code?.startsWith('Z_')) {
+      throw new MrError('MR_ERR_INPUT_UNREADABLE', `input ${split.uri ?? split.path} is not a valid gzip file (${err.message}, after ${file.bytesRead} compressed bytes)`, { cause: e });
+    }
+    if (err.syscall !== undefined) throw new MrError('MR_ERR_INPUT_UNREADABLE', `input ${split.uri ?? split.path} could not be read (${err.message})`, { cause: e });
+    throw e;
   } finally {
     source.destroy();
     file.destroy();

@@ -76,10 +76,13 @@ export async function startMaster(cfg: MasterConfig): Promise<RunningMaster> {
       release: (a) => void sessions.send(a.nodeId, { msg: { $case: 'release', value: {} } }),
       replicateBlock: (a) => void sessions.send(a.nodeId, { msg: { $case: 'replicateBlock', value: { blockId: a.blockId, target: a.target } } }),
       deleteBlocks: (a) => void sessions.send(a.nodeId, { msg: { $case: 'deleteBlocks', value: { blockIds: a.blockIds } } }),
-      commitTask: (a) => commitTask(a.output, a.attemptOutput, a.partition),
-      commitJob: (a) => (a.output.startsWith('s3://') ? commitS3Job(a.output, a.numReducers, a.uploads ?? []) : commitJob(a.output, a.numReducers)),
+      commitTask: (a) => commitTask(a.jobId, a.output, a.attemptOutput, a.partition, cfg.dataDir),
+      commitJob: (a) => {
+        const o = { overwrite: a.overwrite, ...(a.redo ? { redo: true } : {}) };
+        return a.output.startsWith('s3://') ? commitS3Job(a.output, a.numReducers, a.uploads ?? [], o) : commitJob(a.jobId, a.output, a.numReducers, { ...o, dataDir: cfg.dataDir });
+      },
       abortAttempt: (a) => abortAttempt(a.output),
-      abortJob: (a) => (a.output.startsWith('s3://') ? abortS3Uploads(a.uploads ?? []) : abortJob(a.output)),
+      abortJob: (a) => (a.output.startsWith('s3://') ? abortS3Uploads(a.uploads ?? []) : abortJob(a.jobId, a.output)),
       abortUpload: (a) => abortS3Uploads([a.upload]),
       dropShuffle: (a) => {
         for (const nodeId of a.nodeIds) {

@@ -65,6 +65,7 @@ export async function prepareJob(
       ...(policy.gather ? { gather: true } : {}),
       ...(policy.maxBadFraction !== undefined ? { maxBadFraction: policy.maxBadFraction } : {}),
       ...(skipped.length > 0 ? { skippedInputEntries: skipped.length } : {}),
+      ...(req.overwrite ? { overwrite: true } : {}),
     },
     splits,
     skipped,

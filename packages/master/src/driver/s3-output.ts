@@ -1,4 +1,4 @@
-import { abortUpload, completeUpload, deleteObjects, listNames, parseS3, partName, putObject, s3Join } from '@mr/shared';
+import { abortUpload, completeUpload, deleteObjects, listNames, MrError, parseS3, partName, putObject, s3Join } from '@mr/shared';
 import type { PendingUpload } from '../machine/types.js';
 
 /**
@@ -6,14 +6,17 @@ import type { PendingUpload } from '../machine/types.js';
  * a pending multipart upload; at job commit the master completes the winners' uploads (so parts
  * appear at their final keys only now), then writes _SUCCESS last. A failed job aborts them.
  */
-export async function commitS3Job(output: string, numReducers: number, uploads: PendingUpload[]): Promise<void> {
+export async function commitS3Job(output: string, numReducers: number, uploads: PendingUpload[], o: { overwrite: boolean; redo?: boolean }): Promise<void> {
   const { bucket, key } = parseS3(output);
   const wanted = new Set(Array.from({ length: numReducers }, (_, p) => s3Join(key, partName(p))));
+  const names = (await listNames(bucket, key)).map((x) => ({ key: x.key, name: x.key.slice(key === '' ? 0 : key.length + 1) })).filter((x) => !x.name.includes('/'));
+  // the output was free at submit (without --overwrite): a result there now is another job's (commitJob)
+  const taken = names.filter((x) => x.name === '_SUCCESS' || x.name.startsWith('part-'));
+  if (!o.overwrite && !o.redo && taken.length > 0) {
+    throw new MrError('MR_ERR_OUTPUT_EXISTS', `output ${output} received ${taken[0]!.name} from another job while this one ran; not replaced (use --overwrite to replace it)`);
+  }
   // --overwrite: the old result's _SUCCESS and stale parts go first
-  const old = (await listNames(bucket, key)).map((o) => o.key).filter((k) => {
-    const name = k.slice(key === '' ? 0 : key.length + 1);
-    return !name.includes('/') && (name === '_SUCCESS' || (name.startsWith('part-') && !wanted.has(k)));
-  });
+  const old = names.filter((x) => x.name === '_SUCCESS' || (x.name.startsWith('part-') && !wanted.has(x.key))).map((x) => x.key);
   if (old.length > 0) await deleteObjects(bucket, old);
   for (const u of uploads) {
     try {

@@ -107,7 +107,7 @@ export function onAttemptSucceeded(s: MasterState, e: Ev<'AttemptSucceeded'>): A
     task.upload = e.upload;
     if (phaseDone(job, 'reduce')) {
       job.state = 'COMMITTING';
-      actions.push({ kind: 'CommitJob', jobId: job.id, output: job.spec.output, numReducers: job.spec.numReducers, uploads: job.reduces.map((t) => t.upload!) });
+      actions.push({ kind: 'CommitJob', jobId: job.id, output: job.spec.output, numReducers: job.spec.numReducers, uploads: job.reduces.map((t) => t.upload!), overwrite: job.spec.overwrite === true });
     }
   } else if (bsOutputPath(job.spec.output) !== undefined) {
     // bs:// output: the commits are namespace renames, done right here (atomic, no I/O)
@@ -120,7 +120,7 @@ export function onAttemptSucceeded(s: MasterState, e: Ev<'AttemptSucceeded'>): A
     });
     if (phaseDone(job, 'reduce')) {
       job.state = 'COMMITTING';
-      actions.push({ kind: 'CommitJob', jobId: job.id, output: job.spec.output, numReducers: job.spec.numReducers });
+      actions.push({ kind: 'CommitJob', jobId: job.id, output: job.spec.output, numReducers: job.spec.numReducers, overwrite: job.spec.overwrite === true });
     }
   }
   actions.push(...schedule(s, e.nowMs));

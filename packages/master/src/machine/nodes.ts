@@ -145,7 +145,10 @@ export function onMasterRecovered(s: MasterState, nowMs: number): Action[] {
     }
     if (job.state === 'COMMITTING') {
       const uploads = job.reduces.flatMap((t) => (t.upload ? [t.upload] : []));
-      actions.push({ kind: 'CommitJob', jobId, output: job.spec.output, numReducers: job.spec.numReducers, ...(uploads.length > 0 ? { uploads } : {}) });
+      actions.push({
+        kind: 'CommitJob', jobId, output: job.spec.output, numReducers: job.spec.numReducers, ...(uploads.length > 0 ? { uploads } : {}),
+        overwrite: job.spec.overwrite === true, redo: true,
+      });
     }
     // Hand-offs in flight died with the old master's sessions: plan them again.
     for (const t of job.maps) t.handOffTo = undefined;

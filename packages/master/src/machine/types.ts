@@ -41,6 +41,8 @@ export interface JobSpec {
   gather?: boolean;
   /** The job fails when more than this share of its data records are bad (checked when the maps end). */
   maxBadFraction?: number;
+  /** --overwrite: the output may hold an old result, replaced at commit. */
+  overwrite?: boolean;
   /** Entries of input directories the listing passed over (broken links, loops, sockets): the `skippedInputEntries` counter. */
   skippedInputEntries?: number;
 }
@@ -313,7 +315,13 @@ export type Action =
   /** Remove a discarded attempt's temporary output. */
   | { kind: 'AbortAttempt'; jobId: string; attemptId: string; output: string }
   /** Move committed parts to their final paths (s3://: complete the uploads), then write _SUCCESS; answers JobCommitted. */
-  | { kind: 'CommitJob'; jobId: string; output: string; numReducers: number; uploads?: PendingUpload[] }
+  | {
+    kind: 'CommitJob'; jobId: string; output: string; numReducers: number; uploads?: PendingUpload[];
+    /** Without --overwrite a result found at the output was written by another job meanwhile: the commit refuses it. */
+    overwrite: boolean;
+    /** Redone after a master restart: a result found may be this job's own, from the commit the crash cut short. */
+    redo?: boolean;
+  }
   /** Remove everything the job wrote under its output's temporary dir (s3://: abort its uploads). */
   | { kind: 'AbortJob'; jobId: string; output: string; uploads?: PendingUpload[] }
   /** s3://: abort an upload no one will complete (a duplicate attempt's). */

@@ -21,6 +21,18 @@ function expectOneLineError(r: { code: number | null; stderr: string; stdout: st
 }
 
 describe('bad input: one-line error, the contract exit code, nothing written (issue 2 acceptance)', () => {
+  it('a plan of more map tasks than a job may have (--split-size 1): exit 2 at once, names the flag', async () => {
+    const out = join(tempDir(), 'out');
+    const r = await mr(['run', 'wordcount', '--input', BOOK, '--output', out, '--split-size', '1'], { timeoutMs: 30_000 });
+    expectOneLineError(r, 2, /the inputs would be cut into 139054 map tasks, more than 100000: use a larger --split-size/);
+    expect(() => statSync(out)).toThrow();
+  });
+
+  it.each(['wordcount', 'indexer'])('a param %s does not take: exit 2, names it', async (job) => {
+    const r = await mr(['run', job, '--input', BOOK, '--output', join(tempDir(), 'out'), '--param', 'foo=bar']);
+    expectOneLineError(r, 2, new RegExp(`${job}: unknown param 'foo' \\(${job} takes no params\\)`));
+  });
+
   it('a missing input path: exit 1, names the path', async () => {
     const out = join(tempDir(), 'out');
     const r = await mr(['run', 'wordcount', '--input', '/no/such/input', '--output', out]);

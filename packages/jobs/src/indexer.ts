@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import { defineJob } from '@mr/shared/core';
+import { takesNoParams } from './no-params.js';
 import { forEachWord } from './wordcount.js';
 
 /**
@@ -9,6 +10,7 @@ import { forEachWord } from './wordcount.js';
  */
 export default defineJob<string[], string>({
   name: 'indexer',
+  params: takesNoParams('indexer'),
   map(line, emit, ctx) {
     const doc = basename(ctx.input ?? '');
     const seen = new Set<string>();

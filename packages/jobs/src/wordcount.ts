@@ -1,4 +1,5 @@
 import { defineJob, type JobContext } from '@mr/shared/core';
+import { takesNoParams } from './no-params.js';
 
 const LETTER = /^\p{L}$/u;
 /** BMP code unit -> 0 unknown, 1 letter, 2 not a letter; filled lazily so the hot loop skips the regex. */
@@ -62,6 +63,7 @@ function flush(counts: Map<string, number>, emit: (key: string, value: number) =
 /** contract.md: a word is a maximal run of Unicode letters, case kept; value = count. */
 export default defineJob<number, number>({
   name: 'wordcount',
+  params: takesNoParams('wordcount'),
   map(line, emit, ctx) {
     let counts = held.get(ctx);
     if (!counts) held.set(ctx, (counts = new Map()));

@@ -77,6 +77,9 @@ export function checkInvariants(s: MasterState, actions: Action[]): void {
       if (t.state === 'PENDING' && runningAttempts > 0) throw new Error(`${job.id}/${t.id} PENDING with running attempts`);
       if (t.state === 'RUNNING' && runningAttempts === 0 && job.state === 'RUNNING') throw new Error(`${job.id}/${t.id} RUNNING without attempts`);
       if (t.failures > job.spec.maxAttempts) throw new Error(`${job.id}/${t.id} failed more than maxAttempts`);
+      // an ended job's tasks are settled: every view of it tells the same story
+      if (['SUCCEEDED', 'FAILED', 'KILLED'].includes(job.state) && (t.state === 'PENDING' || t.state === 'RUNNING')) throw new Error(`${job.id} is ${job.state} but ${t.id} is ${t.state}`);
+      if ((t.state === 'FAILED' || t.state === 'KILLED') && !['FAILED', 'KILLED'].includes(job.state)) throw new Error(`${job.id}/${t.id} is ${t.state} in a ${job.state} job`);
     }
     if (job.state === 'SUCCEEDED' && !job.reduces.every((t) => seen.has(`${job.id}/${t.index}`))) {
       throw new Error(`${job.id} succeeded without every reduce committed`);

@@ -111,6 +111,8 @@ export interface TaskView {
   kind: Task['kind'];
   index: number;
   state: Task['state'];
+  /** FAILED or KILLED: why the task did not finish (its job ended). */
+  error?: string;
   /** The input split of a map task (`uri@start+length`). */
   split?: string;
   attempts: AttemptView[];
@@ -135,6 +137,7 @@ export function jobDetailView(s: MasterState, job: Job, nowMs: number): JobDetai
   };
   const task = (t: Task): TaskView => ({
     id: t.id, kind: t.kind, index: t.index, state: t.state,
+    ...(t.error !== undefined ? { error: t.error } : {}),
     ...(t.split ? { split: `${t.split.uri}@${t.split.start}+${t.split.length}` } : {}),
     attempts: t.attempts.filter((id) => s.attempts.has(id)).map(attempt),
   });

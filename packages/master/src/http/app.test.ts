@@ -16,8 +16,13 @@ function job(state: JobView['state']): JobDetailView {
     inputs: ['/in'], output: '/out', reducers: 1,
     tasks: [
       { id: 'm-00000', kind: 'map', index: 0, state: 'SUCCEEDED', split: '/in@0+10', attempts: [{ id: 'job-1.m-00000.0', number: 0, nodeId: 'n1', state: 'SUCCEEDED', speculative: false, startedAt: '2026-01-01T00:00:00.000Z', durationMs: 5 }] },
-      { id: 'm-00001', kind: 'map', index: 1, state: 'RUNNING', attempts: [{ id: 'job-1.m-00001.0', number: 0, nodeId: 'n1', state: 'FAILED', speculative: false, startedAt: '2026-01-01T00:00:00.000Z', durationMs: 5, error: hostile }] },
-      { id: 'r-00000', kind: 'reduce', index: 0, state: 'PENDING', attempts: [] },
+      // an ended job's tasks are settled (machine/jobs.ts settleTasks)
+      state === 'FAILED'
+        ? { id: 'm-00001', kind: 'map', index: 1, state: 'FAILED', error: `task m-00001 failed 1 times; last error: ${hostile}`, attempts: [{ id: 'job-1.m-00001.0', number: 0, nodeId: 'n1', state: 'FAILED', speculative: false, startedAt: '2026-01-01T00:00:00.000Z', durationMs: 5, error: hostile }] }
+        : { id: 'm-00001', kind: 'map', index: 1, state: 'RUNNING', attempts: [{ id: 'job-1.m-00001.0', number: 0, nodeId: 'n1', state: 'FAILED', speculative: false, startedAt: '2026-01-01T00:00:00.000Z', durationMs: 5, error: hostile }] },
+      state === 'FAILED'
+        ? { id: 'r-00000', kind: 'reduce', index: 0, state: 'KILLED', error: 'job failed before the task finished', attempts: [] }
+        : { id: 'r-00000', kind: 'reduce', index: 0, state: 'PENDING', attempts: [] },
     ],
   };
 }
@@ -81,6 +86,15 @@ describe('web UI handler', () => {
     const ended = await serve(source([], 'SUCCEEDED'));
     expect(await (await fetch(`${ended}/jobs/job-1?partial=1`)).text()).toContain('data-final="1"');
     expect((await fetch(`${ended}/jobs/job-2`)).status).toBe(404);
+  });
+
+  it("an ended job's page shows each unfinished task as FAILED or KILLED, with why", async () => {
+    const base = await serve(source([], 'FAILED'));
+    const page = await (await fetch(`${base}/jobs/job-1?partial=1`)).text();
+    const row = (task: string) => page.split('\n').find((l) => l.includes(`<tr data-task="${task}">`)) ?? '';
+    expect(row('m-00001')).toContain('<span class="state FAILED">FAILED</span><div class="err">task m-00001 failed 1 times; last error: &#60;img');
+    expect(row('r-00000')).toContain('<span class="state KILLED">KILLED</span><div class="err">job failed before the task finished</div>');
+    expect(page).not.toMatch(/class="state (RUNNING|PENDING)"/);
   });
 
   it('kill and drain: only with the token in a header (not Basic); answers are JSON with coded errors', async () => {

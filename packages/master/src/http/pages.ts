@@ -113,7 +113,7 @@ ${taskTable('Reduce tasks', reduces)}`;
 function taskTable(title: string, tasks: TaskView[]): string {
   const shown = tasks.slice(0, MAX_TASK_ROWS);
   const rows = shown.map((t) => {
-    const first = `<td rowspan="${Math.max(1, t.attempts.length)}">${esc(t.id)}</td><td rowspan="${Math.max(1, t.attempts.length)}">${state(t.state)}${t.split ? `<div class="ids">${esc(t.split)}</div>` : ''}</td>`;
+    const first = `<td rowspan="${Math.max(1, t.attempts.length)}">${esc(t.id)}</td><td rowspan="${Math.max(1, t.attempts.length)}">${state(t.state)}${t.error ? `<div class="err">${esc(t.error)}</div>` : ''}${t.split ? `<div class="ids">${esc(t.split)}</div>` : ''}</td>`;
     if (t.attempts.length === 0) return `<tr data-task="${esc(t.id)}">${first}<td colspan="6">not started</td></tr>`;
     return t.attempts.map((a, i) => `<tr data-task="${esc(t.id)}">${i === 0 ? first : ''}${attemptCells(a)}</tr>`).join('');
   });

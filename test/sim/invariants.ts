@@ -65,7 +65,7 @@ export function checkInvariants(s: MasterState, actions: Action[]): void {
   }
   for (const n of s.nodes.values()) {
     if (n.running.length > n.slots) throw new Error(`node ${n.id} runs ${n.running.length} > ${n.slots} slots`);
-    if (n.state === 'DEAD' && n.running.length > 0) throw new Error(`dead node ${n.id} has running attempts`);
+    if ((n.state === 'DEAD' || n.state === 'DECOMMISSIONED') && n.running.length > 0) throw new Error(`departed node ${n.id} has running attempts`);
     for (const id of n.running) {
       const a = s.attempts.get(id);
       if (!a || a.state !== 'RUNNING' || a.nodeId !== n.id) throw new Error(`node ${n.id} lists ${id} which is not running there`);

@@ -29,11 +29,12 @@ function job(state: JobView['state']): JobDetailView {
 
 function source(calls: string[], state: JobView['state'] = 'RUNNING'): UiSource {
   const node: NodeDetailView = { id: 'n1', role: 'core', address: '127.0.0.1:1', state: 'ALIVE', slots: 2, runningTasks: 1, lastHeartbeatMs: 0, runningAttempts: ['job-1.m-00001.1'], storedBytes: 2048, storedBlocks: 1 };
+  const drained: NodeDetailView = { id: 'n2', role: 'task', address: '127.0.0.1:2', state: 'DECOMMISSIONED', slots: 2, runningTasks: 0, lastHeartbeatMs: 0, runningAttempts: [] };
   return {
     jobs: () => [job(state)],
     job: (id) => (id === 'job-1' ? job(state) : undefined),
-    nodes: () => [node],
-    blockStore: () => ({ files: 0, directories: 0, bytes: 0, blocks: 0, underReplicatedBlocks: 0, missingBlocks: 0, corruptReplicas: 0 }),
+    nodes: () => [node, drained],
+    blockStore: () => ({ files: 1, directories: 0, bytes: 30, blocks: 3, underReplicatedBlocks: 0, missingBlocks: 1, decommissioningOnlyBlocks: 2, corruptReplicas: 0 }),
     files: () => ({ files: [{ path: `bs://${hostile}`, size: 1, replication: 3, blocks: 1, minLiveReplicas: 1, target: 1 }], total: 1 }),
     logs: (id, taskId) => {
       if (id !== 'job-1') return undefined;
@@ -95,6 +96,28 @@ describe('web UI handler', () => {
     expect(row('m-00001')).toContain('<span class="state FAILED">FAILED</span><div class="err">task m-00001 failed 1 times; last error: &#60;img');
     expect(row('r-00000')).toContain('<span class="state KILLED">KILLED</span><div class="err">job failed before the task finished</div>');
     expect(page).not.toMatch(/class="state (RUNNING|PENDING)"/);
+  });
+
+  it('a drained worker that left shows DECOMMISSIONED, not coloured as a failure, with no Drain button', async () => {
+    const base = await serve(source([]));
+    const page = await (await fetch(`${base}/?partial=1`)).text();
+    const row = page.split('\n').find((l) => l.includes('<tr data-node="n2">')) ?? '';
+    expect(row).toContain('<span class="state DECOMMISSIONED">DECOMMISSIONED</span>');
+    const drainButtons = page.match(/data-action="\/api\/nodes\/[^/]+\/drain"/g) ?? [];
+    expect(drainButtons).toEqual(['data-action="/api/nodes/n1/drain"']);
+    const css = await (await fetch(`${base}/ui.css`)).text();
+    const red = css.split('}').find((rule) => rule.includes('color:#b00'))!;
+    expect(red).toContain('.DEAD');
+    expect(red).not.toContain('.DECOMMISSIONED');
+    expect(css).toMatch(/\.DECOMMISSIONED\{color:#666/);
+  });
+
+  it('the block store summary counts blocks only on decommissioning nodes (readable) apart from missing ones', async () => {
+    const base = await serve(source([]));
+    const page = await (await fetch(`${base}/blockstore?partial=1`)).text();
+    expect(page).toContain('<th>only on decommissioning nodes (readable)</th><th>missing</th>');
+    expect(page).toMatch(/id="decommissioning-only">2<\/td>/);
+    expect(page).toMatch(/id="missing">1<\/td>/);
   });
 
   it('kill and drain: only with the token in a header (not Basic); answers are JSON with coded errors', async () => {

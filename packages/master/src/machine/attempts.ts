@@ -2,7 +2,7 @@ import { planHandOffs } from './decommission.js';
 import { endJob } from './jobs.js';
 import { schedule } from './schedule.js';
 import { fsChildren, fsDelete, fsInternal, fsLookup, fsPath, fsRename, fsTouch } from './fs.js';
-import { addCounter, assert, awaitsGathered, gatheredRows, getJob, phaseDone, releaseSlot, setTaskState, taskOf } from './state.js';
+import { addCounter, assert, awaitsGathered, gatheredRows, getJob, hasLeft, phaseDone, releaseSlot, setTaskState, taskOf } from './state.js';
 import type { Action, Attempt, Job, MasterEvent, MasterState, Task } from './types.js';
 
 type Ev<K extends MasterEvent['kind']> = Extract<MasterEvent, { kind: K }>;
@@ -87,7 +87,7 @@ export function onAttemptSucceeded(s: MasterState, e: Ev<'AttemptSucceeded'>): A
   if (task.kind === 'map') {
     assert(a.shuffleTargets && a.shuffleTargets.length > 0, `map attempt ${a.id} without shuffle targets`);
     const stored = e.storedOn ? a.shuffleTargets.filter((n) => e.storedOn!.includes(n)) : a.shuffleTargets;
-    task.outputNodes = stored.filter((n) => s.nodes.get(n)?.state !== 'DEAD');
+    task.outputNodes = stored.filter((n) => { const node = s.nodes.get(n); return node !== undefined && !hasLeft(node); });
     // every copy went away between the store and this report
     if (task.outputNodes.length === 0) rerunMap(job, task);
     for (const n of task.outputNodes ?? []) {

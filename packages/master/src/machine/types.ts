@@ -66,6 +66,11 @@ export interface NodeInfo {
   released?: boolean;
   /** After a master restart, until the node registers again: it has no session, so nothing is assigned. */
   awaitingSession?: boolean;
+  /**
+   * After a master restart: missed heartbeats do not make the node DEAD before this (it had no
+   * session to send them on). Its own field: lastHeartbeatMs stays the last one really received.
+   */
+  graceUntilMs?: number;
 }
 
 export interface Task {

@@ -146,6 +146,49 @@ describe('block store (issue 4): 3 core workers, a 200 MB file in 16 MiB blocks'
   });
 });
 
+describe('every core worker drained (issue 14): the block store summary says what a reader can get', () => {
+  const c = new TestCluster();
+  const local = join(c.dir, 'lines.txt');
+  const text = Array.from({ length: 20_000 }, (_, i) => `line ${i}`).join('\n') + '\n'; // ~200 KB: 4 blocks of 64 KiB
+  const summary = async () => (await c.api<Record<string, number>>('/api/blockstore'))!;
+  beforeAll(async () => {
+    writeFileSync(local, text);
+    await c.startMaster();
+    for (const id of ['core-1', 'core-2']) c.startWorker(id, { role: 'core' });
+    await c.waitAlive(['core-1', 'core-2']);
+    const put = await c.mr(['fs', 'put', local, 'bs://d/lines.txt', '--block-size', '64k']);
+    expect(put.code, put.stderr).toBe(0);
+  });
+  afterAll(reapAll);
+
+  it('while they drain the blocks are readable and not missing; once they have left, missing, and cat fails', async () => {
+    expect(await summary()).toMatchObject({ blocks: 4, missingBlocks: 0, decommissioningOnlyBlocks: 0, underReplicatedBlocks: 0 });
+    for (const id of ['core-1', 'core-2']) {
+      const r = await c.mr(['nodes', 'drain', id]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    // core-1 had every block on core-2 when drained: released, it leaves by itself; core-2 has no live
+    // core worker to copy to: it keeps the only replicas, still serving reads
+    const states = async () => (await c.nodes()).map((n) => [n.id, n.state]);
+    await waitFor('core-1 to leave', 20_000, async () => ((await states())[0]![1] === 'DECOMMISSIONED' ? true : undefined));
+    expect(await states()).toEqual([['core-1', 'DECOMMISSIONED'], ['core-2', 'DECOMMISSIONING']]);
+    expect(await summary()).toMatchObject({ blocks: 4, missingBlocks: 0, decommissioningOnlyBlocks: 4 });
+    const cat = await c.mr(['fs', 'cat', 'bs://d/lines.txt']);
+    expect(cat.code, cat.stderr).toBe(0);
+    expect(cat.stdout).toBe(text);
+
+    // the end of its spot notice: the instance goes
+    await c.kill('core-2');
+    await waitFor('core-2 DECOMMISSIONED', 20_000, async () => ((await c.nodes()).every((n) => n.state === 'DECOMMISSIONED') ? true : undefined));
+    expect(await summary()).toMatchObject({ blocks: 4, missingBlocks: 4, decommissioningOnlyBlocks: 0 });
+    const lost = await c.mr(['fs', 'cat', 'bs://d/lines.txt']);
+    expect(lost.code).toBe(1);
+    expect(lost.stdout).toBe('');
+    expect(lost.stderr.trim().split('\n'), lost.stderr).toHaveLength(1);
+    expect(lost.stderr).toMatch(/^mr: bs:\/\/d\/lines.txt: no replica of block blk-\d+ could be read \(none is live\)\n$/);
+  });
+});
+
 describe('jobs on bs:// (issue 4): word count with input and output in the block store', () => {
   const c = new TestCluster();
   beforeAll(async () => {

@@ -8,6 +8,9 @@ import { filesUnder, partLines, readOutput } from './helpers/output.js';
 import { GUTENBERG, reapAll, ROOT, tempDir, waitFor } from './helpers/procs.js';
 
 const TESTING = join(ROOT, 'packages/jobs/dist/testing');
+
+/** /api/jobs/ID, the parts checked here. */
+interface JobTasks { state: string; tasks: { id: string; state: string; error?: string; attempts: { state: string }[] }[] }
 const books = filesUnder(GUTENBERG);
 
 /** [start, end] of every attempt from the markers job's files, by task. */
@@ -76,7 +79,16 @@ describe('the 6.5840 lab tests, ported (issue 3): two workers, one slot each', (
     writeFileSync(join(inDir, 'in.txt'), lines.join('\n') + '\n');
     const failed = await c.mr(['submit', join(TESTING, 'poison.js'), '--input', inDir, '--output', join(c.dir, 'p1'), '--wait', '--json']);
     expect(failed.code).toBe(1);
-    expect((JSON.parse(failed.stdout) as { error: string }).error).toMatch(/map threw on .*in\.txt at byte 11: poisoned line: POISON gamma$/);
+    const failedJob = JSON.parse(failed.stdout) as { id: string; error: string };
+    expect(failedJob.error).toMatch(/map threw on .*in\.txt at byte 11: poisoned line: POISON gamma$/);
+    // the job page's data agrees with the job: the map that failed it FAILED, the reduce that never ran KILLED
+    const detail = (await c.api<JobTasks>(`/api/jobs/${failedJob.id}`))!;
+    expect(detail.tasks.map((t) => [t.id, t.state, t.attempts.map((a) => a.state)])).toEqual([
+      ['m-00000', 'FAILED', ['FAILED', 'FAILED', 'FAILED', 'FAILED']],
+      ['r-00000', 'KILLED', []],
+    ]);
+    expect(detail.tasks[0]!.error).toBe(failedJob.error);
+    expect(detail.tasks[1]!.error).toBe('job failed before the task finished');
 
     const out = join(c.dir, 'p2');
     const ok = await c.mr(['submit', join(TESTING, 'poison.js'), '--input', inDir, '--output', out, '--skip-bad-records', '--wait', '--json']);
@@ -114,6 +126,11 @@ describe('the 6.5840 lab tests, ported (issue 3): two workers, one slot each', (
     expect(JSON.parse(k.stdout)).toMatchObject({ id, state: 'KILLED', error: 'killed by request' });
     const s = await c.status(id);
     expect(s.state).toBe('KILLED');
+    // no task of the killed job is left PENDING or RUNNING in /api/jobs/ID (the job page's data)
+    const detail = (await c.api<JobTasks>(`/api/jobs/${id}`))!;
+    expect(detail.state).toBe('KILLED');
+    expect(detail.tasks.filter((t) => t.state !== 'SUCCEEDED' && t.state !== 'KILLED')).toEqual([]);
+    expect(detail.tasks.find((t) => t.id === 'r-00000')).toMatchObject({ state: 'KILLED', error: 'job killed before the task finished' });
     expect(existsSync(join(out, '_SUCCESS'))).toBe(false);
     expect(existsSync(out) ? readdirSync(out).filter((n) => n.startsWith('part-')) : []).toEqual([]);
     const again = await c.mr(['job', 'kill', id]);

@@ -43,6 +43,34 @@ describe('master kill -9 mid-job and restart on the same --data and port (issue 
   });
 });
 
+describe('master restart with a worker that does not come back (issue 14): heartbeat times are never in the future', () => {
+  const c = new TestCluster();
+  beforeAll(async () => {
+    await c.startMaster(await freePort());
+    c.startWorker('core-1', { role: 'core' });
+    await c.waitAlive(['core-1']);
+  });
+
+  it('mr nodes shows the last heartbeat really received (in the past), the node ALIVE within its grace', async () => {
+    const port = Number(c.master.split(':')[1]);
+    c.masterProc!.kill('SIGKILL');
+    await exited(c.masterProc!);
+    await c.kill('core-1'); // gone while the master was down: it never registers again
+    await c.startMaster(port);
+    const [node] = await c.nodes();
+    const now = Date.now();
+    expect(node).toMatchObject({ id: 'core-1', state: 'ALIVE' });
+    expect(node!.lastHeartbeatMs).toBeLessThanOrEqual(now);
+    const text = await c.mr(['nodes']);
+    expect(text.code, text.stderr).toBe(0);
+    const row = text.stdout.split('\n').find((l) => l.startsWith('core-1'))!;
+    expect(row).toMatch(/ \d+\.\ds ago$/);
+    // the grace ends and it is DEAD; its last heartbeat stays the real one
+    await waitFor('core-1 DEAD', 30_000, async () => ((await c.nodes()).find((n) => n.id === 'core-1')?.state === 'DEAD' ? true : undefined));
+    expect((await c.nodes())[0]!.lastHeartbeatMs).toBe(node!.lastHeartbeatMs);
+  });
+});
+
 describe('graceful drain (issue 3): SIGTERM a task worker, mr nodes drain a core worker, mid-job', () => {
   const c = new TestCluster();
   beforeAll(async () => {
@@ -65,6 +93,14 @@ describe('graceful drain (issue 3): SIGTERM a task worker, mr nodes drain a core
     expect(JSON.parse(drained.stdout)).toMatchObject({ id: 'core-2', state: 'DECOMMISSIONING' });
     expect(await exited(task, 60_000)).toBe(0);
     expect(await exited(c.workers.get('core-2')!, 60_000)).toBe(0);
+    // gone as asked: DECOMMISSIONED (not DEAD) in mr nodes, its text table and /api/nodes (issue 14)
+    const left = async () => (await c.nodes()).filter((n) => n.id !== 'core-1').map((n) => [n.id, n.state]);
+    await waitFor('the drained workers to be DECOMMISSIONED', 20_000, async () => ((await left()).every(([, st]) => st === 'DECOMMISSIONED') ? true : undefined));
+    expect(await left()).toEqual([['core-2', 'DECOMMISSIONED'], ['task-1', 'DECOMMISSIONED']]);
+    const table = (await c.mr(['nodes'])).stdout.split('\n');
+    for (const id of ['core-2', 'task-1']) expect(table.find((l) => l.startsWith(id))).toMatch(/ DECOMMISSIONED /);
+    const api = (await c.api<{ id: string; state: string }[]>('/api/nodes'))!;
+    expect(api.map((n) => [n.id, n.state])).toEqual([['core-1', 'ALIVE'], ['core-2', 'DECOMMISSIONED'], ['task-1', 'DECOMMISSIONED']]);
     const s = await c.waitJob(id, 120_000);
     expect(s.state, s.error).toBe('SUCCEEDED');
     expect(readOutput(out)).toEqual(reference());

@@ -58,6 +58,20 @@ describe('mr run: embedded cluster (issue 2 acceptance)', () => {
     expect(s.counters.outputRecords).toBe(straightforwardWordCount([join(GUTENBERG, 'pg-metamorphosis.txt')]).size);
   });
 
+  it('two consecutive mr runs give different job ids, even within one second: they differ past the second', async () => {
+    const book = join(GUTENBERG, 'pg-metamorphosis.txt');
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const r = await mr(['run', 'wordcount', '--input', book, '--output', join(tempDir(), 'wc'), '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      ids.push((JSON.parse(r.stdout) as { id: string }).id);
+    }
+    // job-SECOND-NNNN-RANDOM: each run's master numbers its first job 0001, the random part tells them apart
+    for (const id of ids) expect(id).toMatch(/^job-\d{14}-0001-[0-9a-f]{6}$/);
+    const pastTheSecond = ids.map((id) => id.replace(/^job-\d{14}-/, ''));
+    expect(pastTheSecond[0]).not.toBe(pastTheSecond[1]);
+  });
+
   it('the cluster runs in the mr process; --isolate starts each worker as its own process; both give the same output', async () => {
     const book = join(GUTENBERG, 'pg-metamorphosis.txt');
     const pids = async (extra: string[]) => {

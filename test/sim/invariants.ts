@@ -65,7 +65,7 @@ export function checkInvariants(s: MasterState, actions: Action[]): void {
   }
   for (const n of s.nodes.values()) {
     if (n.running.length > n.slots) throw new Error(`node ${n.id} runs ${n.running.length} > ${n.slots} slots`);
-    if (n.state === 'DEAD' && n.running.length > 0) throw new Error(`dead node ${n.id} has running attempts`);
+    if ((n.state === 'DEAD' || n.state === 'DECOMMISSIONED') && n.running.length > 0) throw new Error(`departed node ${n.id} has running attempts`);
     for (const id of n.running) {
       const a = s.attempts.get(id);
       if (!a || a.state !== 'RUNNING' || a.nodeId !== n.id) throw new Error(`node ${n.id} lists ${id} which is not running there`);
@@ -77,6 +77,9 @@ export function checkInvariants(s: MasterState, actions: Action[]): void {
       if (t.state === 'PENDING' && runningAttempts > 0) throw new Error(`${job.id}/${t.id} PENDING with running attempts`);
       if (t.state === 'RUNNING' && runningAttempts === 0 && job.state === 'RUNNING') throw new Error(`${job.id}/${t.id} RUNNING without attempts`);
       if (t.failures > job.spec.maxAttempts) throw new Error(`${job.id}/${t.id} failed more than maxAttempts`);
+      // an ended job's tasks are settled: every view of it tells the same story
+      if (['SUCCEEDED', 'FAILED', 'KILLED'].includes(job.state) && (t.state === 'PENDING' || t.state === 'RUNNING')) throw new Error(`${job.id} is ${job.state} but ${t.id} is ${t.state}`);
+      if ((t.state === 'FAILED' || t.state === 'KILLED') && !['FAILED', 'KILLED'].includes(job.state)) throw new Error(`${job.id}/${t.id} is ${t.state} in a ${job.state} job`);
     }
     if (job.state === 'SUCCEEDED' && !job.reduces.every((t) => seen.has(`${job.id}/${t.index}`))) {
       throw new Error(`${job.id} succeeded without every reduce committed`);

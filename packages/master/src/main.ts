@@ -11,6 +11,7 @@ import { abortAttempt, abortJob, commitJob, commitTask } from './driver/output.j
 import { abortS3Uploads, commitS3Job } from './driver/s3-output.js';
 import type { Registry } from 'prom-client';
 import { createUiHandler, type UiAuth } from './http/app.js';
+import { jobIdSource } from './job-id.js';
 import { jobLogs } from './logs.js';
 import { drainNode, killJob } from './operations.js';
 import { masterService } from './rpc/service.js';
@@ -103,11 +104,7 @@ export async function startMaster(cfg: MasterConfig): Promise<RunningMaster> {
   );
   if (recovered) await driver.dispatch({ kind: 'MasterRecovered', nowMs: clock.nowMs() });
 
-  let seq = state.jobOrder.length;
-  const newJobId = () => {
-    const t = new Date(clock.nowMs()).toISOString().replace(/[-:T]/g, '').slice(0, 14);
-    return `job-${t}-${String(++seq).padStart(4, '0')}`;
-  };
+  const newJobId = jobIdSource(clock, state.jobOrder.length);
 
   const server = createServer();
   server.addService(

@@ -14,7 +14,7 @@ export async function killJob(driver: Driver, jobId: string, nowMs: number): Pro
 export async function drainNode(driver: Driver, nodeId: string, nowMs: number): Promise<NodeView> {
   const node = driver.state.nodes.get(nodeId);
   if (!node) throw new MrError('MR_ERR_NODE_NOT_FOUND', `no node ${nodeId}`);
-  if (node.state === 'DEAD') throw new MrError('MR_ERR_NODE_NOT_FOUND', `node ${nodeId} is DEAD`);
+  if (node.state === 'DEAD' || node.state === 'DECOMMISSIONED') throw new MrError('MR_ERR_NODE_NOT_FOUND', `node ${nodeId} is ${node.state}`);
   await driver.dispatch({ kind: 'DrainRequested', nodeId, nowMs });
   return listNodes(driver.state).find((n) => n.id === nodeId)!;
 }

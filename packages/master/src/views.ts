@@ -53,8 +53,13 @@ export interface BlockStoreView {
   blocks: number;
   /** Blocks of closed files with fewer live replicas than their target (capped by live core workers). */
   underReplicatedBlocks: number;
-  /** Blocks with no live replica at all. */
+  /** Blocks no reader can get: no replica on a live or decommissioning worker. */
   missingBlocks: number;
+  /**
+   * Blocks whose only replicas are on DECOMMISSIONING workers: still readable (they serve reads
+   * until they leave), lost if they leave before a live core worker gets a copy.
+   */
+  decommissioningOnlyBlocks: number;
   /** Replicas found corrupt (and replaced) since the namespace began. */
   corruptReplicas: number;
 }
@@ -64,9 +69,16 @@ function liveReplicas(s: MasterState, blockId: string): number {
   return s.fs.blocks.get(blockId)!.replicas.filter((n) => s.nodes.get(n)?.state === 'ALIVE').length;
 }
 
+/** Whether readers are sent to a replica on this node: a draining worker serves reads until it leaves. */
+export function readable(n: NodeInfo): boolean {
+  return n.state === 'ALIVE' || n.state === 'DECOMMISSIONING';
+}
+
 export function blockStoreView(s: MasterState): BlockStoreView {
   const cores = liveCores(s).length;
-  const v: BlockStoreView = { files: 0, directories: 0, bytes: 0, blocks: 0, underReplicatedBlocks: 0, missingBlocks: 0, corruptReplicas: s.fs.corruptReplicas };
+  const v: BlockStoreView = {
+    files: 0, directories: 0, bytes: 0, blocks: 0, underReplicatedBlocks: 0, missingBlocks: 0, decommissioningOnlyBlocks: 0, corruptReplicas: s.fs.corruptReplicas,
+  };
   for (const e of s.fs.entries.values()) {
     if (e.kind === 'dir') {
       if (e.path !== '/') v.directories++;
@@ -79,8 +91,11 @@ export function blockStoreView(s: MasterState): BlockStoreView {
     for (const id of e.blocks) {
       const live = liveReplicas(s, id);
       v.blocks++;
-      if (live === 0) v.missingBlocks++;
-      else if (live < target) v.underReplicatedBlocks++;
+      // the same test as the replicas `mr fs cat` is given (rpc/fs-service.ts): missing means unreadable
+      if (live === 0) {
+        if (s.fs.blocks.get(id)!.replicas.some((n) => { const node = s.nodes.get(n); return node !== undefined && readable(node); })) v.decommissioningOnlyBlocks++;
+        else v.missingBlocks++;
+      } else if (live < target) v.underReplicatedBlocks++;
     }
   }
   return v;
@@ -111,6 +126,8 @@ export interface TaskView {
   kind: Task['kind'];
   index: number;
   state: Task['state'];
+  /** FAILED or KILLED: why the task did not finish (its job ended). */
+  error?: string;
   /** The input split of a map task (`uri@start+length`). */
   split?: string;
   attempts: AttemptView[];
@@ -135,6 +152,7 @@ export function jobDetailView(s: MasterState, job: Job, nowMs: number): JobDetai
   };
   const task = (t: Task): TaskView => ({
     id: t.id, kind: t.kind, index: t.index, state: t.state,
+    ...(t.error !== undefined ? { error: t.error } : {}),
     ...(t.split ? { split: `${t.split.uri}@${t.split.start}+${t.split.length}` } : {}),
     attempts: t.attempts.filter((id) => s.attempts.has(id)).map(attempt),
   });

@@ -91,10 +91,15 @@ export class TestCluster {
 
   /** Map/reduce progress from the master's JSON API. */
   async progress(jobId: string): Promise<{ mapsDone: number; mapsTotal: number; reducesDone: number; reducesTotal: number } | undefined> {
+    const jobs = await this.api<{ id: string; progress: { mapsDone: number; mapsTotal: number; reducesDone: number; reducesTotal: number } }[]>('/api/jobs');
+    return jobs?.find((j) => j.id === jobId)?.progress;
+  }
+
+  /** GET from the master's JSON API (`/api/...`); undefined while the master has no master.json. */
+  async api<T>(path: string): Promise<T | undefined> {
     const info = readJsonFile<{ httpAddress: string }>(join(this.dir, 'master', 'master.json'));
     if (!info) return undefined;
-    const jobs = (await (await fetch(`http://${info.httpAddress}/api/jobs`)).json()) as { id: string; progress: { mapsDone: number; mapsTotal: number; reducesDone: number; reducesTotal: number } }[];
-    return jobs.find((j) => j.id === jobId)?.progress;
+    return (await (await fetch(`http://${info.httpAddress}${path}`)).json()) as T;
   }
 
   async waitJob(jobId: string, timeoutMs = 120_000) {

@@ -4,6 +4,11 @@ import { masterAddress } from '../options.js';
 import { table } from '../render/table.js';
 import type { Io } from '../io.js';
 
+/** How long ago, by this machine's clock: never a future time (the master's clock may run ahead of ours). */
+export function heartbeatAge(nowMs: number, lastHeartbeatMs: number): string {
+  return `${(Math.max(0, nowMs - lastHeartbeatMs) / 1000).toFixed(1)}s ago`;
+}
+
 export function nodesCommand(io: Io): Command {
   const nodes = new Command('nodes')
     .description('list the cluster\'s workers; `nodes drain NODE_ID` decommissions one')
@@ -17,7 +22,7 @@ export function nodesCommand(io: Io): Command {
         const now = Date.now();
         io.out(table(
           ['ID', 'ROLE', 'ADDRESS', 'STATE', 'RUNNING/SLOTS', 'LAST HEARTBEAT'],
-          list.map((n) => [n.id, n.role, n.address, n.state, `${n.runningTasks}/${n.slots}`, `${((now - n.lastHeartbeatMs) / 1000).toFixed(1)}s ago`]),
+          list.map((n) => [n.id, n.role, n.address, n.state, `${n.runningTasks}/${n.slots}`, heartbeatAge(now, n.lastHeartbeatMs)]),
         ));
       } finally {
         api.close();

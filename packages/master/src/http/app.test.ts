@@ -16,19 +16,25 @@ function job(state: JobView['state']): JobDetailView {
     inputs: ['/in'], output: '/out', reducers: 1,
     tasks: [
       { id: 'm-00000', kind: 'map', index: 0, state: 'SUCCEEDED', split: '/in@0+10', attempts: [{ id: 'job-1.m-00000.0', number: 0, nodeId: 'n1', state: 'SUCCEEDED', speculative: false, startedAt: '2026-01-01T00:00:00.000Z', durationMs: 5 }] },
-      { id: 'm-00001', kind: 'map', index: 1, state: 'RUNNING', attempts: [{ id: 'job-1.m-00001.0', number: 0, nodeId: 'n1', state: 'FAILED', speculative: false, startedAt: '2026-01-01T00:00:00.000Z', durationMs: 5, error: hostile }] },
-      { id: 'r-00000', kind: 'reduce', index: 0, state: 'PENDING', attempts: [] },
+      // an ended job's tasks are settled (machine/jobs.ts settleTasks)
+      state === 'FAILED'
+        ? { id: 'm-00001', kind: 'map', index: 1, state: 'FAILED', error: `task m-00001 failed 1 times; last error: ${hostile}`, attempts: [{ id: 'job-1.m-00001.0', number: 0, nodeId: 'n1', state: 'FAILED', speculative: false, startedAt: '2026-01-01T00:00:00.000Z', durationMs: 5, error: hostile }] }
+        : { id: 'm-00001', kind: 'map', index: 1, state: 'RUNNING', attempts: [{ id: 'job-1.m-00001.0', number: 0, nodeId: 'n1', state: 'FAILED', speculative: false, startedAt: '2026-01-01T00:00:00.000Z', durationMs: 5, error: hostile }] },
+      state === 'FAILED'
+        ? { id: 'r-00000', kind: 'reduce', index: 0, state: 'KILLED', error: 'job failed before the task finished', attempts: [] }
+        : { id: 'r-00000', kind: 'reduce', index: 0, state: 'PENDING', attempts: [] },
     ],
   };
 }
 
 function source(calls: string[], state: JobView['state'] = 'RUNNING'): UiSource {
   const node: NodeDetailView = { id: 'n1', role: 'core', address: '127.0.0.1:1', state: 'ALIVE', slots: 2, runningTasks: 1, lastHeartbeatMs: 0, runningAttempts: ['job-1.m-00001.1'], storedBytes: 2048, storedBlocks: 1 };
+  const drained: NodeDetailView = { id: 'n2', role: 'task', address: '127.0.0.1:2', state: 'DECOMMISSIONED', slots: 2, runningTasks: 0, lastHeartbeatMs: 0, runningAttempts: [] };
   return {
     jobs: () => [job(state)],
     job: (id) => (id === 'job-1' ? job(state) : undefined),
-    nodes: () => [node],
-    blockStore: () => ({ files: 0, directories: 0, bytes: 0, blocks: 0, underReplicatedBlocks: 0, missingBlocks: 0, corruptReplicas: 0 }),
+    nodes: () => [node, drained],
+    blockStore: () => ({ files: 1, directories: 0, bytes: 30, blocks: 3, underReplicatedBlocks: 0, missingBlocks: 1, decommissioningOnlyBlocks: 2, corruptReplicas: 0 }),
     files: () => ({ files: [{ path: `bs://${hostile}`, size: 1, replication: 3, blocks: 1, minLiveReplicas: 1, target: 1 }], total: 1 }),
     logs: (id, taskId) => {
       if (id !== 'job-1') return undefined;
@@ -81,6 +87,37 @@ describe('web UI handler', () => {
     const ended = await serve(source([], 'SUCCEEDED'));
     expect(await (await fetch(`${ended}/jobs/job-1?partial=1`)).text()).toContain('data-final="1"');
     expect((await fetch(`${ended}/jobs/job-2`)).status).toBe(404);
+  });
+
+  it("an ended job's page shows each unfinished task as FAILED or KILLED, with why", async () => {
+    const base = await serve(source([], 'FAILED'));
+    const page = await (await fetch(`${base}/jobs/job-1?partial=1`)).text();
+    const row = (task: string) => page.split('\n').find((l) => l.includes(`<tr data-task="${task}">`)) ?? '';
+    expect(row('m-00001')).toContain('<span class="state FAILED">FAILED</span><div class="err">task m-00001 failed 1 times; last error: &#60;img');
+    expect(row('r-00000')).toContain('<span class="state KILLED">KILLED</span><div class="err">job failed before the task finished</div>');
+    expect(page).not.toMatch(/class="state (RUNNING|PENDING)"/);
+  });
+
+  it('a drained worker that left shows DECOMMISSIONED, not coloured as a failure, with no Drain button', async () => {
+    const base = await serve(source([]));
+    const page = await (await fetch(`${base}/?partial=1`)).text();
+    const row = page.split('\n').find((l) => l.includes('<tr data-node="n2">')) ?? '';
+    expect(row).toContain('<span class="state DECOMMISSIONED">DECOMMISSIONED</span>');
+    const drainButtons = page.match(/data-action="\/api\/nodes\/[^/]+\/drain"/g) ?? [];
+    expect(drainButtons).toEqual(['data-action="/api/nodes/n1/drain"']);
+    const css = await (await fetch(`${base}/ui.css`)).text();
+    const red = css.split('}').find((rule) => rule.includes('color:#b00'))!;
+    expect(red).toContain('.DEAD');
+    expect(red).not.toContain('.DECOMMISSIONED');
+    expect(css).toMatch(/\.DECOMMISSIONED\{color:#666/);
+  });
+
+  it('the block store summary counts blocks only on decommissioning nodes (readable) apart from missing ones', async () => {
+    const base = await serve(source([]));
+    const page = await (await fetch(`${base}/blockstore?partial=1`)).text();
+    expect(page).toContain('<th>only on decommissioning nodes (readable)</th><th>missing</th>');
+    expect(page).toMatch(/id="decommissioning-only">2<\/td>/);
+    expect(page).toMatch(/id="missing">1<\/td>/);
   });
 
   it('kill and drain: only with the token in a header (not Basic); answers are JSON with coded errors', async () => {

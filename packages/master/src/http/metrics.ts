@@ -26,7 +26,7 @@ export function createMetrics(state: () => MasterState): Registry {
     name: 'mr_slots', help: 'Task slots of live workers, by role', labelNames: ['role'], registers: [registry],
     collect() {
       this.reset();
-      for (const n of s().nodes.values()) if (n.state !== 'DEAD') this.inc({ role: n.role }, n.slots);
+      for (const n of s().nodes.values()) if (n.state === 'ALIVE' || n.state === 'DECOMMISSIONING') this.inc({ role: n.role }, n.slots);
     },
   });
   new Gauge({
@@ -81,7 +81,7 @@ export function createMetrics(state: () => MasterState): Registry {
     });
   }
   const bs = new Gauge({
-    name: 'mr_blockstore', help: 'The block store: files, blocks, bytes, under-replicated and missing blocks', labelNames: ['what'], registers: [registry],
+    name: 'mr_blockstore', help: 'The block store: files, blocks, bytes, under-replicated and missing blocks, blocks only on decommissioning workers', labelNames: ['what'], registers: [registry],
     collect() {
       const v = blockStoreView(s());
       bs.set({ what: 'files' }, v.files);
@@ -89,6 +89,7 @@ export function createMetrics(state: () => MasterState): Registry {
       bs.set({ what: 'bytes' }, v.bytes);
       bs.set({ what: 'under_replicated_blocks' }, v.underReplicatedBlocks);
       bs.set({ what: 'missing_blocks' }, v.missingBlocks);
+      bs.set({ what: 'decommissioning_only_blocks' }, v.decommissioningOnlyBlocks);
       bs.set({ what: 'corrupt_replicas' }, v.corruptReplicas);
     },
   });

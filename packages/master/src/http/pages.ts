@@ -81,9 +81,11 @@ ${blockStoreSummary(bs)}`;
 
 function blockStoreSummary(bs: BlockStoreView): string {
   return `<h1><a href="/blockstore">Block store</a></h1>
-<table><thead><tr><th>files</th><th>directories</th><th>bytes</th><th>blocks</th><th>under-replicated</th><th>missing</th><th>corrupt replicas found</th></tr></thead>
+<table><thead><tr><th>files</th><th>directories</th><th>bytes</th><th>blocks</th><th>under-replicated</th><th>only on decommissioning nodes (readable)</th><th>missing</th><th>corrupt replicas found</th></tr></thead>
 <tbody><tr><td class="num">${bs.files}</td><td class="num">${bs.directories}</td><td class="num">${bytes(bs.bytes)}</td><td class="num">${bs.blocks}</td>
-<td class="num ${bs.underReplicatedBlocks > 0 ? 'warn' : ''}" id="under-replicated">${bs.underReplicatedBlocks}</td><td class="num ${bs.missingBlocks > 0 ? 'err' : ''}">${bs.missingBlocks}</td><td class="num">${bs.corruptReplicas}</td></tr></tbody></table>`;
+<td class="num ${bs.underReplicatedBlocks > 0 ? 'warn' : ''}" id="under-replicated">${bs.underReplicatedBlocks}</td>
+<td class="num ${bs.decommissioningOnlyBlocks > 0 ? 'warn' : ''}" id="decommissioning-only">${bs.decommissioningOnlyBlocks}</td>
+<td class="num ${bs.missingBlocks > 0 ? 'err' : ''}" id="missing">${bs.missingBlocks}</td><td class="num">${bs.corruptReplicas}</td></tr></tbody></table>`;
 }
 
 export function jobPage(j: JobDetailView): string {
@@ -113,7 +115,7 @@ ${taskTable('Reduce tasks', reduces)}`;
 function taskTable(title: string, tasks: TaskView[]): string {
   const shown = tasks.slice(0, MAX_TASK_ROWS);
   const rows = shown.map((t) => {
-    const first = `<td rowspan="${Math.max(1, t.attempts.length)}">${esc(t.id)}</td><td rowspan="${Math.max(1, t.attempts.length)}">${state(t.state)}${t.split ? `<div class="ids">${esc(t.split)}</div>` : ''}</td>`;
+    const first = `<td rowspan="${Math.max(1, t.attempts.length)}">${esc(t.id)}</td><td rowspan="${Math.max(1, t.attempts.length)}">${state(t.state)}${t.error ? `<div class="err">${esc(t.error)}</div>` : ''}${t.split ? `<div class="ids">${esc(t.split)}</div>` : ''}</td>`;
     if (t.attempts.length === 0) return `<tr data-task="${esc(t.id)}">${first}<td colspan="6">not started</td></tr>`;
     return t.attempts.map((a, i) => `<tr data-task="${esc(t.id)}">${i === 0 ? first : ''}${attemptCells(a)}</tr>`).join('');
   });
@@ -165,6 +167,7 @@ table{border-collapse:collapse;margin-bottom:1.5em}td,th{border:1px solid #ccc;p
 thead th{background:#f3f3f6}.num{text-align:right;font-variant-numeric:tabular-nums}.ids{font:12px ui-monospace,monospace;color:#555}
 progress{width:9em;vertical-align:middle}.state{font-weight:600}
 .SUCCEEDED,.ALIVE{color:#080}.FAILED,.DEAD,.KILLED,.err{color:#b00}.RUNNING,.COMMITTING{color:#05a}.DECOMMISSIONING,.PENDING,.warn{color:#a60}
+.DECOMMISSIONED{color:#666}
 .facts th{background:#f7f7f9;font-weight:normal}button{cursor:pointer}
 pre{background:#f7f7f9;border:1px solid #ddd;padding:6px 8px;overflow-x:auto;max-height:30em;font-size:12px}.attempt{margin-bottom:1.5em}`;
 

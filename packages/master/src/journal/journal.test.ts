@@ -43,6 +43,37 @@ describe('master journal (design.md: a log of events that replays to the same st
     expect(readFileSync(join(dir, 'events.log'), 'utf8')).toBe('');
   });
 
+  it('a job that ended replays with its tasks settled as they were live (FAILED, KILLED, never PENDING or RUNNING)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'journal-'));
+    const failing: JobSpec = { ...spec, maxAttempts: 2 };
+    // as machine/job-end.test.ts: m-00000 fails twice, m-00001 succeeds, the rest never finish
+    const es: MasterEvent[] = [
+      ...events().slice(0, 2),
+      { kind: 'JobSubmitted', jobId: 'job-1', spec: failing, splits: [0, 1, 2].map((i) => ({ uri: '/in/f', start: i * 10, length: 10 })), nowMs: 3 },
+      { kind: 'AttemptSucceeded', attemptId: 'job-1.m-00001.0', counters: {}, nowMs: 4 },
+      { kind: 'AttemptFailed', attemptId: 'job-1.m-00000.0', error: 'boom', nowMs: 5 },
+      { kind: 'AttemptFailed', attemptId: 'job-1.m-00000.1', error: 'boom again', nowMs: 6 },
+    ];
+    const live = Journal.open(dir, {});
+    for (const e of es) {
+      live.journal.append(e);
+      step(live.state, e);
+    }
+    live.journal.close();
+    const again = Journal.open(dir, {});
+    again.journal.close();
+    expect(again.replayed).toBe(es.length);
+    expect(stateJson(again)).toBe(stateJson(live));
+    const job = again.state.jobs.get('job-1')!;
+    expect([...job.maps, ...job.reduces].map((t) => [t.id, t.state, t.error])).toEqual([
+      ['m-00000', 'FAILED', 'task m-00000 failed 2 times; last error: boom again'],
+      ['m-00001', 'SUCCEEDED', undefined],
+      ['m-00002', 'KILLED', 'job failed before the task finished'],
+      ['r-00000', 'KILLED', 'job failed before the task finished'],
+      ['r-00001', 'KILLED', 'job failed before the task finished'],
+    ]);
+  });
+
   it('a torn last line (a crash mid-write) is dropped; corruption elsewhere is an error', () => {
     const dir = mkdtempSync(join(tmpdir(), 'journal-'));
     const j = Journal.open(dir, {});

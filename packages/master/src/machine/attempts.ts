@@ -2,7 +2,7 @@ import { planHandOffs } from './decommission.js';
 import { endJob } from './jobs.js';
 import { schedule } from './schedule.js';
 import { fsChildren, fsDelete, fsInternal, fsLookup, fsPath, fsRename, fsTouch } from './fs.js';
-import { addCounter, assert, awaitsGathered, gatheredRows, getJob, phaseDone, releaseSlot, setTaskState, taskOf } from './state.js';
+import { addCounter, assert, awaitsGathered, gatheredRows, getJob, hasLeft, phaseDone, releaseSlot, setTaskState, taskOf } from './state.js';
 import type { Action, Attempt, Job, MasterEvent, MasterState, Task } from './types.js';
 
 type Ev<K extends MasterEvent['kind']> = Extract<MasterEvent, { kind: K }>;
@@ -87,7 +87,7 @@ export function onAttemptSucceeded(s: MasterState, e: Ev<'AttemptSucceeded'>): A
   if (task.kind === 'map') {
     assert(a.shuffleTargets && a.shuffleTargets.length > 0, `map attempt ${a.id} without shuffle targets`);
     const stored = e.storedOn ? a.shuffleTargets.filter((n) => e.storedOn!.includes(n)) : a.shuffleTargets;
-    task.outputNodes = stored.filter((n) => s.nodes.get(n)?.state !== 'DEAD');
+    task.outputNodes = stored.filter((n) => { const node = s.nodes.get(n); return node !== undefined && !hasLeft(node); });
     // every copy went away between the store and this report
     if (task.outputNodes.length === 0) rerunMap(job, task);
     for (const n of task.outputNodes ?? []) {
@@ -191,11 +191,11 @@ export function onAttemptFailed(s: MasterState, e: Ev<'AttemptFailed'>): Action[
     // two), not toward --max-attempts; so each two failures make progress. Bounded per task.
     task.badRecords[e.failedRecord] = (task.badRecords[e.failedRecord] ?? 0) + 1;
     if (Object.keys(task.badRecords).length > MAX_SKIPPED_RECORDS_PER_TASK) {
-      failJob(s, job, `task ${task.id} has more than ${MAX_SKIPPED_RECORDS_PER_TASK} bad records; last error: ${e.error}`, e.nowMs, actions);
+      failJob(s, job, `task ${task.id} has more than ${MAX_SKIPPED_RECORDS_PER_TASK} bad records; last error: ${e.error}`, e.nowMs, actions, task);
       return actions;
     }
   } else if (++task.failures >= job.spec.maxAttempts) {
-    failJob(s, job, `task ${task.id} failed ${task.failures} times; last error: ${e.error}`, e.nowMs, actions);
+    failJob(s, job, `task ${task.id} failed ${task.failures} times; last error: ${e.error}`, e.nowMs, actions, task);
     return actions;
   }
   if (!hasRunningAttempt(s, task)) setTaskState(job, task, 'PENDING');
@@ -250,7 +250,7 @@ export function killAttempt(
   if (task.state === 'SUCCEEDED' || job.state !== 'RUNNING') return;
   if (opts.count !== false) task.killed++;
   if (task.killed >= job.spec.maxKilledAttempts) {
-    failJob(s, job, `task ${task.id} was killed ${task.killed} times; last: ${reason}`, nowMs, actions);
+    failJob(s, job, `task ${task.id} was killed ${task.killed} times; last: ${reason}`, nowMs, actions, task);
     return;
   }
   if (!hasRunningAttempt(s, task)) setTaskState(job, task, 'PENDING');
@@ -283,18 +283,19 @@ export function onMapOutputLost(s: MasterState, nodeId: string, nowMs: number, a
   }
 }
 
-export function failJob(s: MasterState, job: Job, error: string, nowMs: number, actions: Action[]): void {
+/** `task`: the task whose failures fail the job (it ends FAILED, the others KILLED); none for a job-wide cause. */
+export function failJob(s: MasterState, job: Job, error: string, nowMs: number, actions: Action[], task?: Task): void {
   if (job.state !== 'RUNNING') return; // already ending (a kill inside this very failure, say)
-  stopJob(s, job, 'FAILED', error, nowMs, actions);
+  stopJob(s, job, 'FAILED', error, nowMs, actions, task);
 }
 
 /** Ends a running job: its attempts are killed (not counted against their tasks), then endJob. */
-export function stopJob(s: MasterState, job: Job, state: 'FAILED' | 'KILLED', error: string, nowMs: number, actions: Action[]): void {
+export function stopJob(s: MasterState, job: Job, state: 'FAILED' | 'KILLED', error: string, nowMs: number, actions: Action[], failedTask?: Task): void {
   job.error = error;
   for (const t of [...job.maps, ...job.reduces]) {
     for (const id of t.attempts) if (s.attempts.get(id)?.state === 'RUNNING') killAttempt(s, id, `job ${state === 'FAILED' ? 'failed' : 'killed'}`, nowMs, actions, { notifyWorker: true, count: false });
   }
-  if (job.state === 'RUNNING') endJob(s, job, state, nowMs, actions);
+  if (job.state === 'RUNNING') endJob(s, job, state, nowMs, actions, failedTask);
 }
 
 function finishAttempt(s: MasterState, a: Attempt, state: Attempt['state'], nowMs: number): void {

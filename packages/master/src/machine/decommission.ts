@@ -1,5 +1,5 @@
 import { holdsNeededBlocks, replicateBlocks } from './fs.js';
-import { assert, getJob, taskOf } from './state.js';
+import { assert, getJob, hasLeft, taskOf } from './state.js';
 import type { Action, MasterEvent, MasterState, NodeInfo } from './types.js';
 
 type Ev<K extends MasterEvent['kind']> = Extract<MasterEvent, { kind: K }>;
@@ -11,7 +11,7 @@ type Ev<K extends MasterEvent['kind']> = Extract<MasterEvent, { kind: K }>;
  */
 export function onDrainRequested(s: MasterState, e: Ev<'DrainRequested'>): Action[] {
   const node = s.nodes.get(e.nodeId);
-  if (!node || node.state === 'DEAD') return [];
+  if (!node || hasLeft(node)) return [];
   const actions: Action[] = [{ kind: 'SendDrain', nodeId: node.id }];
   decommission(s, node, e.nowMs, actions);
   return actions;
@@ -19,7 +19,7 @@ export function onDrainRequested(s: MasterState, e: Ev<'DrainRequested'>): Actio
 
 export function onNodeDraining(s: MasterState, e: Ev<'NodeDraining'>): Action[] {
   const node = s.nodes.get(e.nodeId);
-  if (!node || node.state === 'DEAD') return [];
+  if (!node || hasLeft(node)) return [];
   const actions: Action[] = [];
   decommission(s, node, e.nowMs, actions);
   return actions;

@@ -1,3 +1,4 @@
+import { hasLeft } from './state.js';
 import type { Action, FsDir, FsFile, FsOp, FsState, MasterEvent, MasterState, NodeInfo } from './types.js';
 
 type Ev<K extends MasterEvent['kind']> = Extract<MasterEvent, { kind: K }>;
@@ -259,7 +260,8 @@ export function onBlockReplicated(s: MasterState, e: Ev<'BlockReplicated'>): Act
   // a failed copy keeps its entry until it times out: the next try waits (no tight retry loop)
   if (!e.ok) return [];
   b.copying = b.copying.filter((c) => c.target !== e.targetNodeId);
-  if (s.nodes.get(e.targetNodeId)?.state !== 'DEAD' && !b.replicas.includes(e.targetNodeId)) b.replicas.push(e.targetNodeId);
+  const target = s.nodes.get(e.targetNodeId);
+  if (target && !hasLeft(target) && !b.replicas.includes(e.targetNodeId)) b.replicas.push(e.targetNodeId);
   const actions: Action[] = [];
   replicateBlocks(s, e.nowMs, actions);
   return actions;
@@ -276,7 +278,7 @@ export function onBlockCorrupt(s: MasterState, e: Ev<'BlockCorrupt'>): Action[] 
   return actions;
 }
 
-/** A dead core worker's replicas no longer count (its block report restores them if it returns). */
+/** Replicas of a core worker that left (DEAD or DECOMMISSIONED) no longer count (its block report restores them if it returns). */
 export function fsNodeLost(s: MasterState, nodeId: string): void {
   for (const b of s.fs.blocks.values()) {
     if (b.replicas.includes(nodeId)) b.replicas = b.replicas.filter((n) => n !== nodeId);

@@ -1,7 +1,7 @@
 import { bsOutputPath, stopJob } from './attempts.js';
 import { fsDelete, fsLookup } from './fs.js';
 import { schedule } from './schedule.js';
-import { assert, getJob, taskId } from './state.js';
+import { assert, getJob, setTaskState, taskId } from './state.js';
 import { FINAL_JOB_STATES, type Action, type Job, type JobState, type MasterEvent, type MasterState, type Task } from './types.js';
 
 type Ev<K extends MasterEvent['kind']> = Extract<MasterEvent, { kind: K }>;
@@ -73,11 +73,15 @@ export function onKillJob(s: MasterState, e: Ev<'KillJob'>): Action[] {
   return actions;
 }
 
-/** Final state: clean up temporary output (unless committed) and shuffle data on core workers. */
-export function endJob(s: MasterState, job: Job, state: JobState, nowMs: number, actions: Action[]): void {
+/**
+ * Final state: settle the tasks, clean up temporary output (unless committed) and shuffle data on
+ * core workers. `failedTask`: the task whose failures failed the job.
+ */
+export function endJob(s: MasterState, job: Job, state: JobState, nowMs: number, actions: Action[], failedTask?: Task): void {
   assert(!FINAL_JOB_STATES.has(job.state), `job ${job.id} ends twice`);
   job.state = state;
   job.finishedMs = nowMs;
+  settleTasks(job, failedTask);
   if (state !== 'SUCCEEDED') {
     const bs = bsOutputPath(job.spec.output);
     const uploads = job.reduces.flatMap((t) => (t.upload ? [t.upload] : []));
@@ -90,4 +94,20 @@ export function endJob(s: MasterState, job: Job, state: JobState, nowMs: number,
   }
   if (holders.size > 0) actions.push({ kind: 'DropShuffle', jobId: job.id, nodeIds: [...holders].sort() });
   actions.push({ kind: 'JobFinished', jobId: job.id, state, ...(job.error ? { error: job.error } : {}) });
+}
+
+/**
+ * A job that ended leaves no task PENDING or RUNNING (its attempts are over, none will start):
+ * the task that failed the job is FAILED with the job's error, every other unfinished one KILLED,
+ * so that the job page, /api/jobs/ID and the job's own state tell one story. Done here, in the
+ * machine, so a replayed journal settles them the same way.
+ */
+function settleTasks(job: Job, failedTask: Task | undefined): void {
+  const why = `job ${job.state === 'KILLED' ? 'killed' : 'failed'} before the task finished`;
+  for (const t of [...job.maps, ...job.reduces]) {
+    if (t.state === 'SUCCEEDED') continue;
+    const failed = t === failedTask;
+    setTaskState(job, t, failed ? 'FAILED' : 'KILLED');
+    t.error = failed ? (job.error ?? why) : why;
+  }
 }

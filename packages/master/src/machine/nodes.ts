@@ -1,7 +1,7 @@
 import { attemptOutputDir, bsOutputPath, failJob, killAttempt, onAttemptFailed, onMapOutputLost, sendGathered } from './attempts.js';
 import { schedule } from './schedule.js';
 import { fsNodeLost, replicateBlocks } from './fs.js';
-import { aliveCores, assert, awaitsGathered, getJob, isGatherTask0, taskOf } from './state.js';
+import { aliveCores, assert, awaitsGathered, getJob, hasLeft, isGatherTask0, taskOf } from './state.js';
 import type { Action, MasterEvent, MasterState, NodeInfo } from './types.js';
 
 type Ev<K extends MasterEvent['kind']> = Extract<MasterEvent, { kind: K }>;
@@ -9,14 +9,15 @@ type Ev<K extends MasterEvent['kind']> = Extract<MasterEvent, { kind: K }>;
 /**
  * A worker (re)registers. A known, live node that reconnects (a network blip, a master restart)
  * says what survived: attempts still running keep running; map outputs it still holds keep
- * counting. Everything else it had is lost. A node the master thought DEAD starts afresh.
+ * counting. Everything else it had is lost. A node the master thought DEAD (or DECOMMISSIONED) starts afresh.
  */
 export function onNodeRegistered(s: MasterState, e: Ev<'NodeRegistered'>): Action[] {
   const actions: Action[] = [];
   const old = s.nodes.get(e.nodeId);
   const reported = new Set(e.running);
-  if (old && old.state !== 'DEAD') {
+  if (old && !hasLeft(old)) {
     old.awaitingSession = undefined;
+    old.graceUntilMs = undefined;
     for (const id of [...old.running]) {
       if (!reported.has(id) && s.attempts.get(id)?.state === 'RUNNING') killAttempt(s, id, `node ${old.id} came back without it`, e.nowMs, actions, { notifyWorker: false });
     }
@@ -45,9 +46,9 @@ export function onNodeRegistered(s: MasterState, e: Ev<'NodeRegistered'>): Actio
 export function onHeartbeat(s: MasterState, e: Ev<'Heartbeat'>): Action[] {
   const node = s.nodes.get(e.nodeId);
   if (!node) return [];
-  // a node declared DEAD lost its attempts, replicas and map outputs here: it must register again
-  // (with its block report and what it still holds), not slip back in on a heartbeat
-  if (node.state === 'DEAD') return [{ kind: 'CloseSession', nodeId: node.id, reason: 'declared dead: register again' }];
+  // a node declared DEAD (or gone DECOMMISSIONED) lost its attempts, replicas and map outputs here: it
+  // must register again (with its block report and what it still holds), not slip back in on a heartbeat
+  if (hasLeft(node)) return [{ kind: 'CloseSession', nodeId: node.id, reason: `declared ${node.state === 'DEAD' ? 'dead' : 'decommissioned'}: register again` }];
   node.lastHeartbeatMs = e.nowMs;
   const actions: Action[] = [];
   for (const p of e.progress) {
@@ -70,9 +71,9 @@ export function onHeartbeat(s: MasterState, e: Ev<'Heartbeat'>): Action[] {
 
 export function onNodeDisconnected(s: MasterState, e: Ev<'NodeDisconnected'>): Action[] {
   const node = s.nodes.get(e.nodeId);
-  if (!node || node.state === 'DEAD') return [];
+  if (!node || hasLeft(node)) return [];
   const actions: Action[] = [];
-  markDead(s, node, 'disconnected', e.nowMs, actions);
+  markLeft(s, node, 'disconnected', e.nowMs, actions);
   actions.push(...schedule(s, e.nowMs));
   return actions;
 }
@@ -81,8 +82,9 @@ export function onNodeDisconnected(s: MasterState, e: Ev<'NodeDisconnected'>): A
 export function onTick(s: MasterState, nowMs: number): Action[] {
   const actions: Action[] = [];
   for (const node of s.nodes.values()) {
-    if (node.state !== 'DEAD' && nowMs - node.lastHeartbeatMs > s.config.heartbeatTimeoutMs) {
-      markDead(s, node, `no heartbeat for ${nowMs - node.lastHeartbeatMs} ms`, nowMs, actions);
+    if (hasLeft(node) || (node.graceUntilMs !== undefined && nowMs <= node.graceUntilMs)) continue;
+    if (nowMs - node.lastHeartbeatMs > s.config.heartbeatTimeoutMs) {
+      markLeft(s, node, `no heartbeat for ${nowMs - node.lastHeartbeatMs} ms`, nowMs, actions);
     }
   }
   for (const node of s.nodes.values()) {
@@ -125,8 +127,8 @@ export function onMasterRecovered(s: MasterState, nowMs: number): Action[] {
   // Workers lost their session with the old master; give them a grace period to reconnect.
   // no session exists yet: nothing is assigned to a node before it registers again
   for (const node of s.nodes.values()) {
-    if (node.state === 'DEAD') continue;
-    node.lastHeartbeatMs = nowMs + s.config.recoveryGraceMs - s.config.heartbeatTimeoutMs;
+    if (hasLeft(node)) continue;
+    node.graceUntilMs = nowMs + s.config.recoveryGraceMs;
     node.awaitingSession = true;
   }
   for (const a of s.attempts.values()) if (a.state === 'RUNNING') a.lastProgressMs = nowMs + s.config.recoveryGraceMs;
@@ -157,18 +159,20 @@ export function onMasterRecovered(s: MasterState, nowMs: number): Action[] {
 }
 
 /**
- * A dead node loses its running attempts (KILLED: they do not count as failures) and, for a core
- * worker, the map outputs it stored; those maps run again.
+ * A node that left loses its running attempts (KILLED: they do not count as failures) and, for a
+ * core worker, the map outputs and block replicas it stored; those maps run again. One that was
+ * draining has left as it was asked or announced: DECOMMISSIONED, not DEAD (not a failure).
  */
-function markDead(s: MasterState, node: NodeInfo, why: string, nowMs: number, actions: Action[]): void {
-  assert(node.state !== 'DEAD', `node ${node.id} is already dead`);
-  node.state = 'DEAD';
+function markLeft(s: MasterState, node: NodeInfo, why: string, nowMs: number, actions: Action[]): void {
+  assert(!hasLeft(node), `node ${node.id} has already left`);
+  node.state = node.state === 'DECOMMISSIONING' ? 'DECOMMISSIONED' : 'DEAD';
   node.released = undefined;
+  node.graceUntilMs = undefined;
   for (const attemptId of [...node.running]) {
     if (s.attempts.get(attemptId)?.state !== 'RUNNING') continue; // ended by a job failure inside this loop
     killAttempt(s, attemptId, `node ${node.id} lost (${why})`, nowMs, actions, { notifyWorker: false });
   }
-  assert(node.running.length === 0, `dead node ${node.id} still runs attempts`);
+  assert(node.running.length === 0, `node ${node.id} left but still runs attempts`);
   if (node.role === 'core') {
     onMapOutputLost(s, node.id, nowMs, actions);
     fsNodeLost(s, node.id);

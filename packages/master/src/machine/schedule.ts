@@ -1,5 +1,5 @@
 import { attemptOutputDir, killAttempt } from './attempts.js';
-import { addCounter, aliveCores, assert, awaitsGathered, freeSlots, gatherHeldBack, gatheredRows, isGatherTask0, pendingTasks, phaseDone, phaseProgress, setTaskState } from './state.js';
+import { addCounter, aliveCores, assert, awaitsGathered, freeSlots, gatherHeldBack, gatheredRows, hasLeft, isGatherTask0, pendingTasks, phaseDone, phaseProgress, setTaskState } from './state.js';
 import type { Action, Attempt, AttemptSpec, Job, MapOutputLocation, MasterState, NodeInfo, Task } from './types.js';
 
 /** Speculation: a backup starts when an attempt runs this many times the phase's median... */
@@ -210,7 +210,7 @@ function launch(
     }
     if (job.spec.gather && task.index > 0) spec.gatherOutput = true;
     spec.mapOutputs = launching.mapOutputs ??= job.maps.map((m) => {
-      const holders = (m.outputNodes ?? []).map((id) => s.nodes.get(id)!).filter((n) => n.state !== 'DEAD');
+      const holders = (m.outputNodes ?? []).map((id) => s.nodes.get(id)!).filter((n) => !hasLeft(n));
       assert(m.winner && holders.length > 0, `reduce launched before map ${m.id} has live output`);
       return { mapIndex: m.index, attemptId: m.winner, holders: holders.map((h) => ({ nodeId: h.id, address: h.address })) };
     });

@@ -39,6 +39,11 @@ export function taskId(kind: 'map' | 'reduce', index: number): string {
   return `${kind === 'map' ? 'm' : 'r'}-${String(index).padStart(5, '0')}`;
 }
 
+/** DEAD or DECOMMISSIONED: the node has left; it holds and runs nothing until it registers again. */
+export function hasLeft(n: NodeInfo): boolean {
+  return n.state === 'DEAD' || n.state === 'DECOMMISSIONED';
+}
+
 export function freeSlots(n: NodeInfo): number {
   return n.state === 'ALIVE' && !n.awaitingSession ? n.slots - n.running.length : 0;
 }

@@ -3,9 +3,11 @@
  * never touches time, sockets or disk; drivers feed it events and carry out its actions in order.
  */
 export type Role = 'core' | 'task';
-export type NodeState = 'ALIVE' | 'DEAD' | 'DECOMMISSIONING';
+/** DECOMMISSIONED: it was draining and has left (an expected departure, not a failure). */
+export type NodeState = 'ALIVE' | 'DEAD' | 'DECOMMISSIONING' | 'DECOMMISSIONED';
 export type TaskKind = 'map' | 'reduce';
-export type TaskState = 'PENDING' | 'RUNNING' | 'SUCCEEDED';
+/** FAILED and KILLED only once the job has ended: a task of a running job is retried instead (settleTasks). */
+export type TaskState = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'KILLED';
 export type AttemptState = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'KILLED';
 export type JobState = 'RUNNING' | 'COMMITTING' | 'SUCCEEDED' | 'FAILED' | 'KILLED';
 
@@ -68,6 +70,11 @@ export interface NodeInfo {
   released?: boolean;
   /** After a master restart, until the node registers again: it has no session, so nothing is assigned. */
   awaitingSession?: boolean;
+  /**
+   * After a master restart: missed heartbeats do not make the node DEAD before this (it had no
+   * session to send them on). Its own field: lastHeartbeatMs stays the last one really received.
+   */
+  graceUntilMs?: number;
 }
 
 export interface Task {
@@ -82,6 +89,8 @@ export interface Task {
   /** Nodes where an attempt of this task failed: avoided while others are free. */
   failedOn: string[];
   lastError?: string;
+  /** FAILED or KILLED (set when the job ended): why the task did not finish. */
+  error?: string;
   /** The attempt whose output counts: for maps, stored on `outputNodes` (core workers). */
   winner?: string;
   outputNodes?: string[];

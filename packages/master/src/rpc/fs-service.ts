@@ -2,10 +2,11 @@ import { MrError, unaryHandler, type wire } from '@mr/shared';
 import type { Driver } from '../driver/loop.js';
 import { fsChildren, fsLookup, fsPath, liveReplicationTarget } from '../machine/fs.js';
 import type { FsDir, FsFile, FsOp, MasterState } from '../machine/types.js';
+import { readable } from '../views.js';
 
 type FsHandlers = Pick<wire.MasterServer, 'fsMkdir' | 'fsCreate' | 'fsAddBlock' | 'fsBlockDone' | 'fsClose' | 'fsAbandon' | 'fsStat' | 'fsList' | 'fsRename' | 'fsDelete' | 'fsReportCorrupt'>;
 
-/** A block-store entry as the wire shows it; replicas on live (or draining) workers only. */
+/** A block-store entry as the wire shows it; replicas on live (or draining) workers only: the ones a reader can get. */
 export function toWireEntry(s: MasterState, e: FsDir | FsFile, withBlocks: boolean): wire.FsEntry {
   if (e.kind === 'dir') {
     return { path: e.path, isDir: true, size: 0, blockSize: 0, replication: 0, mtimeMs: e.mtimeMs, blocks: [], liveReplicationTarget: 0, open: false };
@@ -15,7 +16,7 @@ export function toWireEntry(s: MasterState, e: FsDir | FsFile, withBlocks: boole
         const b = s.fs.blocks.get(id)!;
         const replicas = b.replicas
           .map((n) => s.nodes.get(n))
-          .filter((n) => n !== undefined && n.state !== 'DEAD')
+          .filter((n) => n !== undefined && readable(n))
           .map((n) => ({ nodeId: n!.id, address: n!.address }));
         return { id, offset: b.offset, size: b.size, replicas };
       })

@@ -1,7 +1,7 @@
 import { attemptOutputDir, bsOutputPath, failJob, killAttempt, onAttemptFailed, onMapOutputLost, sendGathered } from './attempts.js';
 import { schedule } from './schedule.js';
 import { fsNodeLost, replicateBlocks } from './fs.js';
-import { aliveCores, assert, awaitsGathered, getJob, hasLeft, isGatherTask0, taskOf } from './state.js';
+import { assert, awaitsGathered, getJob, hasLeft, isGatherTask0, shuffleCores, taskOf } from './state.js';
 import type { Action, MasterEvent, MasterState, NodeInfo } from './types.js';
 
 type Ev<K extends MasterEvent['kind']> = Extract<MasterEvent, { kind: K }>;
@@ -107,16 +107,19 @@ export function onTick(s: MasterState, nowMs: number): Action[] {
 
 /** Running jobs need a core worker for their shuffle data: they wait for one, within a bound. */
 function checkCoreWorkers(s: MasterState, nowMs: number, actions: Action[]): void {
-  if (aliveCores(s).length > 0) {
+  if (shuffleCores(s).length > 0) {
     s.noCoreSinceMs = undefined;
     return;
   }
   s.noCoreSinceMs ??= nowMs;
   if (nowMs - s.noCoreSinceMs <= s.config.noCoreGraceMs) return;
+  // say what happened when the cluster's core workers were drained rather than lost
+  const drained = [...s.nodes.values()].filter((n) => n.role === 'core' && n.state === 'DECOMMISSIONED').map((n) => n.id);
+  const why = drained.length > 0 ? `; the last core workers were drained (${drained.join(', ')}): start a worker with --role core` : ' (start a worker with --role core)';
   for (const jobId of s.jobOrder) {
     const job = getJob(s, jobId);
     if (job.state === 'RUNNING') {
-      failJob(s, job, `no core worker has been alive for ${Math.round((nowMs - s.noCoreSinceMs) / 1000)} s to hold shuffle data (start a worker with --role core)`, nowMs, actions);
+      failJob(s, job, `no core worker has been alive for ${Math.round((nowMs - s.noCoreSinceMs) / 1000)} s to hold shuffle data${why}`, nowMs, actions);
     }
   }
 }

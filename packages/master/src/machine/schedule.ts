@@ -1,5 +1,5 @@
 import { attemptOutputDir, killAttempt } from './attempts.js';
-import { addCounter, aliveCores, assert, awaitsGathered, freeSlots, gatherHeldBack, gatheredRows, hasLeft, isGatherTask0, pendingTasks, phaseDone, phaseProgress, setTaskState } from './state.js';
+import { addCounter, assert, awaitsGathered, freeSlots, gatherHeldBack, gatheredRows, hasLeft, isGatherTask0, pendingTasks, phaseDone, phaseProgress, setTaskState, shuffleCores } from './state.js';
 import type { Action, Attempt, AttemptSpec, Job, MapOutputLocation, MasterState, NodeInfo, Task } from './types.js';
 
 /** Speculation: a backup starts when an attempt runs this many times the phase's median... */
@@ -148,7 +148,7 @@ export const SHUFFLE_REPLICATION = 2;
 
 /** Round-robin over live core workers, so map outputs spread evenly; consecutive ones hold the copies. */
 function pickShuffleTargets(s: MasterState): NodeInfo[] {
-  const cores = aliveCores(s);
+  const cores = shuffleCores(s);
   if (cores.length === 0) return [];
   const first = s.shuffleCursor++ % cores.length;
   return Array.from({ length: Math.min(SHUFFLE_REPLICATION, cores.length) }, (_, i) => cores[(first + i) % cores.length]!);

@@ -52,6 +52,18 @@ export function aliveCores(s: MasterState): NodeInfo[] {
   return [...s.nodes.values()].filter((n) => n.role === 'core' && n.state === 'ALIVE');
 }
 
+/**
+ * Where running jobs' map outputs may go: the live core workers or, when every one of them is
+ * draining, those (not yet released). The last core worker of a cluster then keeps the shuffle of
+ * the jobs that were running when its drain began, and is released once they end (within its
+ * --drain-timeout): a running job finishes rather than fail for want of a core worker. No new job is
+ * accepted meanwhile (submit needs a live one).
+ */
+export function shuffleCores(s: MasterState): NodeInfo[] {
+  const alive = aliveCores(s);
+  return alive.length > 0 ? alive : [...s.nodes.values()].filter((n) => n.role === 'core' && n.state === 'DECOMMISSIONING' && !n.released);
+}
+
 /** Detaches a finished or lost attempt from its node's running list. */
 export function releaseSlot(s: MasterState, a: Attempt): void {
   const node = s.nodes.get(a.nodeId);

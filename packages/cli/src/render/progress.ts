@@ -131,3 +131,37 @@ export function byteProgress(label: string, total: number | undefined, stream: P
     },
   };
 }
+
+export interface CopyProgress {
+  /** Bytes copied so far in all, and files finished. */
+  update(bytes: number, files: number): void;
+  /** Clears the bar (idempotent); due on every path. */
+  done(): void;
+}
+
+/**
+ * One cli-progress bar for a copy of one or many files (`mr fs put -r`, `get -r`, `getmerge`): bytes
+ * of the whole copy, and, when there is more than one file, files done out of all. Cleared when done;
+ * nothing unless `stream` is a TTY.
+ */
+export function copyProgress(label: string, totalBytes: number, totalFiles: number, stream: ProgressStream = process.stderr): CopyProgress {
+  if (stream.isTTY !== true) return { update() {}, done() {} };
+  const files = totalFiles > 1 ? ' | {files}/{totalFiles} files' : '';
+  const bar = new cliProgress.SingleBar(
+    { ...BAR_OPTIONS, stream: asStream(stream), clearOnComplete: true, format: `{label} [{bar}] {percentage}%${files} | {copied} of {size}` },
+    cliProgress.Presets.shades_classic,
+  );
+  // an empty copy is complete at once, not 0 of 0 (NaN%)
+  bar.start(Math.max(totalBytes, 1), 0, { label, files: 0, totalFiles, copied: mib(0), size: mib(totalBytes) });
+  let ended = false;
+  return {
+    update(bytes, done) {
+      if (!ended) bar.update(totalBytes === 0 ? 1 : bytes, { copied: mib(bytes), files: done });
+    },
+    done() {
+      if (ended) return;
+      ended = true;
+      bar.stop();
+    },
+  };
+}

@@ -30,6 +30,10 @@ describe('glob patterns in mr fs locations', () => {
     expect(cls('a1')).toBe(true);
     expect(cls('b')).toBe(true);
     expect(cls('c1')).toBe(false);
+    for (const negated of ['[!a]*', '[^a]*']) {
+      expect(globMatcher(negated)('b1'), negated).toBe(true);
+      expect(globMatcher(negated)('a1'), negated).toBe(false);
+    }
     const deep = globMatcher('**/*.txt');
     expect(['a.txt', 'd/a.txt', 'd/e/f/a.txt'].every(deep)).toBe(true);
     expect(deep('d/a.bin')).toBe(false);

@@ -26,8 +26,9 @@ export function splitGlob(segments: readonly string[]): { base: string[]; rest: 
 /**
  * A matcher of relative paths (`/`-separated) for the part of a pattern below its base. `*` and `?`
  * stay within a segment, `**` spans any number of them; names starting with `.` match too, as in
- * `hdfs dfs` (a shell would skip them).
+ * `hdfs dfs` (a shell would skip them). `posix` makes `[!a]` the negated class a shell user means
+ * (picomatch otherwise also reads it as the literal `[!a]` or one of `!`, `a`), beside `[^a]`.
  */
 export function globMatcher(rest: string): (relPath: string) => boolean {
-  return picomatch(rest, { dot: true });
+  return picomatch(rest, { dot: true, posix: true });
 }

@@ -170,6 +170,9 @@ describe('mr fs on local paths, s3:// and bs:// (issue 14 item 12)', () => {
         const b = text.find((l) => l.endsWith('/b.txt'))!;
         const kib = `${(TREE['b.txt']!.length / 1024).toFixed(1)} K`;
         expect(b).toMatch(new RegExp(`^file +${kib.replace('.', '\\.')} +${store === 'bs' ? '3' : '-'} +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d +${base().replace(/[/.]/g, '\\$&')}/b\\.txt$`));
+        if (store !== 'bs') { // bs:// has its own stat, with blocks (blockstore.test.ts)
+          expect(JSON.parse((await ok('stat', `${base()}/b.txt`)).stdout)).toEqual({ path: `${base()}/b.txt`, size: TREE['b.txt']!.length, type: 'file' });
+        }
         const missing = await fs('ls', `${base()}/nope`);
         expect(missing.code).toBe(1);
         expect(missing.stderr).toBe(`mr: ls: ${base()}/nope does not exist\n`);
@@ -268,6 +271,12 @@ describe('mr fs on local paths, s3:// and bs:// (issue 14 item 12)', () => {
       });
     });
   }
+
+  it('mkdir on s3:// is refused (S3 has no directories), not a success that creates nothing', async () => {
+    const r = await fs('mkdir', 's3://fs/newdir');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('mr: mkdir: s3://fs/newdir: S3 has no directories (a prefix exists once it holds a key)\n');
+  });
 
   it('getmerge is whole or not at all: a file that cannot be read half way leaves no output and no temporary file', async () => {
     const dir = tempDir();

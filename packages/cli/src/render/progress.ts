@@ -3,7 +3,7 @@ import type { wire } from '@mr/shared';
 
 /**
  * Live progress on the CLI, all drawn by cli-progress: the map and reduce phases of a job (`mr run`,
- * `mr submit --wait`) and the bytes of a copy (`mr fs put/get`, `mr gen`). Progress goes to stderr
+ * `mr submit --wait`) and the bytes of a copy (`mr fs put/get/getmerge`, `mr gen`). Progress goes to stderr
  * only, so stdout keeps the result (one JSON document with --json, which shows no progress at all).
  */
 

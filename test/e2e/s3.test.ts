@@ -124,7 +124,11 @@ describe('S3 input and output (issue 5), against s3rver', () => {
     expect(again.stderr).toBe('mr: s3://out/fs/a.txt already exists (use --overwrite)\n');
     expect((await mr(['fs', 'cp', 's3://out/fs/a.txt', 's3://out/fs/sub/b.txt'], env)).code).toBe(0);
     const ls = JSON.parse((await mr(['fs', 'ls', 's3://out/fs', '--json'], env)).stdout) as { path: string; type: string }[];
-    expect(ls).toEqual([{ path: 's3://out/fs/a.txt', type: 'file', size: 11, replication: 0 }, { path: 's3://out/fs/sub', type: 'dir', size: 0, replication: 0 }]);
+    // an object has its LastModified; a prefix is no object and has none
+    expect(ls).toEqual([
+      { path: 's3://out/fs/a.txt', type: 'file', size: 11, replication: 0, mtime: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) },
+      { path: 's3://out/fs/sub', type: 'dir', size: 0, replication: 0, mtime: null },
+    ]);
     expect((await mr(['fs', 'get', 's3://out/fs/sub/b.txt', join(dir, 'b.txt')], env)).code).toBe(0);
     expect(readFileSync(join(dir, 'b.txt'), 'utf8')).toBe('alpha\nbeta\n');
     const rmPrefix = await mr(['fs', 'rm', 's3://out/fs'], env);

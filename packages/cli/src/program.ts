@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { masterCommand, workerCommand } from './commands/daemons.js';
-import { fsCommand } from './commands/fs.js';
+import { fsCommand } from './commands/fs/index.js';
 import { genCommand } from './commands/gen.js';
 import { jobCommand } from './commands/job.js';
 import { logsCommand } from './commands/logs.js';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { wire } from '@mr/shared';
-import { byteProgress, jobProgress, type ProgressStream } from './progress.js';
+import { byteProgress, copyProgress, jobProgress, type ProgressStream } from './progress.js';
 
 function stream(isTTY: boolean): ProgressStream & { text: string } {
   const s = {
@@ -151,6 +151,40 @@ describe('byte progress (mr fs put/get, mr gen)', () => {
     const out = stream(false);
     const bar = byteProgress('get bs://a', 10, out);
     bar.update(5);
+    bar.done();
+    expect(out.text).toBe('');
+  });
+});
+
+describe('copy progress (mr fs put -r, get -r, getmerge)', () => {
+  it('draws bytes and files done on a TTY and clears the bar when done', () => {
+    const out = stream(true);
+    const bar = copyProgress('put bs://tree', 4 * 1048576, 12, out);
+    bar.update(2 * 1048576, 5);
+    bar.done();
+    bar.done();
+    expect(plain(out.text)).toMatch(/put bs:\/\/tree \[.+\] 50% \| 5\/12 files \| 2\.0 MiB of 4\.0 MiB/);
+    expect(out.text.endsWith('\x1b[2K')).toBe(true);
+  });
+
+  it('one file: no file count; an empty copy is complete, not NaN%', () => {
+    const one = stream(true);
+    const bar = copyProgress('put s3://b/k', 1048576, 1, one);
+    bar.update(1048576, 1);
+    bar.done();
+    expect(plain(one.text)).toMatch(/put s3:\/\/b\/k \[.+\] 100% \| 1\.0 MiB of 1\.0 MiB/);
+    expect(plain(one.text)).not.toMatch(/files/);
+    const empty = stream(true);
+    const e = copyProgress('get -r', 0, 3, empty);
+    e.update(0, 3);
+    e.done();
+    expect(plain(empty.text)).toMatch(/100% \| 3\/3 files/);
+  });
+
+  it('writes nothing when not a TTY', () => {
+    const out = stream(false);
+    const bar = copyProgress('get bs://a', 10, 2, out);
+    bar.update(5, 1);
     bar.done();
     expect(out.text).toBe('');
   });

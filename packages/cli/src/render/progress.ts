@@ -3,7 +3,7 @@ import type { wire } from '@mr/shared';
 
 /**
  * Live progress on the CLI, all drawn by cli-progress: the map and reduce phases of a job (`mr run`,
- * `mr submit --wait`) and the bytes of a copy (`mr fs put/get`, `mr gen`). Progress goes to stderr
+ * `mr submit --wait`) and the bytes of a copy (`mr fs put/get/getmerge`, `mr gen`). Progress goes to stderr
  * only, so stdout keeps the result (one JSON document with --json, which shows no progress at all).
  */
 
@@ -123,6 +123,40 @@ export function byteProgress(label: string, total: number | undefined, stream: P
   return {
     update(bytes) {
       if (!ended) bar.update(bytes, { copied: mib(bytes) });
+    },
+    done() {
+      if (ended) return;
+      ended = true;
+      bar.stop();
+    },
+  };
+}
+
+export interface CopyProgress {
+  /** Bytes copied so far in all, and files finished. */
+  update(bytes: number, files: number): void;
+  /** Clears the bar (idempotent); due on every path. */
+  done(): void;
+}
+
+/**
+ * One cli-progress bar for a copy of one or many files (`mr fs put -r`, `get -r`, `getmerge`): bytes
+ * of the whole copy, and, when there is more than one file, files done out of all. Cleared when done;
+ * nothing unless `stream` is a TTY.
+ */
+export function copyProgress(label: string, totalBytes: number, totalFiles: number, stream: ProgressStream = process.stderr): CopyProgress {
+  if (stream.isTTY !== true) return { update() {}, done() {} };
+  const files = totalFiles > 1 ? ' | {files}/{totalFiles} files' : '';
+  const bar = new cliProgress.SingleBar(
+    { ...BAR_OPTIONS, stream: asStream(stream), clearOnComplete: true, format: `{label} [{bar}] {percentage}%${files} | {copied} of {size}` },
+    cliProgress.Presets.shades_classic,
+  );
+  // an empty copy is complete at once, not 0 of 0 (NaN%)
+  bar.start(Math.max(totalBytes, 1), 0, { label, files: 0, totalFiles, copied: mib(0), size: mib(totalBytes) });
+  let ended = false;
+  return {
+    update(bytes, done) {
+      if (!ended) bar.update(totalBytes === 0 ? 1 : bytes, { copied: mib(bytes), files: done });
     },
     done() {
       if (ended) return;

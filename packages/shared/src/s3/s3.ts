@@ -67,6 +67,8 @@ export function s3Error(e: unknown, bucket: string, key = ''): MrError {
 export interface S3Object {
   key: string;
   size: number;
+  /** LastModified, where the listing gives it (`mr fs ls`). */
+  mtimeMs?: number;
 }
 
 /** Every object under a prefix (paginated), skipping names that start with `_` or `.` below it. */
@@ -98,6 +100,18 @@ export async function listObjects(bucket: string, prefix: string): Promise<S3Obj
   return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
+/** Size and LastModified of exactly this object (HEAD); undefined when there is none. */
+export async function headObject(bucket: string, key: string): Promise<{ size: number; mtimeMs?: number } | undefined> {
+  if (key === '') return undefined;
+  try {
+    const h = await run((m, c) => c.send(new m.HeadObjectCommand({ Bucket: bucket, Key: key })));
+    return { size: Number(h.ContentLength ?? 0), ...(h.LastModified ? { mtimeMs: h.LastModified.getTime() } : {}) };
+  } catch (e) {
+    if ((e as { name?: string }).name === 'NotFound' || (e as S3ServiceException).$metadata?.httpStatusCode === 404) return undefined;
+    throw s3Error(e, bucket, key);
+  }
+}
+
 /** Whether exactly this object exists (HEAD). */
 export async function objectExists(bucket: string, key: string): Promise<boolean> {
   if (key === '') return false;
@@ -110,16 +124,21 @@ export async function objectExists(bucket: string, key: string): Promise<boolean
   }
 }
 
-/** Names directly under a prefix, hidden ones included (for output checks and `mr fs ls`). */
-export async function listNames(bucket: string, prefix: string): Promise<S3Object[]> {
+/**
+ * Every object under a prefix, hidden ones included (for output checks and `mr fs`); `atMost` stops
+ * after the page that reaches that many (`mr fs` asks whether a prefix holds anything at all).
+ */
+export async function listNames(bucket: string, prefix: string, atMost = Infinity): Promise<S3Object[]> {
   const out: S3Object[] = [];
   let token: string | undefined;
   const base = prefix === '' ? '' : prefix + '/';
   try {
     do {
-      const r = await run((m, c) => c.send(new m.ListObjectsV2Command({ Bucket: bucket, Prefix: base, ContinuationToken: token })));
-      for (const o of r.Contents ?? []) out.push({ key: o.Key!, size: Number(o.Size ?? 0) });
-      token = r.IsTruncated ? r.NextContinuationToken : undefined;
+      const r = await run((m, c) => c.send(new m.ListObjectsV2Command({
+        Bucket: bucket, Prefix: base, ContinuationToken: token, ...(atMost < 1000 ? { MaxKeys: atMost } : {}),
+      })));
+      for (const o of r.Contents ?? []) out.push({ key: o.Key!, size: Number(o.Size ?? 0), ...(o.LastModified ? { mtimeMs: o.LastModified.getTime() } : {}) });
+      token = r.IsTruncated && out.length < atMost ? r.NextContinuationToken : undefined;
     } while (token);
   } catch (e) {
     throw s3Error(e, bucket, prefix);

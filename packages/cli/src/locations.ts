@@ -152,8 +152,7 @@ export interface InputFile {
 /**
  * Every input file under the given locations, as the engine lists them (contract.md "URIs": a
  * directory or prefix means every file under it, skipping names that start with `_` or `.`). A
- * missing location is an error naming it. bs:// needs a session (`mr run`'s fresh cluster has none:
- * its block store is empty).
+ * missing location is an error naming it. bs:// needs a session (`mr run` has none: it refuses bs://).
  */
 export async function listInputs(uris: string[], bs?: BlockStoreSession): Promise<InputFile[]> {
   const out: InputFile[] = [];

@@ -30,7 +30,7 @@ export interface LocalCluster {
   httpAddress: string;
   runDir: string;
   logsDir: string;
-  /** The cluster token made for this run (the CLI's own calls, e.g. reading a bs:// result). */
+  /** The cluster token made for this run (the CLI's own calls to its master). */
   token: string;
   tls: TlsConfig | undefined;
   stop(keepLogs: boolean): Promise<void>;

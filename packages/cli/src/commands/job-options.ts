@@ -47,8 +47,7 @@ export function addJobOptions(cmd: Command): Command {
 
 /**
  * The submission of a job: resolved, its params checked, and (a job with `sample`) planned from a
- * sample of its input, read through `bs` for bs:// inputs (none: they do not exist, as on `mr run`'s
- * fresh cluster).
+ * sample of its input, read through `bs` for bs:// inputs (`mr run` passes none: it refuses bs://).
  */
 export async function submitRequest(job: string, o: JobOptions, bs?: BlockStoreSession): Promise<wire.SubmitRequest & { columns: string[] }> {
   if (o.format === 'table' && o.json) throw new MrError('MR_ERR_USAGE', '--format table and --json: choose one');

@@ -19,6 +19,8 @@ export function runCommand(io: Io): Command {
     .option('--isolate', 'run the workers as separate processes (a job whose code may take its process down)')
     .option('--verbose', 'show the cluster\'s logs on stderr')
     .action(async (job: string, o: JobOptions & TlsFlags & { core: number; task: number; slots?: number; isolate?: boolean; verbose?: boolean }) => {
+      // before anything is read or started: bs:// cannot mean anything here
+      refuseBlockStoreLocations(o.input, o.output);
       const tls = tlsConfigFrom(o);
       // resolve the job and check flags before starting any process
       const req = await submitRequest(job, o);
@@ -45,7 +47,6 @@ export function runCommand(io: Io): Command {
         keepLogs = final.state !== 'SUCCEEDED' && (!o.verbose || attemptsLog !== undefined);
         try {
           reportFinal(io, final, o.json === true, o.output, attemptsLog && `failed attempts: ${attemptsLog}; cluster logs: ${cluster.logsDir}`);
-          // before the cluster stops: a bs:// result is read through it
           if (o.format === 'table') await printResultTable(io, req, cluster.api.address, { token: cluster.token, tls: cluster.tls });
         } catch (e) {
           if (keepLogs && MrError.is(e) && !e.message.includes(cluster.logsDir)) throw new MrError(e.code, `${e.message} (cluster logs: ${cluster.logsDir})`);
@@ -57,6 +58,20 @@ export function runCommand(io: Io): Command {
         await cluster.stop(keepLogs);
       }
     });
+}
+
+/**
+ * `mr run`'s block store is its embedded cluster's, made empty at start and deleted at exit: a
+ * bs:// input could never be found there, and a bs:// output would be thrown away with it (after a
+ * SUCCEEDED that says otherwise). Refused, naming the location and what to do instead.
+ */
+export function refuseBlockStoreLocations(inputs: string[], output: string): void {
+  const bs = [...inputs, output].find((uri) => /^bs:\/\//i.test(uri));
+  if (bs === undefined) return;
+  throw new MrError(
+    'MR_ERR_USAGE',
+    `${bs}: mr run's embedded cluster has no block store that outlives it; run the job on a standing cluster with mr submit --master HOST:PORT --wait, or use a local or s3:// location`,
+  );
 }
 
 /** The failed attempts' errors, stacks and output (as `mr logs` prints them) in the run's logs dir. */

@@ -4,7 +4,7 @@
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -19,6 +19,15 @@ import { masterAddress } from './options.js';
 export const isBs = (uri: string) => uri.startsWith('bs://');
 export const isS3 = (uri: string) => uri.startsWith('s3://');
 export const bsUri = (path: string) => `bs://${path.replace(/^\//, '')}`;
+
+/**
+ * A location as the cluster must be told it: a plain relative path made absolute against this
+ * process's working directory (the master and its workers run in their own); URIs (file://,
+ * s3://, bs://) and the empty string (refused by the master) unchanged.
+ */
+export function absoluteLocation(uri: string, cwd = process.cwd()): string {
+  return uri === '' || /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(uri) ? uri : resolve(cwd, uri);
+}
 
 export function localPath(uri: string): string {
   const loc = parseUri(uri);

@@ -102,6 +102,8 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
       const started = await Promise.all(roles.map(({ id, role }) => startWorker({
         master: master!.address, role, slots: o.slots, dataDir: join(runDir, id), id, bind: '127.0.0.1', port: 0,
         token, tls: o.tls, drainTimeoutMs: 0, log: logger('worker', id),
+        // this process's stderr is the user's terminal: job output shows there only with --verbose
+        forwardUserOutput: o.verbose,
       })));
       inProcess.push(...started);
     }

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { builtinJobs } from '@mr/jobs';
 import { MrError, wire } from '@mr/shared';
-import { planFromSample, resolveJob } from '../job-ref.js';
+import { planFromSample, resolveJob, userOutputToStderr } from '../job-ref.js';
 import { absoluteLocation, listInputs, readInput, readRange, type BlockStoreSession } from '../locations.js';
 import { sampleLines } from '../sample.js';
 import { collectList, collectParam, durationFlag, intFlag, sizeFlag } from '../options.js';
@@ -52,17 +52,18 @@ export function addJobOptions(cmd: Command): Command {
  */
 export async function submitRequest(job: string, o: JobOptions, bs?: BlockStoreSession): Promise<wire.SubmitRequest & { columns: string[] }> {
   if (o.format === 'table' && o.json) throw new MrError('MR_ERR_USAGE', '--format table and --json: choose one');
-  const resolved = await resolveJob(job, o.param);
+  // job code runs here too (module top level, params, plan): what it prints is not this command's output
+  const resolved = await userOutputToStderr(() => resolveJob(job, o.param));
   if (o.input.length === 0) throw new MrError('MR_ERR_USAGE', '--input names no location');
   // local paths mean what they mean here, not in the master's directory (it may be another machine's)
   const inputs = o.input.map((uri) => absoluteLocation(uri));
   const output = absoluteLocation(o.output);
-  const r = await planFromSample(resolved, o.reducers, async (lines) => {
+  const r = await userOutputToStderr(() => planFromSample(resolved, o.reducers, async (lines) => {
     const files = await listInputs(inputs, bs);
     // without a session, listInputs has refused bs:// inputs
     const store = bs ?? { client: () => { throw new MrError('MR_ERR_INTERNAL', 'no block-store session'); }, close() {} };
     return sampleLines(files, lines, { range: (uri, start, end) => readRange(store, uri, start, end), gunzipped: (uri) => readInput(store, uri) });
-  });
+  }));
   return {
     columns: r.columns,
     name: r.name,

@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { checkLocations } from '@mr/master';
@@ -27,16 +27,17 @@ export function runCommand(io: Io): Command {
       await checkLocations(req.inputs, req.output, req.overwrite);
       const workers = Math.max(1, o.core + o.task);
       const slots = o.slots ?? Math.max(1, Math.floor(availableParallelism() / workers));
-      const cluster = await startLocalCluster({ core: o.core, task: o.task, slots, verbose: o.verbose === true, tls, isolate: o.isolate === true });
-      let keepLogs = false;
       // with --verbose the cluster's logs share stderr: plain phase lines, not bars redrawn over them
       const progress = jobProgressFor(o, o.verbose ? { isTTY: false, write: (t: string) => process.stderr.write(t) } : process.stderr);
-      const onSignal = () => {
+      let cluster: LocalCluster | undefined;
+      // from before the cluster starts: a signal at any moment stops it and removes its files
+      const offSignals = stopOnSignals(() => {
         progress.stop();
-        void cluster.stop(false).finally(() => process.exit(130));
-      };
-      process.once('SIGINT', onSignal);
+        return cluster?.stop(false);
+      });
+      let keepLogs = false;
       try {
+        cluster = await startLocalCluster({ core: o.core, task: o.task, slots, verbose: o.verbose === true, tls, isolate: o.isolate === true });
         const submitted = await cluster.api.submit(req);
         const final = await cluster.api.waitJob(submitted.id, progress.update);
         progress.stop();
@@ -54,10 +55,38 @@ export function runCommand(io: Io): Command {
         }
       } finally {
         progress.stop();
-        process.off('SIGINT', onSignal);
-        await cluster.stop(keepLogs);
+        // a signal while it stops waits for that stop, rather than end the process at once
+        try {
+          await cluster?.stop(keepLogs);
+        } finally {
+          offSignals();
+        }
       }
     });
+}
+
+/** Signals that end `mr run` (Ctrl-C, kill, a closed terminal): each stops the cluster first. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+/** How long the cluster gets to stop on a signal; then the process exits anyway (its run dir still goes: run-dir.ts). */
+const STOP_ON_SIGNAL_MS = 10_000;
+
+/**
+ * Until the returned function is called, a STOP_SIGNALS signal runs `stop`, then exits with 128 +
+ * the signal's number, as a shell reports a process it ended; a second signal exits at once.
+ */
+function stopOnSignals(stop: () => Promise<void> | undefined): () => void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    const code = 128 + osConstants.signals[signal];
+    if (stopping) process.exit(code);
+    stopping = true;
+    setTimeout(() => process.exit(code), STOP_ON_SIGNAL_MS).unref();
+    void Promise.resolve(stop()).catch(() => undefined).finally(() => process.exit(code));
+  };
+  for (const s of STOP_SIGNALS) process.on(s, onSignal);
+  return () => {
+    for (const s of STOP_SIGNALS) process.off(s, onSignal);
+  };
 }
 
 /**

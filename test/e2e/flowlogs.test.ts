@@ -10,7 +10,7 @@ import { FlowLogsGenerator } from '../../packages/jobs/src/gen/flowlogs-gen.js';
 import { referenceFlowlogs, type RefFile } from '../flowlogs/reference.js';
 import { TestCluster } from './helpers/cluster.js';
 import { filesUnder, readOutput } from './helpers/output.js';
-import { mr, reapAll } from './helpers/procs.js';
+import { reapAll } from './helpers/procs.js';
 
 /** Writes generated files under `dir` (the S3 delivery layout) and returns their paths. */
 function generate(dir: string, o: { files: number; lines: number; seed: number; version: 2 | 5; gzip: boolean }): string[] {
@@ -191,8 +191,8 @@ describe('flowlogs (issue 6): the job equals an independent reference', () => {
     expect(new Set(rows.map((l) => l.length)).size).toBe(1);
   });
 
-  it('mr run --format table reads a bs:// result through its own embedded cluster', async () => {
-    const r = await mr(['run', 'flowlogs', '--input', v2, '--output', 'bs://reports/eni', '--param', 'preset=bytes-by-eni', '--param', 'top=2', '--param', 'orderBy=sum_bytes', '--format', 'table']);
+  it('submit --wait --format table reads a bs:// result through the cluster', async () => {
+    const r = await c.mr(['submit', 'flowlogs', '--input', v2, '--output', 'bs://reports/eni', '--param', 'preset=bytes-by-eni', '--param', 'top=2', '--param', 'orderBy=sum_bytes', '--wait', '--format', 'table']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^interface-id +sum_bytes +sum_packets\n-+ +-+ +-+\neni-[0-9a-f]{17} +\d+ +\d+\neni-[0-9a-f]{17} +\d+ +\d+$/m);
   }, 60_000);

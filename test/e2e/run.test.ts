@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import wordcount from '../../packages/jobs/src/wordcount.js';
@@ -116,4 +116,23 @@ describe('mr run: embedded cluster (issue 2 acceptance)', () => {
     expect(one.trim().split('\n')).toHaveLength(10);
     expect(await top(['--core', '1', '--task', '1', '--slots', '2'])).toBe(one);
   }, 120_000);
+});
+
+describe('mr run refuses bs:// locations (issue 14): its block store is gone when it exits', () => {
+  const book = join(GUTENBERG, 'pg-metamorphosis.txt');
+  it.each([
+    ['input', (out: string) => ['--input', 'bs://logs', '--output', out], 'bs://logs'],
+    ['output', () => ['--input', book, '--output', 'bs://out/fromrun'], 'bs://out/fromrun'],
+  ])('a bs:// %s: exit 2, one line saying why and what to do instead, nothing started or written', async (_what, args, named) => {
+    const tmp = tempDir(); // the run's TMPDIR: an embedded cluster would make its run dir here
+    const out = join(tempDir(), 'out');
+    const r = await mr(['run', 'wordcount', ...args(out)], { env: { TMPDIR: tmp } });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toEqual([
+      `mr: ${named}: mr run's embedded cluster has no block store that outlives it; run the job on a standing cluster with mr submit --master HOST:PORT --wait, or use a local or s3:// location`,
+    ]);
+    expect(readdirSync(tmp)).toEqual([]);
+    expect(existsSync(out)).toBe(false);
+  });
 });

@@ -7,13 +7,28 @@ export interface Io {
 /** stdout failed: its reader went away (EPIPE), or another error; what follows is dropped. */
 let stdoutGone = false;
 let stdoutError: Error | undefined;
+/** stderr failed the same way: nowhere is left to say anything. */
+let stderrGone = false;
 
 export const processIo: Io = {
   out: (t) => {
     if (!stdoutGone) process.stdout.write(t.endsWith('\n') ? t : t + '\n');
   },
-  err: (t) => void process.stderr.write(t.endsWith('\n') ? t : t + '\n'),
+  err: (t) => {
+    if (!stderrGone) process.stderr.write(t.endsWith('\n') ? t : t + '\n');
+  },
 };
+
+/**
+ * A stderr whose reader went away (`mr run --verbose 2>&1 | head -1`) fails its writes (progress,
+ * errors) with EPIPE; unwatched, the first one crashed `mr run` with its cluster running and its
+ * files left behind. Further writes are dropped and the command finishes as it would have.
+ */
+export function watchStderr(stream: NodeJS.WriteStream = process.stderr): void {
+  stream.on('error', () => {
+    stderrGone = true;
+  });
+}
 
 /**
  * A reader that goes away (`mr run ... | head`) makes writes fail with EPIPE: further output is

@@ -88,6 +88,21 @@ export async function planFromSample(r: ResolvedJob, numReducers: number, read: 
   return { ...r, params, policy: jobPolicy(r.definition, params), columns: columnsOf(r.definition, params) };
 }
 
+/**
+ * Runs `fn`, which runs job code in this process (a module's top level, `params`, `sample.plan`),
+ * with what that code prints to stdout sent to stderr: the command's stdout holds only its own
+ * output (`--json`: one document).
+ */
+export async function userOutputToStderr<T>(fn: () => Promise<T>): Promise<T> {
+  const write = process.stdout.write;
+  process.stdout.write = process.stderr.write.bind(process.stderr) as typeof write;
+  try {
+    return await fn();
+  } finally {
+    process.stdout.write = write;
+  }
+}
+
 function columnsOf(def: JobDefinition, params: Record<string, string>): string[] {
   return def.columns?.(params) ?? ['key', 'value'];
 }

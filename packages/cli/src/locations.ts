@@ -6,7 +6,7 @@
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { lstat, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -22,6 +22,15 @@ import { masterAddress } from './options.js';
 export const isBs = (uri: string) => uri.startsWith('bs://');
 export const isS3 = (uri: string) => uri.startsWith('s3://');
 export const bsUri = (path: string) => `bs://${path.replace(/^\//, '')}`;
+
+/**
+ * A location as the cluster must be told it: a plain relative path made absolute against this
+ * process's working directory (the master and its workers run in their own); URIs (file://,
+ * s3://, bs://) and the empty string (refused by the master) unchanged.
+ */
+export function absoluteLocation(uri: string, cwd = process.cwd()): string {
+  return uri === '' || /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(uri) ? uri : resolve(cwd, uri);
+}
 
 export function localPath(uri: string): string {
   const loc = parseUri(uri);
@@ -173,8 +182,7 @@ export interface InputFile {
 /**
  * Every input file under the given locations, as the engine lists them (contract.md "URIs": a
  * directory or prefix means every file under it, skipping names that start with `_` or `.`). A
- * missing location is an error naming it. bs:// needs a session (`mr run`'s fresh cluster has none:
- * its block store is empty).
+ * missing location is an error naming it. bs:// needs a session (`mr run` has none: it refuses bs://).
  */
 export async function listInputs(uris: string[], bs?: BlockStoreSession): Promise<InputFile[]> {
   const out: InputFile[] = [];

@@ -34,6 +34,11 @@ export interface WorkerConfig {
   /** After SIGTERM or a drain order: how long running attempts get before the worker exits anyway. */
   drainTimeoutMs: number;
   log: Logger;
+  /**
+   * What user code writes (console.*, process.stdout/stderr) goes to this process's stderr, besides
+   * each attempt's kept tail (default: yes, as a daemon's). Never to stdout.
+   */
+  forwardUserOutput?: boolean;
 }
 
 export interface RunningWorker {
@@ -98,7 +103,7 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
   let session: MasterSession;
   const bs = new BlockStoreClient(client, cfg.token, cfg.tls, cfg.role === 'core' ? id : undefined);
   const executor = new Executor({
-    nodeId: id, pool, shuffle, store, scratchDir, log, bs,
+    nodeId: id, pool, shuffle, store, scratchDir, log, bs, forwardUserOutput: cfg.forwardUserOutput ?? true,
     resolveModule: (hash) => fetchModule(client, modulesDir, hash, cfg.master),
     report: (r) => session.report(r),
   });

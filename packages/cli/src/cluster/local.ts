@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +8,7 @@ import { startMaster, type RunningMaster } from '@mr/master';
 import type { RunningWorker } from '@mr/worker';
 import { createLogger, MrError, tlsArgs, type TlsConfig } from '@mr/shared';
 import { MasterApi, sleep } from '../master-client.js';
+import { createRunDir } from './run-dir.js';
 
 export const MR_BIN = fileURLToPath(new URL('../../bin/mr.js', import.meta.url));
 
@@ -30,7 +30,7 @@ export interface LocalCluster {
   httpAddress: string;
   runDir: string;
   logsDir: string;
-  /** The cluster token made for this run (the CLI's own calls, e.g. reading a bs:// result). */
+  /** The cluster token made for this run (the CLI's own calls to its master). */
   token: string;
   tls: TlsConfig | undefined;
   stop(keepLogs: boolean): Promise<void>;
@@ -41,10 +41,12 @@ const START_TIMEOUT_MS = 30_000;
 /**
  * `mr run`'s embedded cluster, as Hadoop's local mode: the master and N core + M task workers in
  * this process (or, with `isolate`, the workers as separate processes) on 127.0.0.1 free ports,
- * sharing a fresh cluster token; everything lives in one temporary run dir.
+ * sharing a fresh cluster token; everything lives in one temporary run dir, which goes with the
+ * run however it ends (run-dir.ts), and so do worker processes (lifeline.ts).
  */
 export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCluster> {
-  const runDir = await mkdtemp(join(tmpdir(), 'mr-run-'));
+  const dir = await createRunDir(tmpdir());
+  const runDir = dir.path;
   const logsDir = join(runDir, 'logs');
   mkdirSync(logsDir);
   const token = randomBytes(24).toString('base64url');
@@ -57,10 +59,12 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
     createLogger(o.verbose ? { name, level: 'debug' } : { name, file: join(logsDir, `${file}.log`) });
   const start = (name: string, args: string[]) => {
     const logFd = o.verbose ? undefined : openSync(join(logsDir, `${name}.log`), 'a');
-    const proc = spawn(process.execPath, [MR_BIN, ...args, ...tlsArgs(o.tls), ...(o.verbose ? ['--verbose'] : [])], {
+    // stdin is the child's lifeline: this process holds its only write end, closed when it exits
+    const proc = spawn(process.execPath, [MR_BIN, ...args, ...tlsArgs(o.tls), ...(o.verbose ? ['--verbose'] : []), '--lifeline', runDir], {
       env,
-      stdio: ['ignore', 'ignore', logFd ?? 'inherit'],
+      stdio: ['pipe', 'ignore', logFd ?? 'inherit'],
     });
+    proc.stdin!.on('error', () => undefined); // a child that died first: nothing is ever written anyway
     if (logFd !== undefined) closeSync(logFd);
     children.push({ name, proc });
     return proc;
@@ -73,7 +77,7 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
       await Promise.all([...children.map(({ proc }) => terminate(proc)), ...inProcess.map((w) => w.close())]);
       api?.close();
       await master?.close();
-      if (!keepLogs) await rm(runDir, { recursive: true, force: true });
+      await (keepLogs ? dir.keep() : dir.remove());
     })());
 
   let api: MasterApi | undefined;
@@ -102,6 +106,8 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
       const started = await Promise.all(roles.map(({ id, role }) => startWorker({
         master: master!.address, role, slots: o.slots, dataDir: join(runDir, id), id, bind: '127.0.0.1', port: 0,
         token, tls: o.tls, drainTimeoutMs: 0, log: logger('worker', id),
+        // this process's stderr is the user's terminal: job output shows there only with --verbose
+        forwardUserOutput: o.verbose,
       })));
       inProcess.push(...started);
     }
@@ -146,10 +152,12 @@ async function waitFor<T>(timeoutMs: number, probe: () => T | undefined | Promis
 
 /** SIGINT (a stop, not a drain), then SIGKILL after 5 s: a bounded stop. */
 async function terminate(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  proc.kill('SIGINT');
-  const timer = setTimeout(() => proc.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
+  if (proc.exitCode === null && proc.signalCode === null) {
+    const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+    proc.kill('SIGINT');
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  }
+  proc.stdin?.destroy(); // the lifeline of a process that is gone
 }

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import type { UiAuth } from '@mr/master';
 import { createLogger, defaultMasterDataDir, MrError, requireClusterToken, type Logger } from '@mr/shared';
+import { checkLifelineDir, watchLifeline } from '../cluster/lifeline.js';
 import { addTlsOptions, durationFlag, intFlag, sizeFlag, tlsConfigFrom, type TlsFlags } from '../options.js';
 
 // the master and the worker are imported by their own command only: each process loads one of them
@@ -71,10 +72,13 @@ export function workerCommand(): Command {
     .option('--advertise <HOST>', 'address to tell others (default: the bind host, or the hostname when bound to 0.0.0.0)')
     .addOption(new Option('--drain-timeout <DURATION>', 'on SIGTERM or drain: time to finish running attempts before leaving').argParser(durationFlag('--drain-timeout')).default(110_000, '110s'))
     .option('--verbose', 'debug logs')
-    .action(async (o: { master: string; role: 'core' | 'task'; slots: number; data?: string; id?: string; port: number; bind: string; advertise?: string; drainTimeout: number; verbose?: boolean } & TlsFlags) => {
+    // mr run --isolate's own: its workers die with it (cluster/lifeline.ts)
+    .addOption(new Option('--lifeline <RUN_DIR>', 'stop when stdin (a pipe from mr run) closes, and remove RUN_DIR').hideHelp())
+    .action(async (o: { master: string; role: 'core' | 'task'; slots: number; data?: string; id?: string; port: number; bind: string; advertise?: string; drainTimeout: number; verbose?: boolean; lifeline?: string } & TlsFlags) => {
       if (o.id !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(o.id)) {
         throw new MrError('MR_ERR_USAGE', `--id '${o.id}': use letters, digits, '.', '_' and '-'`);
       }
+      if (o.lifeline !== undefined) checkLifelineDir(o.lifeline);
       const tls = tlsConfigFrom(o);
       const log = daemonLogger('worker', o.verbose);
       const { startWorker } = await import('@mr/worker');
@@ -83,6 +87,7 @@ export function workerCommand(): Command {
         bind: o.bind, ...(o.advertise ? { advertise: o.advertise } : {}), port: o.port, token: requireClusterToken(),
         drainTimeoutMs: o.drainTimeout, tls, log,
       });
+      if (o.lifeline !== undefined) watchLifeline(o.lifeline, w.close, log);
       await untilSignal(w.close, log, w.done, w.drain);
     });
 }

@@ -1,8 +1,8 @@
 import { Option, type Command } from 'commander';
 import { builtinJobs } from '@mr/jobs';
 import { MrError, wire } from '@mr/shared';
-import { planFromSample, resolveJob } from '../job-ref.js';
-import { listInputs, readInput, readRange, type BlockStoreSession } from '../locations.js';
+import { planFromSample, resolveJob, userOutputToStderr } from '../job-ref.js';
+import { absoluteLocation, listInputs, readInput, readRange, type BlockStoreSession } from '../locations.js';
 import { sampleLines } from '../sample.js';
 import { collectList, collectParam, durationFlag, intFlag, sizeFlag } from '../options.js';
 import { jobProgress, noJobProgress, type JobProgress, type ProgressStream } from '../render/progress.js';
@@ -46,27 +46,31 @@ export function addJobOptions(cmd: Command): Command {
 }
 
 /**
- * The submission of a job: resolved, its params checked, and (a job with `sample`) planned from a
- * sample of its input, read through `bs` for bs:// inputs (none: they do not exist, as on `mr run`'s
- * fresh cluster).
+ * The submission of a job: resolved (a module path, and local inputs and output, against this
+ * process's directory), its params checked, and (a job with `sample`) planned from a
+ * sample of its input, read through `bs` for bs:// inputs (`mr run` passes none: it refuses bs://).
  */
 export async function submitRequest(job: string, o: JobOptions, bs?: BlockStoreSession): Promise<wire.SubmitRequest & { columns: string[] }> {
   if (o.format === 'table' && o.json) throw new MrError('MR_ERR_USAGE', '--format table and --json: choose one');
-  const resolved = await resolveJob(job, o.param);
+  // job code runs here too (module top level, params, plan): what it prints is not this command's output
+  const resolved = await userOutputToStderr(() => resolveJob(job, o.param));
   if (o.input.length === 0) throw new MrError('MR_ERR_USAGE', '--input names no location');
-  const r = await planFromSample(resolved, o.reducers, async (lines) => {
-    const files = await listInputs(o.input, bs);
+  // local paths mean what they mean here, not in the master's directory (it may be another machine's)
+  const inputs = o.input.map((uri) => absoluteLocation(uri));
+  const output = absoluteLocation(o.output);
+  const r = await userOutputToStderr(() => planFromSample(resolved, o.reducers, async (lines) => {
+    const files = await listInputs(inputs, bs);
     // without a session, listInputs has refused bs:// inputs
     const store = bs ?? { client: () => { throw new MrError('MR_ERR_INTERNAL', 'no block-store session'); }, close() {} };
     return sampleLines(files, lines, { range: (uri, start, end) => readRange(store, uri, start, end), gunzipped: (uri) => readInput(store, uri) });
-  });
+  }));
   return {
     columns: r.columns,
     name: r.name,
     job: { builtin: r.builtin ?? '', moduleHash: r.moduleHash ?? '' },
     moduleSource: r.moduleSource ?? Buffer.alloc(0),
-    inputs: o.input,
-    output: o.output,
+    inputs,
+    output,
     numReducers: o.reducers,
     paramsJson: JSON.stringify(r.params),
     overwrite: o.overwrite === true,

@@ -37,7 +37,7 @@ export function submitCommand(io: Io): Command {
           progress.stop();
           process.off('SIGINT', onSignal);
         });
-        reportFinal(io, final, o.json === true, o.output, `mr logs ${o.master ? `--master ${o.master} ` : ''}${final.id} shows its failed attempts`);
+        reportFinal(io, final, o.json === true, req.output, `mr logs ${o.master ? `--master ${o.master} ` : ''}${final.id} shows its failed attempts`);
         if (o.format === 'table') await printResultTable(io, req, api.address);
       } finally {
         api.close();

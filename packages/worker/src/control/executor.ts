@@ -66,6 +66,8 @@ export interface ExecutorDeps {
   resolveModule(hash: string): Promise<string>;
   report(r: AttemptReport): void;
   log: Logger;
+  /** What user code writes goes on to this process's stderr as well as the attempt's tail. */
+  forwardUserOutput: boolean;
 }
 
 /** Runs attempts assigned by the master: CPU work in the pool, shuffle I/O here. */
@@ -157,7 +159,7 @@ export class Executor {
     const params = JSON.parse(spec.paramsJson || '{}') as Record<string, string>;
     await mkdir(this.d.scratchDir, { recursive: true });
     const workDir = await mkdtemp(join(this.d.scratchDir, `${spec.attemptId}-`));
-    const common: CommonInput = { job, params, jobId: spec.jobId, taskId: spec.taskId, attempt: spec.attempt, progress, output: output.buffer };
+    const common: CommonInput = { job, params, jobId: spec.jobId, taskId: spec.taskId, attempt: spec.attempt, progress, output: output.buffer, forwardOutput: this.d.forwardUserOutput };
     try {
       return spec.kind === 1 /* MAP */
         ? await this.map(spec, common, workDir, signal, threadSignal)

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { MrError } from '@mr/shared/core';
-import { captureOutput, OUTPUT_TAIL_BYTES, OutputTail, userStack } from './output.js';
+import { captureOutput, OUTPUT_TAIL_BYTES, OutputTail, stopCapturingOutput, userStack } from './output.js';
 
 describe('OutputTail: the bounded tail of what user code writes', () => {
   it('keeps everything while it fits', () => {
@@ -57,18 +57,31 @@ describe('OutputTail: the bounded tail of what user code writes', () => {
 
 describe('captureOutput', () => {
   // console.* in an attempt's thread writes to these streams (vitest replaces console here; the
-  // e2e test of `mr logs` sees console.log and console.error of a job)
-  it('copies stdout and stderr writes into the current tail, and lets them through', () => {
+  // e2e tests of `mr logs` and `mr run --json` see console.log and console.error of a job)
+  it('copies stdout and stderr writes into the current tail and lets none through: the thread\'s streams end on the process\'s stdout', () => {
+    const through: string[] = [];
+    const own = { out: process.stdout.write, err: process.stderr.write };
+    process.stdout.write = ((chunk: unknown) => through.push(String(chunk)) > 0) as typeof process.stdout.write;
+    process.stderr.write = ((chunk: unknown) => through.push(String(chunk)) > 0) as typeof process.stderr.write;
     const t = OutputTail.create(1024);
-    captureOutput(t);
+    let calledBack = false;
     try {
+      captureOutput(t, false);
       process.stderr.write('captured line\n');
-      process.stdout.write(Buffer.from('bytes out\n'));
+      process.stdout.write(Buffer.from('bytes out\n'), () => (calledBack = true));
+      captureOutput(undefined, false);
+      process.stdout.write('between attempts\n');
     } finally {
-      captureOutput(undefined);
+      stopCapturingOutput();
+      process.stdout.write = own.out;
+      process.stderr.write = own.err;
     }
-    process.stderr.write('not captured\n');
     expect(t.read()).toBe('captured line\nbytes out\n');
+    expect(through).toEqual([]);
+    return new Promise<void>((resolve) => process.nextTick(() => {
+      expect(calledBack).toBe(true); // a writer waiting for its callback is not left waiting
+      resolve();
+    }));
   });
 });
 

@@ -1,11 +1,12 @@
 /**
  * What user code writes (console.*, process.stdout/stderr) while an attempt runs in its thread:
  * the last OUTPUT_TAIL_BYTES are kept in a ring in shared memory, so the executor can read them
- * on the main thread however the attempt ends (thrown, timed out and terminated, killed). Writes
- * still go on to the worker's stdout and stderr as before. Nothing is done per record: only a
- * write by user code costs anything.
+ * on the main thread however the attempt ends (thrown, timed out and terminated, killed). The
+ * writes never reach the process's stdout (`mr run --json` prints only its document there): they
+ * go on to its stderr, or nowhere, as the worker is told. Nothing is done per record: only a write
+ * by user code costs anything.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -68,30 +69,73 @@ export class OutputTail {
 }
 
 let current: OutputTail | undefined;
-let installed = false;
+let forwarding = false;
+let originals: { stream: NodeJS.WriteStream; write: NodeJS.WriteStream['write'] }[] | undefined;
 
 /**
  * Routes what this thread writes to process.stdout and process.stderr (console.* writes there too)
- * into `tail` as well, until called again (undefined: no attempt is running). Threads run one
- * attempt at a time.
+ * into `tail` (undefined: no attempt is running), and, when `forward`, to this process's stderr;
+ * until called again. Threads run one attempt at a time.
+ *
+ * Nothing goes through the thread's own streams: Node hands those to the main thread, which
+ * writes them to the process's stdout, and piscina waits for them to drain before it returns an
+ * attempt's result. A stdout whose reader went away (`mr run --json | head -c 300`) never
+ * drains, so every attempt that had written hung until its task timeout, and the job never ended.
  */
-export function captureOutput(tail: OutputTail | undefined): void {
+export function captureOutput(tail: OutputTail | undefined, forward: boolean): void {
   current = tail;
-  if (installed || !tail) return;
-  installed = true;
-  for (const stream of [process.stdout, process.stderr]) {
-    const write = stream.write;
-    stream.write = function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]): boolean {
-      if (current) {
-        try {
-          const encoding = typeof rest[0] === 'string' ? (rest[0] as BufferEncoding) : 'utf8';
-          current.write(typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk instanceof Uint8Array ? chunk : Buffer.from(String(chunk)));
-        } catch {
-          // keeping a copy must never break the user's write
-        }
+  forwarding = forward;
+  if (originals) return;
+  originals = [process.stdout, process.stderr].map((stream) => ({ stream, write: stream.write }));
+  for (const { stream } of originals) {
+    stream.write = function (chunk: unknown, ...rest: unknown[]): boolean {
+      try {
+        const encoding = typeof rest[0] === 'string' ? (rest[0] as BufferEncoding) : 'utf8';
+        const bytes = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk instanceof Uint8Array ? chunk : Buffer.from(String(chunk));
+        current?.write(bytes);
+        if (forwarding) toStderr(bytes);
+      } catch {
+        // keeping a copy must never break the user's write
       }
-      return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+      const done = rest.find((r): r is () => void => typeof r === 'function');
+      if (done) process.nextTick(done);
+      return true;
     } as typeof stream.write;
+  }
+}
+
+/** Gives the streams their own write back (tests: threads keep capturing until they end). */
+export function stopCapturingOutput(): void {
+  for (const { stream, write } of originals ?? []) stream.write = write;
+  originals = undefined;
+  current = undefined;
+}
+
+/** How long a forwarded write waits for a full stderr (a pipe not being read) before it is dropped. */
+const FORWARD_WAIT_MS = 1_000;
+let stderrUsable = true;
+
+/**
+ * Writes to fd 2 from this thread, synchronously: the main thread is not involved, so nothing
+ * queues there. A stderr whose reader went away (EPIPE), or that stays full for FORWARD_WAIT_MS,
+ * is given up for the rest of the thread's life: the tail still keeps what user code writes.
+ */
+function toStderr(bytes: Uint8Array): void {
+  if (!stderrUsable) return;
+  let done = 0;
+  let waited = 0;
+  while (done < bytes.length) {
+    try {
+      done += writeSync(2, bytes, done, bytes.length - done);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EAGAIN' && waited < FORWARD_WAIT_MS) {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+        waited++;
+        continue;
+      }
+      stderrUsable = false;
+      return;
+    }
   }
 }
 

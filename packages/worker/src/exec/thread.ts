@@ -39,6 +39,8 @@ export interface Common {
   progress: Int32Array;
   /** Shared with the main thread: an OutputTail's buffer, the tail of what user code writes. */
   output?: SharedArrayBuffer;
+  /** What user code writes also goes to the process's stderr (a worker's own; `mr run` only with --verbose). */
+  forwardOutput: boolean;
 }
 
 export type ThreadInput =
@@ -54,7 +56,7 @@ export type ThreadOutput =
   | { ok: false; error: WireError };
 
 export default async function runAttempt(input: ThreadInput): Promise<ThreadOutput> {
-  captureOutput(input.output ? new OutputTail(input.output) : undefined);
+  captureOutput(input.output ? new OutputTail(input.output) : undefined, input.forwardOutput);
   try {
     const job = await loadJob(input.job);
     if (input.kind === 'map') {
@@ -71,6 +73,6 @@ export default async function runAttempt(input: ThreadInput): Promise<ThreadOutp
     if (stack !== undefined) error.userStack = stack;
     return { ok: false, error };
   } finally {
-    captureOutput(undefined);
+    captureOutput(undefined, input.forwardOutput);
   }
 }

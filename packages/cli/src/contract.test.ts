@@ -26,7 +26,7 @@ export function programCommands(program: Command): CommandDoc[] {
   const walk = (cmd: Command, path: string[], inherited: string[]) => {
     for (const c of cmd.commands) {
       if (c.name() === 'help') continue; // commander's own
-      const own = c.options.map((o) => o.long!).filter(Boolean);
+      const own = c.options.filter((o) => !o.hidden).map((o) => o.long!).filter(Boolean); // what --help shows
       const flags = [...inherited, ...own];
       out.push({ path: [...path, c.name()].join(' '), flags: new Set(flags) });
       walk(c, [...path, c.name()], flags);

@@ -32,7 +32,12 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     }
     const err = MrError.is(e) ? e : toMrError(e);
     io.err(`mr: ${err.message.split('\n')[0]}`);
-    if (debug) io.err(String((e as Error).stack ?? e));
+    if (debug) {
+      io.err(String((e as Error).stack ?? e));
+      // what the message put in plain words (grpc-js's details, a system error), for a bug report
+      const cause = err.cause as { details?: string; message?: string } | undefined;
+      if (cause) io.err(`cause: ${cause.details || cause.message || String(cause)}`);
+    }
     return err.exitCode;
   }
 }

@@ -1,7 +1,7 @@
 import { CommanderError, type Command } from 'commander';
 import { MrError, toMrError } from '@mr/shared/core';
 import { processIo, type Io } from './io.js';
-import { finishProgram, newProgram } from './shell.js';
+import { finishProgram, helpAsFlag, newProgram } from './shell.js';
 
 /**
  * `mr master` and `mr worker` load only their own command, not the job bundler, the block-store
@@ -22,7 +22,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   const debug = argv.includes('--debug');
   try {
     const program = await programFor(argv, io);
-    await program.parseAsync(argv.filter((a) => a !== '--debug'), { from: 'user' });
+    await program.parseAsync(helpAsFlag(program, argv.filter((a) => a !== '--debug')), { from: 'user' });
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) {

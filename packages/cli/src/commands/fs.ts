@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { Command, Option } from 'commander';
 import { bsPath, deleteObjects, listNames, MrError, objectExists, parseS3, s3Join, wire } from '@mr/shared';
 import { blockStoreSession, bsUri, isBs, isS3, localPath, readLocation, writeLocal, writeLocation, type BlockStoreSession } from '../locations.js';
-import { intFlag, sizeFlag } from '../options.js';
+import { intFlag, masterOption, sizeFlag } from '../options.js';
 import { byteProgress } from '../render/progress.js';
 import { table } from '../render/table.js';
 import { writeStdout, type Io } from '../io.js';
@@ -23,8 +23,8 @@ function statJson(uri: string, e: FsEntry) {
 
 export function fsCommand(io: Io): Command {
   const fs = new Command('fs')
-    .description('the cluster block store (bs://) and local files: put, get, cat, ls, stat, rm, mkdir, mv, cp')
-    .option('--master <HOST:PORT>', 'the master (default: MR_MASTER, or the local master)');
+    .description('files in the cluster block store (bs://), S3 (s3://) and local paths: put, get, cat, ls, stat, rm, mkdir, mv, cp')
+    .addOption(masterOption('the master, for bs:// locations'));
 
   const run = (fn: (ctx: BlockStoreSession, ...args: any[]) => Promise<void>) =>
     async (...args: any[]) => {
@@ -38,8 +38,8 @@ export function fsCommand(io: Io): Command {
     };
 
   fs.command('put')
-    .description('copy a local file into the block store (parents are created; an existing file is refused)')
-    .argument('<LOCAL>').argument('<BS_URI>')
+    .description('copy a local file into the block store or S3 (parents are created; an existing file is refused without --overwrite)')
+    .argument('<LOCAL>').argument('<URI>', 'where to: bs:// or s3://')
     .addOption(new Option('--block-size <SIZE>', "block size for this file (default: the master's --block-size, 64m)").argParser(sizeFlag('--block-size')))
     .addOption(new Option('--replication <N>', 'replicas per block (default: min(3, live core workers))').argParser(intFlag('--replication', 1, 16)))
     .option('--overwrite', 'replace an existing file')
@@ -60,7 +60,7 @@ export function fsCommand(io: Io): Command {
     }));
 
   fs.command('get')
-    .description('copy a block-store (or S3) file to a local path (written whole or not at all)')
+    .description('copy a block-store or S3 file to a local path (written whole or not at all)')
     .argument('<URI>').argument('<LOCAL>')
     .option('--overwrite', 'replace an existing local file')
     .action(run(async (ctx, src: string, local: string, o: { overwrite?: boolean }) => {
@@ -82,7 +82,7 @@ export function fsCommand(io: Io): Command {
     }));
 
   fs.command('cat')
-    .description('print a file (bs:// or local) to stdout')
+    .description('print a file (a path, file://, s3:// or bs://) to stdout')
     .argument('<URI>')
     .action(run(async (ctx, uri: string) => {
       for await (const b of readLocation(ctx, uri) as AsyncIterable<Buffer>) {
@@ -91,7 +91,7 @@ export function fsCommand(io: Io): Command {
     }));
 
   fs.command('ls')
-    .description('list a directory (bs:// or local)')
+    .description('list a directory or prefix (a path, file://, s3:// or bs://)')
     .argument('<URI>')
     .option('-r, --recursive', 'everything under it')
     .option('--json', 'print JSON on stdout')
@@ -127,7 +127,7 @@ export function fsCommand(io: Io): Command {
     }));
 
   fs.command('stat')
-    .description('size, blocks and replicas of a block-store file')
+    .description('size, blocks and replicas of a block-store file (of a local path: its size and type)')
     .argument('<URI>')
     .option('--json', 'print JSON on stdout')
     .action(run(async (ctx, uri: string, o: { json?: boolean }) => {
@@ -185,10 +185,10 @@ export function fsCommand(io: Io): Command {
     }));
 
   fs.command('cp')
-    .description('copy a file between any two locations (bs://, local), streaming')
+    .description('copy a file between any two locations (a path, file://, s3:// or bs://), streaming')
     .argument('<SRC>').argument('<DST>')
     .option('--overwrite', 'replace an existing destination')
-    .addOption(new Option('--block-size <SIZE>', 'block size when writing to bs://').argParser(sizeFlag('--block-size')))
+    .addOption(new Option('--block-size <SIZE>', "block size when writing to bs:// (default: the master's --block-size, 64m)").argParser(sizeFlag('--block-size')))
     .action(run(async (ctx, src: string, dst: string, o: { overwrite?: boolean; blockSize?: number }) => {
       if (isBs(src)) {
         const e = await ctx.client().stat(bsPath(src));

@@ -5,7 +5,7 @@ import { Command, Option } from 'commander';
 import { defaultRecordFiles, FLOWLOGS_GEN_DEFAULTS, FlowLogsGenerator, RecordsGenerator, type FlowLogsGenOptions } from '@mr/jobs';
 import { MrError, parseUri, plural } from '@mr/shared';
 import { blockStoreSession, childLocation, fileNames, holdsFiles, isBs, isS3, localPath, writeLocation, type BlockStoreSession } from '../locations.js';
-import { intFlag } from '../options.js';
+import { intFlag, masterOption } from '../options.js';
 import { byteProgress } from '../render/progress.js';
 import type { Io } from '../io.js';
 
@@ -141,7 +141,7 @@ async function genRecords(io: Io, o: RecordsFlags, cmd: Command): Promise<void> 
 export function genCommand(io: Io): Command {
   const gen = new Command('gen')
     .description('generate test data sets: flowlogs (AWS VPC flow logs), records (the sort benchmark\'s input)')
-    .option('--master <HOST:PORT>', 'the master, for bs:// outputs (default: MR_MASTER, or the local master)');
+    .addOption(masterOption('the master, for bs:// outputs'));
   const d = FLOWLOGS_GEN_DEFAULTS;
   gen.command('flowlogs')
     .description('synthetic AWS VPC flow logs in the S3 delivery layout (AWSLogs/<account>/vpcflowlogs/<region>/YYYY/MM/DD/...), the same bytes for the same --seed')

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { MasterApi } from '../master-client.js';
-import { masterAddress } from '../options.js';
+import { masterAddress, masterOption } from '../options.js';
 import { jobDetails, statusJson } from '../render/status.js';
 import { table } from '../render/table.js';
 import type { Io } from '../io.js';
@@ -9,7 +9,7 @@ export function statusCommand(io: Io): Command {
   return new Command('status')
     .description('show one job (state, times, input, output, params, progress, counters), or list all jobs, newest first')
     .argument('[JOB_ID]', 'the job (default: all jobs)')
-    .option('--master <HOST:PORT>', 'the master (default: MR_MASTER, or the local master)')
+    .addOption(masterOption())
     .option('--json', 'print the status JSON on stdout (docs/contract.md; the list: oldest first)')
     .action(async (jobId: string | undefined, o: { master?: string; json?: boolean }) => {
       const api = new MasterApi(masterAddress(o.master));

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { MrError } from '@mr/shared';
 import { MasterApi, type ClientCreds } from '../master-client.js';
-import { masterAddress } from '../options.js';
+import { masterAddress, masterOption } from '../options.js';
 import { blockStoreSession, readLocation } from '../locations.js';
 import { statusJson, summary } from '../render/status.js';
 import { formatTable, MAX_TOP_ROWS, readOutputRows, TABLE_LINES } from '../render/table.js';
@@ -10,7 +10,7 @@ import type { Io } from '../io.js';
 
 export function submitCommand(io: Io): Command {
   return addJobOptions(new Command('submit').description('submit a job to a running cluster'))
-    .option('--master <HOST:PORT>', 'the master (default: MR_MASTER, or the local master)')
+    .addOption(masterOption())
     .option('--wait', 'wait for the job to end (its id goes to stderr at once); exit 1 if it fails')
     .action(async (job: string, o: JobOptions & { master?: string; wait?: boolean }) => {
       const api = new MasterApi(masterAddress(o.master));

@@ -9,7 +9,7 @@ import { Command } from 'commander';
 import { InputRecords, SortedOutput } from '@mr/jobs';
 import { MrError, parseUri, partName, plural } from '@mr/shared';
 import { blockStoreSession, childLocation, fileNames, listInputs, readInput, readLocation, type BlockStoreSession } from '../locations.js';
-import { collectList } from '../options.js';
+import { collectList, masterOption } from '../options.js';
 import type { Io } from '../io.js';
 
 /** Counts as scripts read them: digits only. */
@@ -99,13 +99,13 @@ async function validateSort(io: Io, output: string, o: SortFlags, bs: BlockStore
 export function validateCommand(io: Io): Command {
   const validate = new Command('validate')
     .description("check a job's output: sort (keys in order across all parts; with --input, exactly the input's records)")
-    .option('--master <HOST:PORT>', 'the master, for bs:// locations (default: MR_MASTER, or the local master)');
+    .addOption(masterOption('the master, for bs:// locations'));
   validate.command('sort')
     .description('check a `sort` output (TeraValidate): part-00000 .. part-(R-1) read in order have keys that never decrease; '
       + "with --input, it holds exactly the input's records (the same count and order-independent checksum). "
       + 'Exit 0 with a one-line summary, or 1 with one line naming the first out-of-order part and line')
     .argument('<OUTPUT>', 'the output: part files and _SUCCESS (a path, file://, s3://, bs://)')
-    .option('--input <URI[,URI..]>', "the job's input (repeatable): also compare record count and checksum", collectList)
+    .option('--input <URI[,URI..]>', "the job's input (repeatable): also compare record count and checksum (default: the order alone is checked)", collectList)
     .option('--json', 'print the result as one JSON document ({ ok, parts, records, bytes, checksum, input?, error? })')
     .action(async (output: string, o: SortFlags, cmd: Command) => {
       const bs = blockStoreSession(() => cmd.optsWithGlobals<{ master?: string }>().master);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { createServer, type AddressInfo, type Server } from 'node:net';
-import { exited, freePort, GUTENBERG, mr, MR_BIN, reapAll, ROOT, tempDir, track } from './helpers/procs.js';
+import { exited, freePort, GUTENBERG, mr, MR_BIN, reapAll, ROOT, startMr, tempDir, track, waitFor } from './helpers/procs.js';
 
 afterAll(reapAll);
 
@@ -88,6 +88,15 @@ describe('bad input: one-line error, the contract exit code, nothing written (is
     const bs = await mr(['fs', 'ls', 'bs://x', '--master', `127.0.0.1:${port}`], { env: { MR_CLUSTER_TOKEN: 't' } });
     expect(bs.code).toBe(1);
     expect(bs.stderr).toBe(`mr: cannot reach the master at 127.0.0.1:${port} (connection refused)\n`);
+  });
+
+  it('a worker whose master is not there logs why in plain words while it retries', async () => {
+    const log = join(tempDir(), 'worker.log');
+    const worker = startMr(['worker', '--master', `127.0.0.1:${await freePort()}`, '--role', 'task'], { env: { MR_CLUSTER_TOKEN: 't' }, log });
+    const line = await waitFor('the worker to log its lost master', 20_000, () =>
+      readFileSync(log, 'utf8').split('\n').find((l) => l.includes('lost the master; reconnecting')));
+    worker.kill('SIGKILL');
+    expect((JSON.parse(line) as { err: string }).err).toBe('connection refused');
   });
 
   it('mr run --core 0: refused, since shuffle data needs a core worker', async () => {

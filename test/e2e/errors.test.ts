@@ -84,6 +84,9 @@ describe('bad input: one-line error, the contract exit code, nothing written (is
     const unknown = await mr(['status', '--master', 'no-such-host.invalid:7070'], { env: { MR_CLUSTER_TOKEN: 't' } });
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toBe('mr: cannot reach the master at no-such-host.invalid:7070 (host not found)\n');
+    // --debug keeps what was put in plain words, for a bug report
+    const debug = await mr(['nodes', '--master', `127.0.0.1:${port}`, '--debug'], { env: { MR_CLUSTER_TOKEN: 't' } });
+    expect(debug.stderr).toMatch(/\ncause: No connection established\. Last error: Error: connect ECONNREFUSED/);
     // the block store's client says it the same way
     const bs = await mr(['fs', 'ls', 'bs://x', '--master', `127.0.0.1:${port}`], { env: { MR_CLUSTER_TOKEN: 't' } });
     expect(bs.code).toBe(1);

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { main } from './main.js';
@@ -77,6 +80,23 @@ describe('--help of every command (issue 14, item 11)', () => {
     // a command that does not exist is the usual usage error
     const unknown = await run(['help', 'nosuch']);
     expect([unknown.code, unknown.err]).toEqual([2, "mr: unknown command 'nosuch'"]);
+  });
+
+  it('without --master or MR_MASTER, the error says which local master was looked for, and where', async () => {
+    const saved = { home: process.env.MR_HOME, master: process.env.MR_MASTER };
+    const home = mkdtempSync(join(tmpdir(), 'mr-home-'));
+    try {
+      process.env.MR_HOME = home;
+      delete process.env.MR_MASTER;
+      const r = await run(['status']);
+      expect([r.code, r.err]).toEqual([2, `mr: no master given: use --master HOST:PORT or set MR_MASTER (no master started on this machine with the default --data: no ${join(home, 'master', 'master.json')})`]);
+    } finally {
+      for (const [k, v] of [['MR_HOME', saved.home], ['MR_MASTER', saved.master]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 
   it('an Environment section: every variable under mr --help, the ones it reads under each command', async () => {

@@ -76,6 +76,8 @@ describe('a cluster of separate processes: mr master, mr worker --role core|task
     expect(r.code, r.stderr).toBe(0);
     const s = JSON.parse(r.stdout) as { id: string; state: string };
     expect(s.state).toBe('SUCCEEDED');
+    // the id went to stderr as soon as the job was accepted; stdout is still the one document
+    expect(r.stderr).toBe(`job ${s.id} submitted; waiting for it to end (Ctrl-C stops waiting, not the job)\n`);
     expect(readOutput(out)).toEqual(runOracle(wordcount, filesUnder(GUTENBERG), 3));
     const st = await mr(['status', '--master', master, s.id, '--json'], { env });
     expect(JSON.parse(st.stdout)).toMatchObject({ id: s.id, state: 'SUCCEEDED' });
@@ -100,8 +102,35 @@ describe('a cluster of separate processes: mr master, mr worker --role core|task
   it('submit --wait without --json, stderr not a TTY: one plain line per phase, the summary on stdout', async () => {
     const r = await mr(['submit', '--master', master, 'wordcount', '--input', join(GUTENBERG, 'pg-grimm.txt'), '--output', join(dir, 'wc-lines'), '--reducers', '2', '--wait'], { env });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/^map: 1\/1 tasks in \d+\.\d s\nreduce: 2\/2 tasks in \d+\.\d s\n$/);
-    expect(r.stdout).toMatch(/^job job-\S+ \(wordcount\) SUCCEEDED in /);
+    const id = /^job (job-\S+) \(wordcount\) SUCCEEDED in /.exec(r.stdout)?.[1];
+    expect(id, r.stdout).toBeDefined();
+    expect(r.stderr).toMatch(new RegExp(`^job ${id} submitted; waiting for it to end \\(Ctrl-C stops waiting, not the job\\)\nmap: 1/1 tasks in \\d+\\.\\d s\nreduce: 2/2 tasks in \\d+\\.\\d s\n$`));
+  });
+
+  it('mr status JOB is for people without --json (input, output, params, counters); the list is newest first; killing an ended job: exit 1', async () => {
+    const out = join(dir, 'grep-status');
+    const book = join(GUTENBERG, 'pg-grimm.txt');
+    const r = await mr(['submit', '--master', master, 'grep', '--input', book, '--output', out, '--param', 'pattern=Gretel', '--reducers', '2', '--wait', '--json'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const { id } = JSON.parse(r.stdout) as { id: string };
+    const st = await mr(['status', '--master', master, id], { env });
+    expect(st.code, st.stderr).toBe(0);
+    const lines = st.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(new RegExp(`^job ${id} \\(grep\\) SUCCEEDED in \\d+\\.\\d\\d s$`));
+    expect(lines).toContain(`  input:    ${book}`);
+    expect(lines).toContain(`  output:   ${out} (2 reducers)`);
+    expect(lines).toContain('  params:   pattern=Gretel');
+    expect(lines).toContain('  progress: map 1/1, reduce 2/2 (tasks done/all)');
+    expect(lines).toContain('  counters:');
+    expect(lines.find((l) => /^ {4}outputRecords +\d/.test(l))).toBeDefined();
+    expect(lines.find((l) => /^ {2}(started|finished): +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/.test(l))).toBeDefined();
+
+    // newest first, like the web UI: this job heads the list
+    const list = await mr(['status', '--master', master], { env });
+    expect(list.stdout.split('\n')[1]).toMatch(new RegExp(`^${id} `));
+
+    const kill = await mr(['job', 'kill', id, '--master', master], { env });
+    expect([kill.code, kill.stderr]).toEqual([1, `mr: job ${id} already SUCCEEDED; nothing to kill\n`]);
   });
 
   it("an output inside the master's --data dir, directly or through a symlink, is refused at submit: exit 1, one line, nothing written", async () => {

@@ -1,8 +1,9 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { exited, GUTENBERG, mr, MR_BIN, reapAll, ROOT, tempDir, track } from './helpers/procs.js';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { exited, freePort, GUTENBERG, mr, MR_BIN, reapAll, ROOT, startMr, tempDir, track, waitFor } from './helpers/procs.js';
 
 afterAll(reapAll);
 
@@ -86,9 +87,31 @@ describe('bad input: one-line error, the contract exit code, nothing written (is
     expectOneLineError(await mr(['run', 'wordcount', '--input', empty, '--output', join(tempDir(), 'o')]), 1, /no input files under/);
   });
 
-  it('an unreachable master: exit 1, names the address', async () => {
-    const r = await mr(['nodes', '--master', '127.0.0.1:1', '--json'], { env: { MR_CLUSTER_TOKEN: 't' } });
-    expectOneLineError(r, 1, /cannot reach master 127\.0\.0\.1:1/);
+  it('an unreachable master: exit 1, names the address and the cause in plain words, no grpc-js internals', async () => {
+    const port = await freePort();
+    const refused = await mr(['nodes', '--master', `127.0.0.1:${port}`, '--json'], { env: { MR_CLUSTER_TOKEN: 't' } });
+    expectOneLineError(refused, 1, /^mr: cannot reach the master at /);
+    expect(refused.stderr).toBe(`mr: cannot reach the master at 127.0.0.1:${port} (connection refused)\n`);
+    // .invalid never resolves (RFC 6761)
+    const unknown = await mr(['status', '--master', 'no-such-host.invalid:7070'], { env: { MR_CLUSTER_TOKEN: 't' } });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toBe('mr: cannot reach the master at no-such-host.invalid:7070 (host not found)\n');
+    // --debug keeps what was put in plain words, for a bug report
+    const debug = await mr(['nodes', '--master', `127.0.0.1:${port}`, '--debug'], { env: { MR_CLUSTER_TOKEN: 't' } });
+    expect(debug.stderr).toMatch(/\ncause: No connection established\. Last error: Error: connect ECONNREFUSED/);
+    // the block store's client says it the same way
+    const bs = await mr(['fs', 'ls', 'bs://x', '--master', `127.0.0.1:${port}`], { env: { MR_CLUSTER_TOKEN: 't' } });
+    expect(bs.code).toBe(1);
+    expect(bs.stderr).toBe(`mr: cannot reach the master at 127.0.0.1:${port} (connection refused)\n`);
+  });
+
+  it('a worker whose master is not there logs why in plain words while it retries', async () => {
+    const log = join(tempDir(), 'worker.log');
+    const worker = startMr(['worker', '--master', `127.0.0.1:${await freePort()}`, '--role', 'task'], { env: { MR_CLUSTER_TOKEN: 't' }, log });
+    const line = await waitFor('the worker to log its lost master', 20_000, () =>
+      readFileSync(log, 'utf8').split('\n').find((l) => l.includes('lost the master; reconnecting')));
+    worker.kill('SIGKILL');
+    expect((JSON.parse(line) as { err: string }).err).toBe('connection refused');
   });
 
   it('mr run --core 0: refused, since shuffle data needs a core worker', async () => {
@@ -132,5 +155,30 @@ describe('a reader that goes away (`mr ... | head`)', () => {
     const r = await withClosedStdout(['fs', 'cat', file]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
+  });
+});
+
+describe('a port already taken: one line naming the port and its flag, exit 1, no hang, nothing raw from grpc-js', () => {
+  let taken: Server;
+  let port = 0;
+  beforeAll(async () => {
+    taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    port = (taken.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise<void>((resolve) => taken.close(() => resolve())));
+  const env = { MR_CLUSTER_TOKEN: 't' };
+
+  it('mr master --port and --http-port', async () => {
+    const grpcPort = await mr(['master', '--port', String(port), '--http-port', '0', '--data', join(tempDir(), 'm')], { env, timeoutMs: 30_000 });
+    expect([grpcPort.code, grpcPort.stderr]).toEqual([1, `mr: port ${port} is in use (--port)\n`]);
+    // the gRPC server listened before the web server failed: it must not keep the process alive
+    const httpPort = await mr(['master', '--port', '0', '--http-port', String(port), '--data', join(tempDir(), 'm')], { env, timeoutMs: 30_000 });
+    expect([httpPort.code, httpPort.stderr]).toEqual([1, `mr: port ${port} is in use (--http-port)\n`]);
+  });
+
+  it('mr worker --port', async () => {
+    const r = await mr(['worker', '--master', '127.0.0.1:1', '--role', 'task', '--port', String(port)], { env, timeoutMs: 30_000 });
+    expect([r.code, r.stderr]).toEqual([1, `mr: port ${port} is in use (--port)\n`]);
   });
 });

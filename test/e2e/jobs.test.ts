@@ -134,8 +134,8 @@ describe('the 6.5840 lab tests, ported (issue 3): two workers, one slot each', (
     expect(existsSync(join(out, '_SUCCESS'))).toBe(false);
     expect(existsSync(out) ? readdirSync(out).filter((n) => n.startsWith('part-')) : []).toEqual([]);
     const again = await c.mr(['job', 'kill', id]);
-    expect(again.code).toBe(2);
-    expect(again.stderr).toBe(`mr: job ${id} already ended (KILLED)\n`);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe(`mr: job ${id} already KILLED; nothing to kill\n`);
     const unknown = await c.mr(['job', 'kill', 'job-nope']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toBe('mr: no job job-nope\n');

@@ -1,11 +1,11 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import wordcount from '../../packages/jobs/src/wordcount.js';
 import { fnv1a32 } from '../../packages/shared/src/index.js';
 import { runOracle } from '../oracle.js';
 import { filesUnder, partLines, readOutput, straightforwardWordCount } from './helpers/output.js';
-import { GUTENBERG, mr, reapAll, tempDir } from './helpers/procs.js';
+import { GUTENBERG, mr, reapAll, ROOT, tempDir } from './helpers/procs.js';
 
 afterAll(reapAll);
 
@@ -40,6 +40,16 @@ describe('mr run: embedded cluster (issue 2 acceptance)', () => {
     for (const [w, n] of expected) expect(seen.get(w), w).toBe(n);
     // and byte-identical to the sequential oracle
     expect(files).toEqual(runOracle(wordcount, books, 3));
+  });
+
+  it('--skip-bad-records: the summary says how many records were skipped, in agreeing words', async () => {
+    const inDir = tempDir('poison-');
+    writeFileSync(join(inDir, 'in.txt'), ['alpha beta', 'POISON gamma', 'delta'].join('\n') + '\n');
+    const r = await mr(['run', join(ROOT, 'packages/jobs/dist/testing/poison.js'), '--input', inDir, '--output', join(tempDir(), 'out'), '--skip-bad-records']);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines).toContain('  skipped: 1 record on which user code threw twice (--skip-bad-records)');
+    expect(lines).toContain('  reduce:  1 task, 1 attempt; wrote 3 records');
   });
 
   it('--json prints exactly one status document on stdout with the contract fields', async () => {

@@ -48,6 +48,13 @@ describe('S3 input and output (issue 5), against s3rver', () => {
     expect(again.stderr).toMatch(/output s3:\/\/out\/wc\/? already holds _SUCCESS \(use --overwrite/);
   });
 
+  it('mr run with an S3 output: the phase lines on stderr, nothing from the AWS SDK (no "Stream of unknown length")', async () => {
+    const r = await mr(['run', 'wordcount', '--input', books[0]!, '--output', 's3://out/run-wc'], { env: s3.env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^map: 1\/1 tasks in \d+\.\d s\nreduce: 1\/1 tasks in \d+\.\d s\n$/);
+    expect(await keys('out', 'run-wc')).toEqual(['run-wc/_SUCCESS', 'run-wc/part-00000']);
+  });
+
   it('1200 small input objects (paginated listing), _ and . names skipped', async () => {
     const counts = new Map<string, number>();
     for (let i = 0; i < 1200; i++) {

@@ -92,13 +92,13 @@ describe('TLS: a cluster with mutual TLS on every gRPC connection', () => {
 
   it('a CLI command without TLS settings: one line, exit 1', async () => {
     const r = await mr(['nodes', '--master', c.master, '--json'], { env: { MR_CLUSTER_TOKEN: c.env.MR_CLUSTER_TOKEN, ...NO_TLS_ENV }, timeoutMs: 30_000 });
-    expectOneLineError(r, 1, new RegExp(`^mr: cannot reach master ${c.master}: it closed the connection at setup: it probably requires TLS \\(set MR_TLS_CERT, MR_TLS_KEY and MR_TLS_CA`));
+    expectOneLineError(r, 1, new RegExp(`^mr: cannot reach the master at ${c.master}: it closed the connection at setup: it probably requires TLS \\(set MR_TLS_CERT, MR_TLS_KEY and MR_TLS_CA`));
     expect(r.stdout).toBe('');
   });
 
   it('a CLI command with a certificate of another CA: one line, exit 1', async () => {
     const r = await mr(['status', '--master', c.master, '--json'], { env: { MR_CLUSTER_TOKEN: c.env.MR_CLUSTER_TOKEN, ...tlsEnv(certs.foreign, certs.foreignCa) }, timeoutMs: 30_000 });
-    expectOneLineError(r, 1, new RegExp(`^mr: TLS handshake with master ${c.master} failed: its certificate is not signed by the cluster CA`));
+    expectOneLineError(r, 1, new RegExp(`^mr: TLS handshake with the master at ${c.master} failed: its certificate is not signed by the cluster CA`));
   });
 
   it('the token is still required on top of TLS', async () => {

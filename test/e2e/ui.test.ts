@@ -70,7 +70,7 @@ describe('web UI and its API on --http-port', () => {
     expect([killed.status, killed.body.state]).toEqual([200, 'KILLED']);
     const again = await api<{ error: { code: string; message: string } }>(`/api/jobs/${id}/kill`, { method: 'POST', headers: { 'x-mr-token': token() } });
     expect(again.status).toBe(409);
-    expect(again.body.error.message).toMatch(/already ended \(KILLED\)/);
+    expect(again.body.error.message).toMatch(/already KILLED; nothing to kill/);
     await waitFor('temporary output removed', 20_000, () => (!existsSync(out) || readdirSync(out).length === 0 ? true : undefined));
     expect((await cluster.status(id)).state).toBe('KILLED');
   }, 90_000);

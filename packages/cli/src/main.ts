@@ -1,7 +1,7 @@
 import { CommanderError, type Command } from 'commander';
 import { MrError, toMrError } from '@mr/shared/core';
 import { processIo, type Io } from './io.js';
-import { finishProgram, newProgram } from './shell.js';
+import { finishProgram, helpAsFlag, newProgram } from './shell.js';
 
 /**
  * `mr master` and `mr worker` load only their own command, not the job bundler, the block-store
@@ -22,7 +22,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   const debug = argv.includes('--debug');
   try {
     const program = await programFor(argv, io);
-    await program.parseAsync(argv.filter((a) => a !== '--debug'), { from: 'user' });
+    await program.parseAsync(helpAsFlag(program, argv.filter((a) => a !== '--debug')), { from: 'user' });
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) {
@@ -32,7 +32,12 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     }
     const err = MrError.is(e) ? e : toMrError(e);
     io.err(`mr: ${err.message.split('\n')[0]}`);
-    if (debug) io.err(String((e as Error).stack ?? e));
+    if (debug) {
+      io.err(String((e as Error).stack ?? e));
+      // what the message put in plain words (grpc-js's details, a system error), for a bug report
+      const cause = err.cause as { details?: string; message?: string } | undefined;
+      if (cause) io.err(`cause: ${cause.details || cause.message || String(cause)}`);
+    }
     return err.exitCode;
   }
 }

@@ -33,7 +33,7 @@ export class MasterApi {
   private call<Req, Res>(method: keyof wire.MasterClient, req: Req, timeoutMs = 30_000): Promise<Res> {
     const fn = (this.client[method] as (...a: unknown[]) => unknown).bind(this.client) as Parameters<typeof unary<Req, Res>>[0];
     return unary<Req, Res>(fn, req, timeoutMs).catch((e: unknown) => {
-      throw fromServiceError(e, `master ${this.address}`, this.tls !== undefined);
+      throw fromServiceError(e, `the master at ${this.address}`, this.tls !== undefined);
     });
   }
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { defaultMasterDataDir, loadTlsConfig, MrError, parseDuration, parseIntFlag, parseSize, type TlsConfig } from '@mr/shared';
 
 /** `--param k=v` (repeatable) into a record; a value may contain '='. */
@@ -19,6 +19,14 @@ export function collectList(text: string, prev: string[] = []): string[] {
   return [...prev, ...text.split(',').map((s) => s.trim()).filter((s) => s !== '')];
 }
 
+/** Where the master is when --master is not given (masterAddress), as --help says it. */
+export const MASTER_DEFAULT = 'MR_MASTER, else the master started on this machine with the default --data, found by its master.json';
+
+/** `--master` on a command that calls a standing cluster; `what` says what for, when not for everything it does. */
+export function masterOption(what = 'the master'): Option {
+  return new Option('--master <HOST:PORT>', `${what} (default: ${MASTER_DEFAULT})`);
+}
+
 /** --master, else MR_MASTER, else the master started on this machine with the default data dir. */
 export function masterAddress(flag: string | undefined): string {
   const given = flag ?? process.env.MR_MASTER;
@@ -26,11 +34,12 @@ export function masterAddress(flag: string | undefined): string {
     if (!/^[^\s:]+:\d+$/.test(given) && !/^\[[^\]]+\]:\d+$/.test(given)) throw new MrError('MR_ERR_USAGE', `--master '${given}': expected HOST:PORT`);
     return given;
   }
+  const infoFile = join(defaultMasterDataDir(), 'master.json');
   try {
-    const info = JSON.parse(readFileSync(join(defaultMasterDataDir(), 'master.json'), 'utf8')) as { address: string };
+    const info = JSON.parse(readFileSync(infoFile, 'utf8')) as { address: string };
     return info.address;
   } catch {
-    throw new MrError('MR_ERR_USAGE', 'no master given: use --master HOST:PORT (or set MR_MASTER)');
+    throw new MrError('MR_ERR_USAGE', `no master given: use --master HOST:PORT or set MR_MASTER (no master started on this machine with the default --data: no ${infoFile})`);
   }
 }
 
@@ -50,9 +59,9 @@ export interface TlsFlags {
 /** `--tls-cert/--tls-key/--tls-ca` on the processes of a cluster: master, worker and run (contract.md). */
 export function addTlsOptions(cmd: Command): Command {
   return cmd
-    .option('--tls-cert <FILE>', 'mutual TLS on every gRPC connection: this node\'s certificate, PEM (or MR_TLS_CERT)')
-    .option('--tls-key <FILE>', 'the private key of --tls-cert, PEM (or MR_TLS_KEY)')
-    .option('--tls-ca <FILE>', 'the cluster CA, PEM: peers must present a certificate it signed (or MR_TLS_CA)');
+    .option('--tls-cert <FILE>', 'mutual TLS on every gRPC connection: this node\'s certificate, PEM (default: MR_TLS_CERT, else no TLS)')
+    .option('--tls-key <FILE>', 'the private key of --tls-cert, PEM (default: MR_TLS_KEY)')
+    .option('--tls-ca <FILE>', 'the cluster CA, PEM: peers must present a certificate it signed (default: MR_TLS_CA)');
 }
 
 /** The flags, else MR_TLS_*, loaded and checked once (all three or none: rpc/tls.ts). */

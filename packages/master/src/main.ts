@@ -2,7 +2,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { join } from 'node:path';
 import {
-  advertisedHost, createServer, listen, loadOrCreateMasterToken, requireToken, shuffleClient, systemClock, unary, wire, type Clock, type Logger,
+  advertisedHost, createServer, listen, listenError, loadOrCreateMasterToken, requireToken, shuffleClient, systemClock, unary, wire, type Clock, type Logger,
   type TlsConfig,
 } from '@mr/shared';
 import { Driver } from './driver/loop.js';
@@ -115,7 +115,10 @@ export async function startMaster(cfg: MasterConfig): Promise<RunningMaster> {
       (method, peer) => log.warn({ method, peer }, 'rejected call: missing or wrong cluster token'),
     ),
   );
-  const port = await listen(server, cfg.bind, cfg.port, cfg.tls);
+  const port = await listen(server, cfg.bind, cfg.port, cfg.tls).catch((e: unknown) => {
+    journal.close();
+    throw e;
+  });
   const host = advertisedHost(cfg.bind, cfg.advertise);
   const address = `${host}:${port}`;
 
@@ -145,8 +148,13 @@ export async function startMaster(cfg: MasterConfig): Promise<RunningMaster> {
     drainNode: (id) => drainNode(driver, id, clock.nowMs()),
   }, { token, auth: cfg.uiAuth ?? 'open', loopbackOnly: isLoopback(cfg.bind) }));
   await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
+    http.once('error', (e) => reject(listenError(e, cfg.bind, cfg.httpPort, '--http-port')));
     http.listen(cfg.httpPort, cfg.bind, () => resolve());
+  }).catch((e: unknown) => {
+    // the gRPC server already listens: left open, it would keep the process alive after the error
+    server.forceShutdown();
+    journal.close();
+    throw e;
   });
   const httpPort = (http.address() as { port: number }).port;
   const httpAddress = `${host}:${httpPort}`;

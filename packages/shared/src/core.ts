@@ -7,3 +7,4 @@ export * from './errors.js';
 export * from './records/order.js';
 export * from './records/codec.js';
 export * from './job/define.js';
+export * from './text.js';

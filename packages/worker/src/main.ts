@@ -92,7 +92,10 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
       (method, peer) => log.warn({ method, peer }, 'rejected call: missing or wrong cluster token'),
     ),
   );
-  const port = await listen(server, cfg.bind, cfg.port, cfg.tls);
+  const port = await listen(server, cfg.bind, cfg.port, cfg.tls).catch(async (e: unknown) => {
+    if (!persistent) await rm(dataDir, { recursive: true, force: true }); // the temporary dir made above
+    throw e;
+  });
   const address = `${advertisedHost(cfg.bind, cfg.advertise)}:${port}`;
 
   const unshare = store ? shareInProcess(address, store) : undefined;

@@ -3,9 +3,9 @@ import { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { Command, Option } from 'commander';
 import { defaultRecordFiles, FLOWLOGS_GEN_DEFAULTS, FlowLogsGenerator, RecordsGenerator, type FlowLogsGenOptions } from '@mr/jobs';
-import { MrError, parseUri } from '@mr/shared';
+import { MrError, parseUri, plural } from '@mr/shared';
 import { blockStoreSession, childLocation, fileNames, holdsFiles, isBs, isS3, localPath, writeLocation, type BlockStoreSession } from '../locations.js';
-import { intFlag } from '../options.js';
+import { intFlag, masterOption } from '../options.js';
 import { byteProgress } from '../render/progress.js';
 import type { Io } from '../io.js';
 
@@ -94,13 +94,14 @@ async function genFlowLogs(io: Io, o: FlowLogsFlags, cmd: Command): Promise<void
     }
     const lines = options.files * (options.linesPerFile + (options.version === 5 ? 1 : 0));
     const gz = options.gzip ? ` (${stored} gzipped)` : '';
-    io.err(`gen flowlogs ${o.output}: ${plural(options.files, 'file')}, ${lines} lines, ${raw} bytes${gz} in ${rate(raw, started)}`);
+    io.err(`gen flowlogs ${o.output}: ${plural(options.files, 'file', RAW)}, ${plural(lines, 'line', RAW)}, ${plural(raw, 'byte', RAW)}${gz} in ${rate(raw, started)}`);
   } finally {
     bs.close();
   }
 }
 
-const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+/** Counts as scripts and the tests read them: digits only. */
+const RAW = { grouped: false } as const;
 
 /** `1.23 s (456.7 MB/s)`: the time since `started` (performance.now()) and the rate of `bytes` in it. */
 function rate(bytes: number, started: number): string {
@@ -130,7 +131,7 @@ async function genRecords(io: Io, o: RecordsFlags, cmd: Command): Promise<void> 
       const body = Readable.from(tally(gen.chunks(i, 256 * 1024), (n) => bar.update((bytes += n))), { highWaterMark: 16 });
       await writeLocation(dest, body, { overwrite, bs }).finally(bar.done);
     }
-    io.err(`gen records ${o.output}: ${plural(files, 'file')}, ${o.count} records, ${bytes} bytes in ${rate(bytes, started)}`);
+    io.err(`gen records ${o.output}: ${plural(files, 'file', RAW)}, ${plural(o.count, 'record', RAW)}, ${plural(bytes, 'byte', RAW)} in ${rate(bytes, started)}`);
   } finally {
     bs.close();
   }
@@ -140,7 +141,7 @@ async function genRecords(io: Io, o: RecordsFlags, cmd: Command): Promise<void> 
 export function genCommand(io: Io): Command {
   const gen = new Command('gen')
     .description('generate test data sets: flowlogs (AWS VPC flow logs), records (the sort benchmark\'s input)')
-    .option('--master <HOST:PORT>', 'the master, for bs:// outputs (default: MR_MASTER, or the local master)');
+    .addOption(masterOption('the master, for bs:// outputs'));
   const d = FLOWLOGS_GEN_DEFAULTS;
   gen.command('flowlogs')
     .description('synthetic AWS VPC flow logs in the S3 delivery layout (AWSLogs/<account>/vpcflowlogs/<region>/YYYY/MM/DD/...), the same bytes for the same --seed')

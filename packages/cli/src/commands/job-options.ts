@@ -12,7 +12,8 @@ export interface JobOptions {
   input: string[];
   output: string;
   reducers: number;
-  param: Record<string, string>;
+  /** Undefined when no --param is given (a default {} showed as `(default: {})` in --help). */
+  param?: Record<string, string>;
   json?: boolean;
   splitSize?: number;
   sortBufferMb?: number;
@@ -25,6 +26,9 @@ export interface JobOptions {
   format: 'summary' | 'table';
 }
 
+/** The master's split size when a submission gives none (master/src/submit.ts DEFAULT_SPLIT_SIZE). */
+const DEFAULT_SPLIT_SIZE = 64 * 1024 * 1024;
+
 /** The flags `run` and `submit` share (contract.md "Commands" and "Job tuning flags"). */
 export function addJobOptions(cmd: Command): Command {
   return cmd
@@ -32,10 +36,10 @@ export function addJobOptions(cmd: Command): Command {
     .requiredOption('--input <URI[,URI..]>', 'input files or directories (repeatable)', collectList)
     .requiredOption('--output <URI>', 'output directory: part-NNNNN files and _SUCCESS')
     .option('--reducers <N>', 'number of reduce tasks (= part files)', intFlag('--reducers', 1, 10_000), 1)
-    .option('--param <k=v>', 'job parameter (repeatable)', collectParam, {})
+    .option('--param <k=v>', 'job parameter (repeatable; default: the job\'s own defaults)', collectParam)
     .option('--json', 'print the final status JSON on stdout')
     .option('--overwrite', 'replace an output that already holds a result')
-    .addOption(new Option('--split-size <SIZE>', 'bytes per map split (k/m/g)').argParser(sizeFlag('--split-size')))
+    .addOption(new Option('--split-size <SIZE>', 'bytes per map split of local and s3:// files, k/m/g (bs:// files split by block)').argParser(sizeFlag('--split-size')).default(DEFAULT_SPLIT_SIZE, '64m'))
     .addOption(new Option('--sort-buffer-mb <MB>', 'map-side sort buffer before spilling to disk').argParser(intFlag('--sort-buffer-mb', 1, 65_536)).default(64))
     .addOption(new Option('--max-attempts <N>', 'failed attempts per task before the job fails').argParser(intFlag('--max-attempts', 1, 100)).default(4))
     .addOption(new Option('--max-killed-attempts <N>', 'attempts lost with their worker per task before the job fails').argParser(intFlag('--max-killed-attempts', 1, 1000)).default(10))
@@ -53,7 +57,7 @@ export function addJobOptions(cmd: Command): Command {
 export async function submitRequest(job: string, o: JobOptions, bs?: BlockStoreSession): Promise<wire.SubmitRequest & { columns: string[] }> {
   if (o.format === 'table' && o.json) throw new MrError('MR_ERR_USAGE', '--format table and --json: choose one');
   // job code runs here too (module top level, params, plan): what it prints is not this command's output
-  const resolved = await userOutputToStderr(() => resolveJob(job, o.param));
+  const resolved = await userOutputToStderr(() => resolveJob(job, o.param ?? {}));
   if (o.input.length === 0) throw new MrError('MR_ERR_USAGE', '--input names no location');
   // local paths mean what they mean here, not in the master's directory (it may be another machine's)
   const inputs = o.input.map((uri) => absoluteLocation(uri));

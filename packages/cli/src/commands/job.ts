@@ -1,13 +1,13 @@
 import { Command } from 'commander';
 import { MasterApi } from '../master-client.js';
-import { masterAddress } from '../options.js';
+import { masterAddress, masterOption } from '../options.js';
 import { statusJson } from '../render/status.js';
 import type { Io } from '../io.js';
 
 export function jobCommand(io: Io): Command {
   const job = new Command('job')
     .description('act on a job: `job kill JOB_ID`')
-    .option('--master <HOST:PORT>', 'the master (default: MR_MASTER, or the local master)');
+    .addOption(masterOption());
   job
     .command('kill')
     .description('stop a running job: attempts are killed, temporary output removed, state KILLED')

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { wire } from '@mr/shared';
 import { MasterApi } from '../master-client.js';
-import { masterAddress } from '../options.js';
+import { masterAddress, masterOption } from '../options.js';
 import type { Io } from '../io.js';
 
 /** `mr logs --json`: one document. `stack` and `stderr` are left out when the attempt has none. */
@@ -60,8 +60,8 @@ export function logsCommand(io: Io): Command {
   return new Command('logs')
     .description('show the failed and killed attempts of a job: errors, stack traces, and what user code wrote')
     .argument('<JOB_ID>')
-    .option('--master <HOST:PORT>', 'the master (default: MR_MASTER, or the local master)')
-    .option('--task <TASK_ID>', 'only this task\'s attempts (e.g. m-00003, r-00000)')
+    .addOption(masterOption())
+    .option('--task <TASK_ID>', 'only this task\'s attempts, e.g. m-00003, r-00000 (default: every task\'s)')
     .option('--json', 'print JSON on stdout')
     .action(async (jobId: string, o: { master?: string; task?: string; json?: boolean }) => {
       const api = new MasterApi(masterAddress(o.master));

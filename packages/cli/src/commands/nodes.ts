@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { MasterApi } from '../master-client.js';
-import { masterAddress } from '../options.js';
+import { masterAddress, masterOption } from '../options.js';
 import { table } from '../render/table.js';
 import type { Io } from '../io.js';
 
@@ -12,7 +12,7 @@ export function heartbeatAge(nowMs: number, lastHeartbeatMs: number): string {
 export function nodesCommand(io: Io): Command {
   const nodes = new Command('nodes')
     .description('list the cluster\'s workers; `nodes drain NODE_ID` decommissions one')
-    .option('--master <HOST:PORT>', 'the master (default: MR_MASTER, or the local master)')
+    .addOption(masterOption())
     .option('--json', 'print JSON on stdout')
     .action(async (o: { master?: string; json?: boolean }) => {
       const api = new MasterApi(masterAddress(o.master));
@@ -32,11 +32,10 @@ export function nodesCommand(io: Io): Command {
     .command('drain')
     .description('decommission a worker: no new attempts, running ones finish, then it leaves')
     .argument('<NODE_ID>', 'the worker')
-    .option('--master <HOST:PORT>', 'the master (default: MR_MASTER, or the local master)')
     .option('--json', 'print the node as JSON on stdout')
-    .action(async (nodeId: string, o: { master?: string; json?: boolean }, cmd: Command) => {
+    .action(async (nodeId: string, o: { json?: boolean }, cmd: Command) => {
       const parent = cmd.parent!.opts<{ master?: string; json?: boolean }>();
-      const api = new MasterApi(masterAddress(o.master ?? parent.master));
+      const api = new MasterApi(masterAddress(parent.master));
       try {
         const n = await api.drainNode(nodeId);
         io.out(o.json || parent.json ? JSON.stringify(n) : `${n.id} ${n.state}`);

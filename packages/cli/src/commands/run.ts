@@ -47,7 +47,7 @@ export function runCommand(io: Io): Command {
         // a failed job's run dir is kept (its logs, unless they went to the terminal, and that file)
         keepLogs = final.state !== 'SUCCEEDED' && (!o.verbose || attemptsLog !== undefined);
         try {
-          reportFinal(io, final, o.json === true, o.output, attemptsLog && `failed attempts: ${attemptsLog}; cluster logs: ${cluster.logsDir}`);
+          reportFinal(io, final, o, attemptsLog && `failed attempts: ${attemptsLog}; cluster logs: ${cluster.logsDir}`);
           if (o.format === 'table') await printResultTable(io, req, cluster.api.address, { token: cluster.token, tls: cluster.tls });
         } catch (e) {
           if (keepLogs && MrError.is(e) && !e.message.includes(cluster.logsDir)) throw new MrError(e.code, `${e.message} (cluster logs: ${cluster.logsDir})`);

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { MrError } from '@mr/shared';
 import { MasterApi, type ClientCreds } from '../master-client.js';
-import { masterAddress } from '../options.js';
+import { masterAddress, masterOption } from '../options.js';
 import { blockStoreSession, readLocation } from '../locations.js';
 import { statusJson, summary } from '../render/status.js';
 import { formatTable, MAX_TOP_ROWS, readOutputRows, TABLE_LINES } from '../render/table.js';
@@ -10,8 +10,8 @@ import type { Io } from '../io.js';
 
 export function submitCommand(io: Io): Command {
   return addJobOptions(new Command('submit').description('submit a job to a running cluster'))
-    .option('--master <HOST:PORT>', 'the master (default: MR_MASTER, or the local master)')
-    .option('--wait', 'wait for the job to end; exit 1 if it fails')
+    .addOption(masterOption())
+    .option('--wait', 'wait for the job to end (its id goes to stderr at once); exit 1 if it fails')
     .action(async (job: string, o: JobOptions & { master?: string; wait?: boolean }) => {
       const api = new MasterApi(masterAddress(o.master));
       // bs:// inputs of a job that samples its input are read through the cluster
@@ -24,6 +24,9 @@ export function submitCommand(io: Io): Command {
           io.out(o.json ? JSON.stringify(statusJson(submitted)) : submitted.id);
           return;
         }
+        // at once, on stderr (stdout holds the result: the summary, or the one --json document): the
+        // id to look the job up or kill it by, even if this wait is interrupted
+        io.err(`job ${submitted.id} submitted; waiting for it to end (Ctrl-C stops waiting, not the job)`);
         const progress = jobProgressFor(o);
         // Ctrl-C while waiting: the bars end cleanly; the job keeps running on the cluster
         const onSignal = () => {
@@ -37,7 +40,8 @@ export function submitCommand(io: Io): Command {
           progress.stop();
           process.off('SIGINT', onSignal);
         });
-        reportFinal(io, final, o.json === true, req.output, `mr logs ${o.master ? `--master ${o.master} ` : ''}${final.id} shows its failed attempts`);
+        // the summary names the output as the master wrote it: absolute, whatever the client's directory
+        reportFinal(io, final, { ...o, output: req.output }, `mr logs ${o.master ? `--master ${o.master} ` : ''}${final.id} shows its failed attempts`);
         if (o.format === 'table') await printResultTable(io, req, api.address);
       } finally {
         api.close();
@@ -65,9 +69,9 @@ export async function printResultTable(
 }
 
 /** Prints the end of a job as run/submit --wait do; throws (exit 1) when it did not succeed. */
-export function reportFinal(io: Io, final: import('@mr/shared').wire.JobStatus, json: boolean, output: string, hint?: string): void {
-  if (json) io.out(JSON.stringify(statusJson(final)));
-  else if (final.state === 'SUCCEEDED') io.out(summary(final, output));
+export function reportFinal(io: Io, final: import('@mr/shared').wire.JobStatus, o: Pick<JobOptions, 'json' | 'output' | 'skipBadRecords'>, hint?: string): void {
+  if (o.json) io.out(JSON.stringify(statusJson(final)));
+  else if (final.state === 'SUCCEEDED') io.out(summary(final, o.output, { skipBadRecords: o.skipBadRecords === true }));
   if (final.state !== 'SUCCEEDED') {
     const why = `job ${final.id} ${final.state}${final.error ? `: ${final.error}` : ''}`;
     throw new MrError('MR_ERR_JOB_FAILED', final.state === 'FAILED' && hint ? `${why} (${hint})` : why);

@@ -7,10 +7,13 @@
  */
 import { Command } from 'commander';
 import { InputRecords, SortedOutput } from '@mr/jobs';
-import { MrError, parseUri, partName } from '@mr/shared';
+import { MrError, parseUri, partName, plural } from '@mr/shared';
 import { blockStoreSession, childLocation, fileNames, listInputs, readInput, readLocation, type BlockStoreSession } from '../locations.js';
-import { collectList } from '../options.js';
+import { collectList, masterOption } from '../options.js';
 import type { Io } from '../io.js';
+
+/** Counts as scripts read them: digits only. */
+const RAW = { grouped: false } as const;
 
 interface SortFlags {
   input?: string[];
@@ -62,8 +65,8 @@ async function checkInput(inputs: string[], bs: BlockStoreSession): Promise<Chec
 
 /** What the output and the input disagree on, if anything. */
 function mismatch(out: Checked, input: Checked): string | undefined {
-  if (out.records !== input.records) return `it holds ${out.records} records, the input ${input.records}`;
-  if (out.checksum !== input.checksum) return `its records differ from the input's (checksum ${out.checksum}, the input's ${input.checksum}; ${out.records} records each)`;
+  if (out.records !== input.records) return `it holds ${plural(out.records, 'record', RAW)}, the input ${input.records}`;
+  if (out.checksum !== input.checksum) return `its records differ from the input's (checksum ${out.checksum}, the input's ${input.checksum}; ${plural(out.records, 'record', RAW)} each)`;
   return undefined;
 }
 
@@ -89,20 +92,20 @@ async function validateSort(io: Io, output: string, o: SortFlags, bs: BlockStore
   }
   if (wrong) throw new MrError('MR_ERR_VALIDATION', `validate sort ${output}: ${wrong}`);
   if (o.json) return;
-  const same = input ? `, the same records as the input (${input.files} file${input.files === 1 ? '' : 's'})` : '';
-  io.out(`validate sort ${output}: OK, ${parts.length} part${parts.length === 1 ? '' : 's'}, ${out.records} records in key order, ${out.bytes} bytes, checksum ${out.checksum}${same} in ${seconds.toFixed(2)} s`);
+  const same = input ? `, the same records as the input (${plural(input.files, 'file', RAW)})` : '';
+  io.out(`validate sort ${output}: OK, ${plural(parts.length, 'part', RAW)}, ${plural(out.records, 'record', RAW)} in key order, ${plural(out.bytes, 'byte', RAW)}, checksum ${out.checksum}${same} in ${seconds.toFixed(2)} s`);
 }
 
 export function validateCommand(io: Io): Command {
   const validate = new Command('validate')
     .description("check a job's output: sort (keys in order across all parts; with --input, exactly the input's records)")
-    .option('--master <HOST:PORT>', 'the master, for bs:// locations (default: MR_MASTER, or the local master)');
+    .addOption(masterOption('the master, for bs:// locations'));
   validate.command('sort')
     .description('check a `sort` output (TeraValidate): part-00000 .. part-(R-1) read in order have keys that never decrease; '
       + "with --input, it holds exactly the input's records (the same count and order-independent checksum). "
       + 'Exit 0 with a one-line summary, or 1 with one line naming the first out-of-order part and line')
     .argument('<OUTPUT>', 'the output: part files and _SUCCESS (a path, file://, s3://, bs://)')
-    .option('--input <URI[,URI..]>', "the job's input (repeatable): also compare record count and checksum", collectList)
+    .option('--input <URI[,URI..]>', "the job's input (repeatable): also compare record count and checksum (default: the order alone is checked)", collectList)
     .option('--json', 'print the result as one JSON document ({ ok, parts, records, bytes, checksum, input?, error? })')
     .action(async (output: string, o: SortFlags, cmd: Command) => {
       const bs = blockStoreSession(() => cmd.optsWithGlobals<{ master?: string }>().master);

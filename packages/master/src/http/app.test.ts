@@ -83,6 +83,9 @@ describe('web UI handler', () => {
     expect(part).not.toContain('data-final');
     expect(part).toContain('<progress max="2" value="1">');
     expect(part).toMatch(/Map tasks \(2\)[\s\S]*Reduce tasks \(1\)/);
+    // counts agree with their nouns (shared/text.ts), as everywhere else
+    expect(part).toContain('/out (1 reducer)');
+    expect(await (await fetch(`${running}/?partial=1`)).text()).toContain('2.0 KiB (1 block)');
     server!.close();
     const ended = await serve(source([], 'SUCCEEDED'));
     expect(await (await fetch(`${ended}/jobs/job-1?partial=1`)).text()).toContain('data-final="1"');

@@ -163,7 +163,8 @@ function unauthorized(res: ServerResponse, basic: boolean): void {
 
 function sendError(res: ServerResponse, e: unknown): void {
   const err = toMrError(e);
-  const status = err.code === 'MR_ERR_JOB_NOT_FOUND' || err.code === 'MR_ERR_NODE_NOT_FOUND' || err.code === 'MR_ERR_TASK_NOT_FOUND' ? 404 : err.code === 'MR_ERR_USAGE' ? 409 : 500;
+  const status = err.code === 'MR_ERR_JOB_NOT_FOUND' || err.code === 'MR_ERR_NODE_NOT_FOUND' || err.code === 'MR_ERR_TASK_NOT_FOUND' ? 404
+    : err.code === 'MR_ERR_USAGE' || err.code === 'MR_ERR_JOB_ENDED' ? 409 : 500;
   json(res, status, { error: { code: err.code, message: err.message } });
 }
 

@@ -3,6 +3,7 @@
  * browser script only swaps in the `#live` part it polls, so there is no second copy of the
  * markup in JavaScript and every value is escaped here).
  */
+import { plural } from '@mr/shared';
 import type { JobLogsView } from '../logs.js';
 import { FINAL_JOB_STATES } from '../machine/types.js';
 import type { AttemptView, BlockStoreView, FileView, JobDetailView, JobView, NodeDetailView, TaskView } from '../views.js';
@@ -65,7 +66,7 @@ export function overview(jobs: JobView[], nodes: NodeDetailView[], bs: BlockStor
   const nodeRows = nodes
     .map((n) => `<tr data-node="${esc(n.id)}"><td>${esc(n.id)}</td><td>${esc(n.role)}</td><td>${esc(n.address)}</td><td>${state(n.state)}</td>
 <td class="num">${n.runningTasks}/${n.slots}</td><td class="ids">${n.runningAttempts.map(esc).join(' ')}</td>
-<td class="num">${n.storedBytes === undefined ? '' : `${bytes(n.storedBytes)} (${n.storedBlocks} blocks)`}</td>
+<td class="num">${n.storedBytes === undefined ? '' : `${bytes(n.storedBytes)} (${plural(n.storedBlocks ?? 0, 'block')})`}</td>
 <td><time datetime="${esc(new Date(n.lastHeartbeatMs).toISOString())}">${esc(new Date(n.lastHeartbeatMs).toISOString().slice(11, 19))}</time></td>
 <td>${n.state === 'ALIVE' ? action(`/api/nodes/${encodeURIComponent(n.id)}/drain`, 'Drain', `Drain node ${n.id}? Its running attempts move elsewhere and it leaves the cluster.`) : ''}</td></tr>`)
     .join('\n');
@@ -105,7 +106,7 @@ ${j.tasks.some((t) => t.attempts.some((a) => a.state === 'FAILED' || a.state ===
 <tr><th>started</th><td>${esc(j.startedAt)}</td></tr>
 <tr><th>elapsed</th><td>${duration(j.elapsedMs)}</td></tr>
 <tr><th>input</th><td>${j.inputs.map(esc).join('<br>')}</td></tr>
-<tr><th>output</th><td>${esc(j.output)} (${j.reducers} reducers)</td></tr>
+<tr><th>output</th><td>${esc(j.output)} (${plural(j.reducers, 'reducer')})</td></tr>
 </tbody></table>
 <h2>Counters</h2><table class="facts"><tbody>${counters || '<tr><td>none yet</td></tr>'}</tbody></table>
 ${taskTable('Map tasks', maps)}

@@ -63,10 +63,11 @@ export function onJobCommitFailed(s: MasterState, e: Ev<'JobCommitFailed'>): Act
 export function onKillJob(s: MasterState, e: Ev<'KillJob'>): Action[] {
   const job = s.jobs.get(e.jobId);
   const reply = (ok: boolean, message: string): Action =>
-    ok ? { kind: 'Reply', requestId: e.requestId, ok: true, value: job!.state } : { kind: 'Reply', requestId: e.requestId, ok: false, code: 'MR_ERR_USAGE', message };
+    // an ended job is not a usage error (exit 2): the command was right, the job had moved on
+    ok ? { kind: 'Reply', requestId: e.requestId, ok: true, value: job!.state } : { kind: 'Reply', requestId: e.requestId, ok: false, code: 'MR_ERR_JOB_ENDED', message };
   if (!job) return [{ kind: 'Reply', requestId: e.requestId, ok: false, code: 'MR_ERR_JOB_NOT_FOUND', message: `no job ${e.jobId}` }];
   if (job.state === 'COMMITTING') return [reply(false, `job ${job.id} is committing its output; it cannot be killed now`)];
-  if (job.state !== 'RUNNING') return [reply(false, `job ${job.id} already ended (${job.state})`)];
+  if (job.state !== 'RUNNING') return [reply(false, `job ${job.id} already ${job.state}; nothing to kill`)];
   const actions: Action[] = [];
   stopJob(s, job, 'KILLED', 'killed by request', e.nowMs, actions);
   actions.push(reply(true, ''));

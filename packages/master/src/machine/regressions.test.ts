@@ -23,6 +23,9 @@ describe('machine regressions found in review', () => {
     expect(s.jobs.get('j')!.state).toBe('KILLED');
     expect(actions.filter((a) => a.kind === 'JobFinished')).toHaveLength(1);
     expect(actions).toContainEqual({ kind: 'Reply', requestId: 1, ok: true, value: 'KILLED' });
+    // killing it again is no usage error (exit 2): the job has ended, and the answer says how
+    expect(step(s, { kind: 'KillJob', jobId: 'j', requestId: 2, nowMs: 3 }).actions)
+      .toEqual([{ kind: 'Reply', requestId: 2, ok: false, code: 'MR_ERR_JOB_ENDED', message: 'job j already KILLED; nothing to kill' }]);
 
     const t = cluster();
     step(t, { kind: 'JobSubmitted', jobId: 'j', spec: spec({ maxKilledAttempts: 1 }), splits: [0, 1, 2, 3].map((i) => ({ uri: '/in', start: i, length: 1 })), nowMs: 1 });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
 import { CHUNK_BYTES, makeChunk, MrError, toServiceError, unaryHandler, wire, type Logger } from '@mr/shared';
 import type { Driver } from '../driver/loop.js';
-import type { MasterEvent, PendingUpload } from '../machine/types.js';
+import type { JobSpec, MasterEvent, PendingUpload } from '../machine/types.js';
 import { aliveCores } from '../machine/state.js';
 import { drainNode, killJob } from '../operations.js';
 import { prepareJob } from '../submit.js';
@@ -23,12 +23,14 @@ export interface MasterServiceDeps {
   log: Logger;
 }
 
-export function toWireJob(v: JobView): wire.JobStatus {
+/** A job as the CLI sees it: its view, and what it was submitted with (`mr status JOB` shows both). */
+export function toWireJob(v: JobView, spec: Pick<JobSpec, 'inputs' | 'output' | 'params'> | undefined): wire.JobStatus {
   return {
     id: v.id, name: v.name, state: v.state, error: v.error ?? '', counters: v.counters,
     startedAt: v.startedAt, finishedAt: v.finishedAt ?? '', elapsedMs: v.elapsedMs,
     mapsDone: v.progress.mapsDone, mapsTotal: v.progress.mapsTotal,
     reducesDone: v.progress.reducesDone, reducesTotal: v.progress.reducesTotal,
+    inputs: spec?.inputs ?? [], output: spec?.output ?? '', paramsJson: JSON.stringify(spec?.params ?? {}),
   };
 }
 
@@ -60,6 +62,7 @@ function attemptEvent(s: wire.AttemptStatus, nowMs: number): MasterEvent | undef
 
 export function masterService(d: MasterServiceDeps): wire.MasterServer {
   const now = () => d.driver.clock.nowMs();
+  const specOf = (jobId: string) => d.driver.state.jobs.get(jobId)?.spec;
   const unary = unaryHandler;
 
   return {
@@ -144,16 +147,16 @@ export function masterService(d: MasterServiceDeps): wire.MasterServer {
       await d.driver.dispatch({ kind: 'JobSubmitted', jobId, spec, splits, nowMs: now() });
       d.log.info({ jobId, job: spec.name, maps: splits.length, reducers: spec.numReducers }, 'job submitted');
       if (skipped.length > 0) d.log.warn({ jobId, skipped: skipped.slice(0, 20), count: skipped.length }, 'input entries skipped');
-      return toWireJob(jobView(d.driver.state.jobs.get(jobId)!, now()));
+      return toWireJob(jobView(d.driver.state.jobs.get(jobId)!, now()), spec);
     }),
 
     getJob: unary((req: wire.JobQuery) => {
       const job = d.driver.state.jobs.get(req.jobId);
       if (!job) throw new MrError('MR_ERR_JOB_NOT_FOUND', `no job ${req.jobId}`);
-      return toWireJob(jobView(job, now()));
+      return toWireJob(jobView(job, now()), job.spec);
     }),
 
-    listJobs: unary(() => ({ jobs: listJobs(d.driver.state, now()).map(toWireJob) })),
+    listJobs: unary(() => ({ jobs: listJobs(d.driver.state, now()).map((v) => toWireJob(v, specOf(v.id))) })),
 
     getJobLogs: unary((req: wire.JobLogsQuery): wire.JobLogs => {
       const v = jobLogs(d.driver.state, req.jobId, req.taskId || undefined);
@@ -168,7 +171,7 @@ export function masterService(d: MasterServiceDeps): wire.MasterServer {
     killJob: unary(async (req: wire.JobQuery) => {
       const view = await killJob(d.driver, req.jobId, now());
       d.log.info({ jobId: req.jobId }, 'job killed by request');
-      return toWireJob(view);
+      return toWireJob(view, specOf(view.id));
     }),
 
     drainNode: unary((req: wire.NodeQuery) => drainNode(d.driver, req.nodeId, now())),

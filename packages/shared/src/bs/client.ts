@@ -55,7 +55,8 @@ export class BlockStoreClient {
   private call<Req, Res>(method: keyof MasterClient, req: Req): Promise<Res> {
     const fn = (this.master[method] as (...a: unknown[]) => unknown).bind(this.master) as Parameters<typeof unary<Req, Res>>[0];
     return unary<Req, Res>(fn, req, 60_000).catch((e: unknown) => {
-      throw fromServiceError(e, 'master', this.tls !== undefined);
+      // the channel's target is "dns:HOST:PORT": the address the user gave
+      throw fromServiceError(e, `the master at ${this.master.getChannel().getTarget().replace(/^dns:/, '')}`, this.tls !== undefined);
     });
   }
 
@@ -117,7 +118,7 @@ export class BlockStoreClient {
     if (!first) throw new MrError('MR_ERR_FS_NO_DATANODES', 'the master gave no core worker for a new block');
     let stream!: grpc.ClientWritableStream<BlockWrite>;
     const result = new Promise<{ size: number; storedOn: string[] }>((res, rej) => {
-      stream = this.peer(first.address).write((e, r) => (e ? rej(fromServiceError(e, `core worker ${first.address}`, this.tls !== undefined)) : res(r)));
+      stream = this.peer(first.address).write((e, r) => (e ? rej(fromServiceError(e, `the core worker at ${first.address}`, this.tls !== undefined)) : res(r)));
     });
     result.catch(() => undefined); // observed by finish() or the drain race
     stream.write({ blockId: loc.id, pipeline: rest, chunk: undefined });
@@ -170,7 +171,7 @@ export class BlockStoreClient {
         if (done < length) throw new MrError('MR_ERR_CHECKSUM', `block ${b.id} from ${r.nodeId}: ended after ${done} of ${length} bytes`);
         return;
       } catch (e) {
-        lastError = MrError.is(e) ? e : fromServiceError(e, `core worker ${r.address}`, this.tls !== undefined);
+        lastError = MrError.is(e) ? e : fromServiceError(e, `the core worker at ${r.address}`, this.tls !== undefined);
         // the bytes already yielded are good: the next replica continues from there
       } finally {
         // also when the consumer stops early (a split reads only to the next newline): free the server side

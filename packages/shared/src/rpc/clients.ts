@@ -3,6 +3,11 @@ import { BlocksClient, MasterClient, ShuffleClient } from '../gen/mr/v1/cluster.
 import { tokenInterceptor } from './auth.js';
 import { channelCredentials, type TlsConfig } from './tls.js';
 
+// grpc-js writes its own diagnostics on stderr ("E No address added out of total 1 resolved"), and
+// every failure it logs also reaches us as an error, which says it in one line. Off, unless a user
+// debugging the wire asks for them with GRPC_VERBOSITY (or GRPC_NODE_VERBOSITY), as grpc-js documents.
+if (process.env.GRPC_VERBOSITY === undefined && process.env.GRPC_NODE_VERBOSITY === undefined) grpc.setLogVerbosity(grpc.logVerbosity.NONE);
+
 /** Big enough for 1 MiB chunks plus framing; submit carries bundled modules. */
 const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 

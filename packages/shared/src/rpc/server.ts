@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
+import { MrError } from '../errors.js';
 import { hasValidToken } from './auth.js';
 import { channelOptions } from './clients.js';
 import { toServiceError } from './status.js';
@@ -58,10 +59,27 @@ export function advertisedHost(bind: string, advertise: string | undefined): str
 
 /**
  * Binds to host:port (0 = a free port) and resolves with the port. With `tls`, mutual TLS: clients
- * must present a certificate signed by the cluster CA; plaintext without.
+ * must present a certificate signed by the cluster CA; plaintext without. A failure is one line
+ * naming `flag`, the option that set the port (listenError).
  */
-export function listen(server: grpc.Server, host: string, port: number, tls: TlsConfig | undefined): Promise<number> {
+export function listen(server: grpc.Server, host: string, port: number, tls: TlsConfig | undefined, flag = '--port'): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(`${host}:${port}`, serverCredentials(tls), (e, p) => (e ? reject(e) : resolve(p)));
+    server.bindAsync(`${host}:${port}`, serverCredentials(tls), (e, p) => (e ? reject(listenError(e, host, port, flag)) : resolve(p)));
   });
+}
+
+/**
+ * Why a server could not listen, as one line naming the option to change. grpc-js words it "No
+ * address added out of total 1 resolved errors: [listen EADDRINUSE: address already in use ...]",
+ * node's http "listen EADDRINUSE: ..."; neither should reach a user as such.
+ */
+export function listenError(e: unknown, host: string, port: number, flag: string): MrError {
+  const text = e instanceof Error ? e.message : String(e);
+  const errno = (e as NodeJS.ErrnoException).code ?? /\blisten (E[A-Z]+)\b/.exec(text)?.[1];
+  const fail = (message: string) => new MrError('MR_ERR_LISTEN', message, { cause: e });
+  if (errno === 'EADDRINUSE') return fail(`port ${port} is in use (${flag})`);
+  if (errno === 'EACCES') return fail(`no permission to listen on port ${port} (${flag}: ports below 1024 need privileges)`);
+  if (errno === 'EADDRNOTAVAIL') return fail(`cannot listen on ${host}: not an address of this machine (--bind)`);
+  if (/Name resolution failed|ENOTFOUND|EAI_AGAIN/.test(text)) return fail(`cannot listen on ${host}: host not found (--bind)`);
+  return fail(`cannot listen on ${host}:${port} (${flag})`);
 }

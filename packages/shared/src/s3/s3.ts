@@ -160,7 +160,9 @@ export async function readObject(bucket: string, key: string, start = 0, end = I
 
 export async function putObject(bucket: string, key: string, body: Buffer | string): Promise<void> {
   try {
-    await run((m, c) => c.send(new m.PutObjectCommand({ Bucket: bucket, Key: key, Body: body })));
+    // with no Content-Length (the SDK sets none for an empty body, such as _SUCCESS's) the SDK
+    // warns on the console about "a Stream of unknown length": `mr run` printed it after every job
+    await run((m, c) => c.send(new m.PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: Buffer.byteLength(body) })));
   } catch (e) {
     throw s3Error(e, bucket, key);
   }

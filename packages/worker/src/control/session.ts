@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { MrError, tlsFailure, wire, type Logger } from '@mr/shared';
+import { connectionFailure, MrError, tlsFailure, wire, type Logger } from '@mr/shared';
 import type { AttemptReport, Executor } from './executor.js';
 
 export interface SessionOptions {
@@ -217,7 +217,7 @@ export class MasterSession {
         this.o.log.error({ master: this.o.masterAddress, retryInMs: this.backoffMs }, `${what}: ${tls.reason}; retrying`);
       }
     } else {
-      this.o.log.warn({ master: this.o.masterAddress, err: e?.details ?? 'stream ended', retryInMs: this.backoffMs }, 'lost the master; reconnecting');
+      this.o.log.warn({ master: this.o.masterAddress, err: !e ? 'stream ended' : e.code === grpc.status.UNAVAILABLE ? connectionFailure(e.code, e.details) : e.details, retryInMs: this.backoffMs }, 'lost the master; reconnecting');
     }
     this.reconnect = setTimeout(() => this.connect(), this.backoffMs);
     this.backoffMs = Math.min(this.backoffMs * 2, BACKOFF_MAX_MS);

@@ -10,7 +10,7 @@ export function cpCommand(_io: Io): Command {
     .description('copy a file between any two locations (bs://, s3://, local), streaming')
     .argument('<SRC>').argument('<DST>')
     .option('--overwrite', 'replace an existing destination')
-    .addOption(new Option('--block-size <SIZE>', 'block size when writing to bs://').argParser(sizeFlag('--block-size')))
+    .addOption(new Option('--block-size <SIZE>', "block size when writing to bs:// (default: the master's --block-size, 64m)").argParser(sizeFlag('--block-size')))
     .action(withSession(async (ctx, src: string, dst: string, o: { overwrite?: boolean; blockSize?: number }) => {
       const from = await statLocation(ctx, src);
       if (!from) throw isBs(src) ? notFound(src) : new MrError('MR_ERR_INPUT_NOT_FOUND', `cp: ${src} does not exist`);

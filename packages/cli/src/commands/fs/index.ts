@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import type { Io } from '../../io.js';
+import { masterOption } from '../../options.js';
 import { catCommand } from './cat.js';
 import { cpCommand } from './cp.js';
 import { duCommand } from './du.js';
@@ -20,7 +21,7 @@ import { tailCommand } from './tail.js';
 export function fsCommand(io: Io): Command {
   const fs = new Command('fs')
     .description('files in the block store (bs://), S3 (s3://) and local paths: put, get, getmerge, cat, tail, ls, du, stat, rm, mkdir, mv, cp')
-    .option('--master <HOST:PORT>', 'the master, for bs:// (default: MR_MASTER, or the local master)');
+    .addOption(masterOption('the master, for bs:// locations'));
   for (const verb of [putCommand, getCommand, getmergeCommand, catCommand, tailCommand, lsCommand, duCommand, statCommand, rmCommand, mkdirCommand, mvCommand, cpCommand]) {
     fs.addCommand(verb(io));
   }

@@ -431,6 +431,11 @@ export interface JobStatus {
   mapsTotal: number;
   reducesDone: number;
   reducesTotal: number;
+  /** what the job was submitted with (`mr status JOB` shows them) */
+  inputs: string[];
+  output: string;
+  /** the job's params (after its defaults), a JSON object of strings */
+  paramsJson: string;
 }
 
 export interface JobStatus_CountersEntry {
@@ -4570,6 +4575,9 @@ function createBaseJobStatus(): JobStatus {
     mapsTotal: 0,
     reducesDone: 0,
     reducesTotal: 0,
+    inputs: [],
+    output: "",
+    paramsJson: "",
   };
 }
 
@@ -4610,6 +4618,15 @@ export const JobStatus: MessageFns<JobStatus> = {
     }
     if (message.reducesTotal !== 0) {
       writer.uint32(96).int32(message.reducesTotal);
+    }
+    for (const v of message.inputs) {
+      writer.uint32(106).string(v!);
+    }
+    if (message.output !== "") {
+      writer.uint32(114).string(message.output);
+    }
+    if (message.paramsJson !== "") {
+      writer.uint32(122).string(message.paramsJson);
     }
     return writer;
   },
@@ -4726,6 +4743,30 @@ export const JobStatus: MessageFns<JobStatus> = {
             message.reducesTotal = reader.int32();
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.inputs.push(reader.string());
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.output = reader.string();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.paramsJson = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4793,6 +4834,15 @@ export const JobStatus: MessageFns<JobStatus> = {
         : isSet(object.reduces_total)
         ? globalThis.Number(object.reduces_total)
         : 0,
+      inputs: globalThis.Array.isArray(object?.inputs)
+        ? object.inputs.map((e: any) => globalThis.String(e))
+        : [],
+      output: isSet(object.output) ? globalThis.String(object.output) : "",
+      paramsJson: isSet(object.paramsJson)
+        ? globalThis.String(object.paramsJson)
+        : isSet(object.params_json)
+        ? globalThis.String(object.params_json)
+        : "",
     };
   },
 
@@ -4840,6 +4890,15 @@ export const JobStatus: MessageFns<JobStatus> = {
     if (message.reducesTotal !== 0) {
       obj.reducesTotal = Math.round(message.reducesTotal);
     }
+    if (message.inputs?.length) {
+      obj.inputs = message.inputs;
+    }
+    if (message.output !== "") {
+      obj.output = message.output;
+    }
+    if (message.paramsJson !== "") {
+      obj.paramsJson = message.paramsJson;
+    }
     return obj;
   },
 
@@ -4868,6 +4927,9 @@ export const JobStatus: MessageFns<JobStatus> = {
     message.mapsTotal = object.mapsTotal ?? 0;
     message.reducesDone = object.reducesDone ?? 0;
     message.reducesTotal = object.reducesTotal ?? 0;
+    message.inputs = object.inputs?.map((e) => e) || [];
+    message.output = object.output ?? "";
+    message.paramsJson = object.paramsJson ?? "";
     return message;
   },
 };

@@ -40,7 +40,7 @@ export function tailCommand(_io: Io): Command {
   return new Command('tail')
     .description('print the end of a file (bs://, s3:// or local): its last kilobyte, or its last -n lines, by ranged reads')
     .argument('<URI>')
-    .addOption(new Option('-n, --lines <LINES>', 'the last LINES lines instead of the last kilobyte').argParser(intFlag('-n', 0)))
+    .addOption(new Option('-n, --lines <LINES>', 'the last LINES lines (default: the last kilobyte instead)').argParser(intFlag('-n', 0)))
     .action(withSession(async (ctx, uri: string, o: { lines?: number }) => {
       const e = await statLocation(ctx, uri);
       if (!e) throw notFound(uri, 'tail');

@@ -33,7 +33,7 @@ describe('mr submit resolves local paths in the client\'s directory', () => {
     const rel = 'relout-issue14';
     const r = await mr(['submit', '--master', c.master, 'jobs/wordlen.mjs', '--input', 'in', '--output', rel, '--reducers', '2', '--wait'], { cwd: here, env: c.env });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain(`output: ${join(here, rel)}\n`);
+    expect(r.stdout).toMatch(new RegExp(`^  output: +${join(here, rel).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
     expect(readOutput(join(here, rel))).toEqual(runOracle(wordlen, [book], 2));
     expect(existsSync(join(ROOT, rel))).toBe(false);
   });

@@ -61,6 +61,7 @@ export async function prepareJob(req: wire.SubmitRequest, modulesDir: string, fs
       skipBadRecords: req.skipBadRecords,
       ...(policy.gather ? { gather: true } : {}),
       ...(policy.maxBadFraction !== undefined ? { maxBadFraction: policy.maxBadFraction } : {}),
+      ...(req.taskMemoryBytes > 0 ? { taskMemoryBytes: req.taskMemoryBytes } : {}),
     },
     splits,
   };

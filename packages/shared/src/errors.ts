@@ -45,6 +45,7 @@ export const ERROR_CODES = {
   MR_ERR_FS_BLOCK_LOST: { exit: 1, retryable: true, doc: 'Every replica of a block is unreachable or corrupt.' },
   MR_ERR_VALIDATION: { exit: 1, retryable: false, doc: '`mr validate` found the output wrong: out of order, malformed, or not holding its input\'s records.' },
   MR_ERR_OUTPUT_FORBIDDEN: { exit: 1, retryable: false, doc: "A local output leads (through any symlinks) into the master's --data dir, where its journal, token and job modules live." },
+  MR_ERR_TASK_MEMORY: { exit: 1, retryable: false, doc: "An attempt's JavaScript heap outgrew `--task-memory` (default: a quarter of the worker machine's memory over its slots); its thread was replaced." },
   MR_ERR_INTERNAL: { exit: 1, retryable: false, doc: 'A bug: an invariant did not hold.' },
 } as const satisfies Record<string, ErrorSpec>;
 

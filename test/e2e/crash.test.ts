@@ -5,7 +5,7 @@ import wordcount from '../../packages/jobs/src/wordcount.js';
 import { runOracle } from '../oracle.js';
 import { TestCluster } from './helpers/cluster.js';
 import { filesUnder, readOutput } from './helpers/output.js';
-import { GUTENBERG, reapAll, ROOT } from './helpers/procs.js';
+import { exited, GUTENBERG, reapAll, ROOT, waitFor } from './helpers/procs.js';
 
 const TESTING = join(ROOT, 'packages/jobs/dist/testing');
 const books = filesUnder(GUTENBERG);
@@ -110,4 +110,37 @@ describe('chaos (issue 3): master + 1 core + 3 task workers, kill -9 a random ta
     }
     console.log(report.join('\n'));
   }, 900_000);
+});
+
+describe('a standing worker whose attempt thread is busy in job code (issue 15): for (;;) in map, one slot', () => {
+  const c = new TestCluster();
+  const SPIN = join(ROOT, 'test/fixtures/spin.mjs');
+  const book = join(GUTENBERG, 'pg-metamorphosis.txt');
+  beforeAll(async () => {
+    await c.startMaster();
+    c.startWorker('core-1', { role: 'core', slots: 1 });
+    await c.waitAlive(['core-1']);
+  });
+  afterAll(reapAll);
+
+  it('the master kills the spinning attempt by its timeout; the worker replaces the thread and serves the next job', async () => {
+    const spin = await c.submit([SPIN, '--input', book, '--output', join(c.dir, 'spin'), '--task-timeout', '2s', '--max-attempts', '1', '--no-speculation']);
+    const failed = await c.waitJob(spin, 60_000);
+    expect(failed.state).toBe('FAILED');
+    expect(failed.error).toMatch(/no progress for \d+ s \(--task-timeout 2 s\)/);
+    // the only slot's thread was spinning: the next job needs its replacement
+    const out = join(c.dir, 'after');
+    const id = await c.submit(['wordcount', '--input', book, '--output', out]);
+    const s = await c.waitJob(id, 60_000);
+    expect(s.state, s.error).toBe('SUCCEEDED');
+    expect(readOutput(out)).toEqual(runOracle(wordcount, [book], 1));
+  }, 150_000);
+
+  it('a worker stopped (SIGINT) while its thread spins exits: the busy thread is terminated, not waited for', async () => {
+    await c.submit([SPIN, '--input', book, '--output', join(c.dir, 'spin-2'), '--task-timeout', '10m', '--no-speculation']);
+    await waitFor('the spinning attempt to start', 30_000, async () => ((await c.nodes()).find((n) => n.id === 'core-1')?.runningTasks ? true : undefined));
+    const worker = c.workers.get('core-1')!;
+    worker.kill('SIGINT');
+    expect(await exited(worker, 20_000)).toBe(0);
+  }, 90_000);
 });

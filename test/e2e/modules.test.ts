@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runOracle } from '../oracle.js';
+import { runOracle, runOracleAsync } from '../oracle.js';
 import { readOutput } from './helpers/output.js';
 import { GUTENBERG, mr, reapAll, ROOT, tempDir } from './helpers/procs.js';
 import wordlen from '../fixtures/wordlen.mjs';
 import initials from '../fixtures/initials.js';
 import firstbytes from '../fixtures/firstbytes.js';
+import asyncWords from '../fixtures/async-words.mjs';
 
 afterAll(reapAll);
 
@@ -76,5 +77,41 @@ describe('job modules given by path (contract.md "Job modules")', () => {
     expect(attempts.match(/^  error: .*cannot handle Gregor$/gm)).toHaveLength(4);
     expect(attempts).toMatch(/throws\.mjs:\d+/);
     expect(() => readOutput(out)).toThrow(); // nothing was created at the output
+  });
+
+  it('async map, reduce, mapSetup, mapCleanup and reduceCleanup (each awaits before it emits): the oracle\'s output', async () => {
+    const out = join(tempDir(), 'o');
+    const r = await mr(['run', join(FIX, 'async-words.mjs'), '--input', BOOKS.join(','), '--output', out, '--reducers', '2']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readOutput(out)).toEqual(await runOracleAsync(asyncWords, BOOKS, 2));
+  });
+
+  it('a map whose promise never settles fails by the task timeout, naming map', async () => {
+    const out = join(tempDir(), 'o');
+    const r = await mr(['run', join(FIX, 'never-settles.mjs'), '--input', BOOKS[0]!, '--output', out, '--task-timeout', '2s', '--max-attempts', '1', '--no-speculation'], { timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/^mr: job \S+ FAILED: task m-00000 failed 1 times; last error: map returned a promise that did not settle within 2s \(--task-timeout\) \(failed attempts/);
+    expect(() => readOutput(out)).toThrow();
+  });
+
+  it('an async map that rejects fails the attempt with the user\'s error, record and stack', async () => {
+    const out = join(tempDir(), 'o');
+    const r = await mr(['run', join(FIX, 'rejects.mjs'), '--input', BOOKS[0]!, '--output', out, '--max-attempts', '1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/last error: map threw on .*pg-metamorphosis\.txt at byte \d+: cannot handle Gregor later \(failed attempts/);
+    const saved = /\(failed attempts: (\S+failed-attempts\.log); cluster logs: \S+\)$/.exec(r.stderr.trim());
+    expect(saved, r.stderr).not.toBeNull();
+    // the line of the fixture that threw, mapped back from the bundle
+    expect(readFileSync(saved![1]!, 'utf8')).toMatch(/rejects\.mjs:8/);
+  });
+
+  it('--task-memory: a map that allocates without bound fails its attempt at the limit; a limit too small is refused', async () => {
+    const out = join(tempDir(), 'o');
+    const r = await mr(['run', join(FIX, 'hog.mjs'), '--input', BOOKS[0]!, '--output', out, '--task-memory', '64m', '--max-attempts', '2', '--no-speculation'], { timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/^mr: job \S+ FAILED: task m-00000 failed 2 times; last error: attempt exceeded --task-memory 64m \(failed attempts/);
+    const small = await mr(['run', join(FIX, 'hog.mjs'), '--input', BOOKS[0]!, '--output', out, '--task-memory', '1m']);
+    expect(small.code).toBe(2);
+    expect(small.stderr).toBe("mr: --task-memory: '1m' is too small (at least 32m)\n");
   });
 });

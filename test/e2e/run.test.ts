@@ -126,6 +126,17 @@ describe('mr run: embedded cluster (issue 2 acceptance)', () => {
     expect(one.trim().split('\n')).toHaveLength(10);
     expect(await top(['--core', '1', '--task', '1', '--slots', '2'])).toBe(one);
   }, 120_000);
+
+  it("a map busy in for (;;) when the job fails: mr run prints the job's timeout and exits 1, in-process and --isolate", async () => {
+    // the attempt's thread is still spinning when the job ends: stopping the cluster terminates it
+    for (const extra of [[], ['--isolate']]) {
+      const r = await mr(['run', join(ROOT, 'test/fixtures/spin.mjs'), '--input', join(GUTENBERG, 'pg-metamorphosis.txt'), '--output', join(tempDir(), 'o'),
+        '--task-timeout', '3s', '--max-attempts', '1', '--no-speculation', ...extra], { timeoutMs: 60_000 });
+      expect(r.code, `${extra.join(' ')}: ${r.stderr}`).toBe(1);
+      expect(r.stderr).toMatch(/^mr: job \S+ FAILED: task m-00000 failed 1 times; last error: no progress for \d+ s \(--task-timeout 3 s\) \(failed attempts/);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  }, 150_000);
 });
 
 describe('mr run refuses bs:// locations (issue 14): its block store is gone when it exits', () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { extname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { builtinJob, checkParams, importJobModule, isBuiltinJob, jobPolicy, type JobPolicy } from '@mr/jobs';
-import { MrError, type JobDefinition } from '@mr/shared';
+import { isThenable, MrError, type JobDefinition } from '@mr/shared';
 
 export interface ResolvedJob {
   name: string;
@@ -76,7 +76,8 @@ export async function planFromSample(r: ResolvedJob, numReducers: number, read: 
   const sample = await read(s.lines);
   let planned: unknown;
   try {
-    planned = s.plan(sample, numReducers, r.params);
+    // an async plan (one that reads a side input, say) is awaited: submit can wait
+    planned = await s.plan(sample, numReducers, r.params);
   } catch (e) {
     if (MrError.is(e)) throw e;
     throw new MrError('MR_ERR_USER_CODE', `${r.name}: sample.plan threw: ${(e as Error).message}`);
@@ -104,7 +105,9 @@ export async function userOutputToStderr<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 function columnsOf(def: JobDefinition, params: Record<string, string>): string[] {
-  return def.columns?.(params) ?? ['key', 'value'];
+  const columns = def.columns?.(params);
+  if (isThenable(columns)) throw new MrError('MR_ERR_JOB_MODULE', `${def.name}: columns returned a promise; it must return the column names`);
+  return columns ?? ['key', 'value'];
 }
 
 async function bundle(path: string): Promise<Buffer> {

@@ -100,6 +100,24 @@ describe('planFromSample: the planned params join the job\'s params at submit', 
     await expect(planFromSample(job({ sample: { lines: 1, plan: () => ({ n: 1 }) as unknown as Record<string, string> } }), 2, read)).rejects.toThrow(/object of strings/);
   });
 
+  it('an async plan is awaited; a params check, gather or columns that returns a promise is refused with one line', async () => {
+    const planned = await planFromSample(job({ sample: { lines: 1, plan: async () => ({ b: 'later' }) } }), 2, read);
+    expect(planned.params).toEqual({ a: '1', b: 'later' });
+    // a promise would have gone on as `{}` (no params) or `false`: refused instead
+    const promised = (o: Partial<JobDefinition>) => planFromSample(job({ sample: { lines: 1, plan: () => ({ b: 'x' }) }, ...o }), 2, read);
+    await expect(promised({ params: (() => Promise.resolve({})) as unknown as JobDefinition['params'] })).rejects.toThrow("j: params returned a promise; it must return the checked params");
+    await expect(promised({ gather: (() => Promise.resolve(true)) as unknown as JobDefinition['gather'] })).rejects.toThrow('j: gather returned a promise; it must return true or false');
+    await expect(promised({ columns: (() => Promise.resolve([])) as unknown as JobDefinition['columns'] })).rejects.toThrow('j: columns returned a promise; it must return the column names');
+  });
+
+  it('a module whose combine, partition or submit-time functions are async is refused when it is loaded; map, reduce and the hooks may be', () => {
+    const shape = (extra: Record<string, unknown>) => jobShapeProblem({ name: 'j', map() {}, reduce() {}, ...extra });
+    expect(shape({ async map() {}, async reduce() {}, async mapSetup() {}, async mapCleanup() {}, async reduceCleanup() {} })).toBeUndefined();
+    expect(shape({ async combine() {} })).toBe("job 'j': combine must not be async (it returns the combined value to emit and the spills, which cannot wait)");
+    expect(shape({ partition: async () => 0 })).toBe("job 'j': partition must not be async (it returns the part of each emitted key inside emit)");
+    expect(shape({ async params() {} })).toMatch(/^job 'j': params must not be async/);
+  });
+
   it('a module whose sample is malformed is refused when it is loaded', () => {
     const shape = (sample: unknown) => jobShapeProblem({ name: 'j', map() {}, reduce() {}, sample });
     expect(shape({ lines: 10, plan() {} })).toBeUndefined();

@@ -1,5 +1,5 @@
 import { pathToFileURL } from 'node:url';
-import { jobShapeProblem, MrError, type JobDefinition } from '@mr/shared/core';
+import { isThenable, jobShapeProblem, MrError, type JobDefinition } from '@mr/shared/core';
 import flowlogs from './flowlogs/job.js';
 import grep from './grep.js';
 import indexer from './indexer.js';
@@ -48,7 +48,9 @@ export interface JobPolicy {
 }
 
 export function jobPolicy(job: JobDefinition, params: Record<string, string>): JobPolicy {
-  const gather = job.gather?.(params) === true;
+  const asked = job.gather?.(params);
+  if (isThenable(asked)) throw new MrError('MR_ERR_JOB_MODULE', `${job.name}: gather returned a promise; it must return true or false`);
+  const gather = asked === true;
   const f = job.maxBadFraction?.(params);
   if (f !== undefined && !(typeof f === 'number' && f >= 0 && f <= 1)) {
     throw new MrError('MR_ERR_USAGE', `${job.name}: maxBadFraction must be a number between 0 and 1, got ${String(f)}`);
@@ -58,10 +60,14 @@ export function jobPolicy(job: JobDefinition, params: Record<string, string>): J
 
 export function checkParams(job: JobDefinition, raw: Record<string, string>): Record<string, string> {
   if (!job.params) return raw;
+  let checked: Record<string, string>;
   try {
-    return job.params(raw);
+    checked = job.params(raw);
   } catch (e) {
     if (MrError.is(e)) throw e;
     throw new MrError('MR_ERR_USAGE', `${job.name}: bad params: ${(e as Error).message}`);
   }
+  // a promise would be sent on as `{}`: the job would run without its params
+  if (isThenable(checked)) throw new MrError('MR_ERR_JOB_MODULE', `${job.name}: params returned a promise; it must return the checked params`);
+  return checked;
 }

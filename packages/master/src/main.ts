@@ -198,6 +198,7 @@ function toWireSpec(s: import('./machine/types.js').AttemptSpec): wire.AttemptSp
     split: s.split ? { ...s.split, hosts: s.split.hosts ?? [] } : undefined,
     shuffleTargets: s.shuffleTargets ?? [],
     sortBufferBytes: s.sortBufferBytes,
+    taskMemoryBytes: s.taskMemoryBytes ?? 0,
     partition: s.partition ?? 0,
     mapOutputs: (s.mapOutputs ?? []).map((m) => ({ mapIndex: m.mapIndex, attemptId: m.attemptId, holders: m.holders })),
     outputUri: s.output ?? '',

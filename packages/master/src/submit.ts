@@ -72,6 +72,7 @@ export async function prepareJob(
       ...(policy.maxBadFraction !== undefined ? { maxBadFraction: policy.maxBadFraction } : {}),
       ...(skipped.length > 0 ? { skippedInputEntries: skipped.length } : {}),
       ...(req.overwrite ? { overwrite: true } : {}),
+      ...(req.taskMemoryBytes > 0 ? { taskMemoryBytes: req.taskMemoryBytes } : {}),
     },
     splits,
     skipped,

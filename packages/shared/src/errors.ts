@@ -50,6 +50,7 @@ export const ERROR_CODES = {
   MR_ERR_OUTPUT_OVERLAPS_INPUT: { exit: 2, retryable: false, doc: 'The output is an input, lies inside an input directory or prefix, or contains an input (after following symlinks): a job cannot write where it reads.' },
   MR_ERR_INPUT_CHANGED: { exit: 1, retryable: false, doc: 'An input file is shorter than when the job was planned (truncated or replaced while the job ran): the job fails rather than count less.' },
   MR_ERR_INPUT_UNREADABLE: { exit: 1, retryable: false, doc: 'An input file could not be read or decompressed (a truncated or non-gzip .gz file); the message names the file.' },
+  MR_ERR_TASK_MEMORY: { exit: 1, retryable: false, doc: "An attempt's JavaScript heap outgrew `--task-memory` (default: a quarter of the worker machine's memory over its slots); its thread was replaced." },
   MR_ERR_INTERNAL: { exit: 1, retryable: false, doc: 'A bug: an invariant did not hold.' },
 } as const satisfies Record<string, ErrorSpec>;
 

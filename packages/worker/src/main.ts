@@ -101,7 +101,7 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
   const unshare = store ? shareInProcess(address, store) : undefined;
   const client = masterClient(cfg.master, cfg.token, cfg.tls);
   const shuffle = new ShuffleClients(cfg.token, cfg.tls);
-  const pool = new AttemptPool(cfg.slots);
+  const pool = new AttemptPool(cfg.slots, undefined, (e) => log.warn({ err: e.message }, 'an attempt thread failed between attempts'));
   const modulesDir = join(dataDir, 'modules');
   let session: MasterSession;
   const bs = new BlockStoreClient(client, cfg.token, cfg.tls, cfg.role === 'core' ? id : undefined);

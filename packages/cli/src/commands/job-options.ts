@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { builtinJobs } from '@mr/jobs';
-import { MrError, wire } from '@mr/shared';
+import { MrError, parseSize, wire } from '@mr/shared';
 import { planFromSample, resolveJob, userOutputToStderr } from '../job-ref.js';
 import { absoluteLocation, listInputs, readInput, readRange, type BlockStoreSession } from '../locations.js';
 import { sampleLines } from '../sample.js';
@@ -20,6 +20,7 @@ export interface JobOptions {
   maxAttempts?: number;
   maxKilledAttempts?: number;
   taskTimeout?: number;
+  taskMemory?: number;
   speculation?: boolean;
   skipBadRecords?: boolean;
   overwrite?: boolean;
@@ -28,6 +29,15 @@ export interface JobOptions {
 
 /** The master's split size when a submission gives none (master/src/submit.ts DEFAULT_SPLIT_SIZE). */
 const DEFAULT_SPLIT_SIZE = 64 * 1024 * 1024;
+const MIB = 1024 * 1024;
+/** A thread's heap below this cannot even load a job module. */
+const MIN_TASK_MEMORY = 32 * MIB;
+
+function taskMemoryFlag(text: string): number {
+  const bytes = parseSize(text, '--task-memory');
+  if (bytes < MIN_TASK_MEMORY) throw new MrError('MR_ERR_USAGE', `--task-memory: '${text}' is too small (at least ${MIN_TASK_MEMORY / MIB}m)`);
+  return bytes;
+}
 
 /** The flags `run` and `submit` share (contract.md "Commands" and "Job tuning flags"). */
 export function addJobOptions(cmd: Command): Command {
@@ -44,6 +54,7 @@ export function addJobOptions(cmd: Command): Command {
     .addOption(new Option('--max-attempts <N>', 'failed attempts per task before the job fails').argParser(intFlag('--max-attempts', 1, 100)).default(4))
     .addOption(new Option('--max-killed-attempts <N>', 'attempts lost with their worker per task before the job fails').argParser(intFlag('--max-killed-attempts', 1, 1000)).default(10))
     .addOption(new Option('--task-timeout <DURATION>', 'an attempt with no progress for this long fails').argParser(durationFlag('--task-timeout')).default(30_000, '30s'))
+    .addOption(new Option('--task-memory <SIZE>', `an attempt whose JavaScript heap outgrows this fails (at least ${MIN_TASK_MEMORY / MIB}m; default: a quarter of the worker machine's memory over its slots)`).argParser(taskMemoryFlag))
     .option('--no-speculation', 'no backup copies of slow attempts')
     .option('--skip-bad-records', 'skip a record on which user code threw in two attempts (counted in skippedRecords)')
     .addOption(new Option('--format <FORMAT>', `after the job: 'summary', or 'table' (the result as a table: a top K whole, else its first ${TABLE_LINES} lines)`).choices(['summary', 'table']).default('summary'));
@@ -83,6 +94,7 @@ export async function submitRequest(job: string, o: JobOptions, bs?: BlockStoreS
     maxAttempts: o.maxAttempts ?? 4,
     maxKilledAttempts: o.maxKilledAttempts ?? 10,
     taskTimeoutMs: o.taskTimeout ?? 30_000,
+    taskMemoryBytes: o.taskMemory ?? 0,
     noSpeculation: o.speculation === false,
     skipBadRecords: o.skipBadRecords === true,
     gather: r.policy.gather,

@@ -53,10 +53,13 @@ export function onHeartbeat(s: MasterState, e: Ev<'Heartbeat'>): Action[] {
   const actions: Action[] = [];
   for (const p of e.progress) {
     const a = s.attempts.get(p.attemptId);
-    if (a && a.state === 'RUNNING' && a.nodeId === node.id && p.units > a.progressUnits) {
+    if (!a || a.state !== 'RUNNING' || a.nodeId !== node.id) continue;
+    if (p.units > a.progressUnits) {
       a.progressUnits = p.units;
       a.lastProgressMs = e.nowMs;
     }
+    if (p.awaiting) a.awaiting = p.awaiting;
+    else delete a.awaiting;
   }
   // Reconcile: attempts the worker runs that the master no longer counts as running there.
   for (const id of e.running) {
@@ -94,7 +97,10 @@ export function onTick(s: MasterState, nowMs: number): Action[] {
       const idle = nowMs - a.lastProgressMs;
       if (idle > job.spec.taskTimeoutMs && !awaitsGathered(job, taskOf(job, a.taskId))) {
         actions.push({ kind: 'KillAttempt', nodeId: node.id, attemptId: id, reason: 'task timeout' });
-        const error = `no progress for ${Math.round(idle / 1000)} s (--task-timeout ${job.spec.taskTimeoutMs / 1000} s)`;
+        // an attempt idle in a user function's promise is not stuck in its own code: say which one never settled
+        const error = a.awaiting
+          ? `${a.awaiting} returned a promise that did not settle within ${job.spec.taskTimeoutMs / 1000}s (--task-timeout)`
+          : `no progress for ${Math.round(idle / 1000)} s (--task-timeout ${job.spec.taskTimeoutMs / 1000} s)`;
         actions.push(...onAttemptFailed(s, { kind: 'AttemptFailed', attemptId: id, error, nowMs }));
       }
     }

@@ -16,6 +16,22 @@ function cluster(): MasterState {
 }
 
 describe('machine regressions found in review', () => {
+  it('a task timeout while the attempt awaits a user function\'s promise names the function; once it settled, plain no progress', () => {
+    const s = cluster();
+    const sub = step(s, { kind: 'JobSubmitted', jobId: 'j', spec: spec({ taskTimeoutMs: 3_000, maxAttempts: 2 }), splits: [{ uri: '/in', start: 0, length: 1 }], nowMs: 0 });
+    const first = sub.actions.flatMap((a) => (a.kind === 'StartAttempt' ? [a] : []))[0]!;
+    const running = (nodeId: string) => [...s.nodes.get(nodeId)!.running];
+    step(s, { kind: 'Heartbeat', nodeId: first.nodeId, running: running(first.nodeId), progress: [{ attemptId: first.spec.attemptId, units: 1, awaiting: 'map' }], nowMs: 1_000 });
+    step(s, { kind: 'Tick', nowMs: 4_500 });
+    expect(s.attempts.get(first.spec.attemptId)).toMatchObject({ state: 'FAILED', error: 'map returned a promise that did not settle within 3s (--task-timeout)' });
+    const second = [...s.attempts.values()].find((a) => a.state === 'RUNNING')!;
+    // the promise settled (awaiting gone) and the attempt then stopped moving: its own code is stuck
+    step(s, { kind: 'Heartbeat', nodeId: second.nodeId, running: running(second.nodeId), progress: [{ attemptId: second.id, units: 1, awaiting: 'reduce' }], nowMs: 5_000 });
+    step(s, { kind: 'Heartbeat', nodeId: second.nodeId, running: running(second.nodeId), progress: [{ attemptId: second.id, units: 1 }], nowMs: 6_000 });
+    step(s, { kind: 'Tick', nowMs: 8_500 });
+    expect(s.attempts.get(second.id)).toMatchObject({ state: 'FAILED', error: 'no progress for 4 s (--task-timeout 3 s)' });
+  });
+
   it('killing or failing a job whose tasks are at their kill limit ends it once (no double end, no throw)', () => {
     const s = cluster();
     step(s, { kind: 'JobSubmitted', jobId: 'j', spec: spec({ maxKilledAttempts: 1 }), splits: [0, 1, 2].map((i) => ({ uri: '/in', start: i, length: 1 })), nowMs: 1 });

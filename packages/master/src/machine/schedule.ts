@@ -188,6 +188,7 @@ function launch(
     params: job.spec.params,
     numReducers: job.spec.numReducers,
     sortBufferBytes: job.spec.sortBufferBytes,
+    ...(job.spec.taskMemoryBytes ? { taskMemoryBytes: job.spec.taskMemoryBytes } : {}),
   };
   if (job.spec.skipBadRecords) {
     // records user code threw on in two attempts are skipped from the third on (the paper, 3.7)

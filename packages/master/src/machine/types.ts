@@ -47,6 +47,8 @@ export interface JobSpec {
   overwrite?: boolean;
   /** Entries of input directories the listing passed over (broken links, loops, sockets): the `skippedInputEntries` counter. */
   skippedInputEntries?: number;
+  /** --task-memory: each attempt's heap limit; absent: the worker's default. */
+  taskMemoryBytes?: number;
 }
 
 /** The first record job code marked bad in a map task. */
@@ -129,6 +131,8 @@ export interface Attempt {
   /** Progress counter last reported, and when it last grew (task timeout). */
   progressUnits: number;
   lastProgressMs: number;
+  /** The user function whose returned promise the attempt waited for at its last heartbeat (a task timeout names it). */
+  awaiting?: string;
   speculative: boolean;
   /** Map attempts: the core workers that store the output (2 when there are two or more). */
   shuffleTargets?: string[];
@@ -231,7 +235,7 @@ export interface FsState {
 export type MasterEvent =
   /** `running` and `mapOutputs` say what survived on a worker whose session was lost. */
   | { kind: 'NodeRegistered'; nodeId: string; role: Role; address: string; slots: number; running: string[]; mapOutputs: string[]; nowMs: number }
-  | { kind: 'Heartbeat'; nodeId: string; running: string[]; progress: { attemptId: string; units: number }[]; nowMs: number }
+  | { kind: 'Heartbeat'; nodeId: string; running: string[]; progress: { attemptId: string; units: number; awaiting?: string }[]; nowMs: number }
   /** The worker is leaving (SIGTERM) or was told to (DrainRequested). */
   | { kind: 'NodeDraining'; nodeId: string; nowMs: number }
   | { kind: 'DrainRequested'; nodeId: string; nowMs: number }
@@ -290,6 +294,8 @@ export interface AttemptSpec {
   params: Record<string, string>;
   numReducers: number;
   sortBufferBytes: number;
+  /** --task-memory (absent: the worker's default). */
+  taskMemoryBytes?: number;
   mapIndex?: number;
   split?: Split;
   shuffleTargets?: { nodeId: string; address: string }[];

@@ -92,7 +92,7 @@ export function masterService(d: MasterServiceDeps): wire.MasterServer {
         if (!nodeId) return; // nothing counts before Register
         switch (msg.$case) {
           case 'heartbeat': {
-            const progress = msg.value.progress.map((p) => ({ attemptId: p.attemptId, units: p.units }));
+            const progress = msg.value.progress.map((p) => ({ attemptId: p.attemptId, units: p.units, ...(p.awaiting ? { awaiting: p.awaiting } : {}) }));
             void d.driver.dispatch({ kind: 'Heartbeat', nodeId, running: msg.value.runningAttempts, progress, nowMs: now() });
             return;
           }

@@ -4,6 +4,18 @@
  */
 export type Emit<K = string, V = unknown> = (key: K, value: V) => void;
 
+/**
+ * What map, reduce and the task hooks may return: nothing, or a promise (any thenable) that the
+ * task awaits before it goes on to the next record, key or step. Their `emit` is valid until then:
+ * an emit after the function returned (a sync one) or its promise settled fails the attempt.
+ */
+export type MaybePromise = void | PromiseLike<void>;
+
+/** True for a promise or any other thenable: the one kind of return value a task awaits. */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
+}
+
 export interface JobContext {
   /** The `--param k=v` values, after the job's own `params` check. */
   readonly params: Readonly<Record<string, string>>;
@@ -48,27 +60,38 @@ export interface JobContext {
 /** What every job defines besides its input and map (JobDefinition). */
 export interface JobBase<V = any, R = any> {
   name: string;
-  /** Optional: folds values of one key into one, map-side; same types as `reduce` sees. */
+  /**
+   * Optional: folds values of one key into one, map-side; same types as `reduce` sees. Synchronous:
+   * it runs inside `emit` and the sort buffer's spills, which cannot wait, so a combine that
+   * returns a promise fails the attempt (an `async` one is refused at submit).
+   */
   combine?(key: string, values: V[], ctx: JobContext): V;
-  reduce(key: string, values: Iterable<V>, emit: Emit<string, R>, ctx: JobContext): void;
-  /** Optional: part index in [0, numReducers); default `fnv1a32(utf8(key)) mod R`. */
+  /**
+   * May be async: a returned promise is awaited before the next key (`values` stays readable
+   * until then).
+   */
+  reduce(key: string, values: Iterable<V>, emit: Emit<string, R>, ctx: JobContext): MaybePromise;
+  /**
+   * Optional: part index in [0, numReducers); default `fnv1a32(utf8(key)) mod R`. Synchronous
+   * (it runs inside `emit`): a promise is refused like any other value that is not a part index.
+   */
   partition?(key: string, numReducers: number, params: Readonly<Record<string, string>>): number;
-  /** Optional: checks and completes `--param` values at submit; throw to refuse them. */
+  /** Optional: checks and completes `--param` values at submit; throw to refuse them. Synchronous. */
   params?(raw: Record<string, string>): Record<string, string>;
   /**
    * Optional: runs once after a map task's last record; it may emit (e.g. what the job aggregated
    * in memory per task, Hadoop's "in-mapper combining").
    */
-  mapCleanup?(emit: Emit<string, V>, ctx: JobContext): void;
+  mapCleanup?(emit: Emit<string, V>, ctx: JobContext): MaybePromise;
   /**
    * Optional: runs once per map attempt before its first record (Hadoop's Mapper.setup), with
    * `ctx.firstLine` and `ctx.input` already set: per-attempt state built here (a parsed header, a
    * table) keeps `map` free of a first-record branch, which the JIT would otherwise compile as a
    * deoptimization point that every new attempt hits.
    */
-  mapSetup?(ctx: JobContext): void;
+  mapSetup?(ctx: JobContext): MaybePromise;
   /** Optional: runs once after a reduce task's last key; it may emit (e.g. a top K kept while reducing). */
-  reduceCleanup?(emit: Emit<string, R>, ctx: JobContext): void;
+  reduceCleanup?(emit: Emit<string, R>, ctx: JobContext): MaybePromise;
   /**
    * Optional, from the (checked) params: when true, reduce tasks 1..R-1 do not write what they
    * emit; they hand it to reduce task 0, which finds it in `ctx.gathered` (reading it waits for them).
@@ -101,8 +124,8 @@ export interface JobBase<V = any, R = any> {
 export interface JobSample {
   /** About how many lines to read, at most MAX_SAMPLE_LINES. */
   lines: number;
-  /** Params to merge over the job's params, from the sampled lines (each without its line break). */
-  plan(sample: string[], numReducers: number, params: Readonly<Record<string, string>>): Record<string, string>;
+  /** Params to merge over the job's params, from the sampled lines (each without its line break); may be async. */
+  plan(sample: string[], numReducers: number, params: Readonly<Record<string, string>>): Record<string, string> | PromiseLike<Record<string, string>>;
 }
 
 /** `sample.lines` at most. */
@@ -117,7 +140,8 @@ export const MAX_GATHERED_BYTES = 16 * 1024 * 1024;
 export interface LinesJob<V = any, R = any> extends JobBase<V, R> {
   /** Input records: 'lines' (default) hands `map` each line without its line break, decoded as UTF-8. */
   input?: 'lines';
-  map(record: string, emit: Emit<string, V>, ctx: JobContext): void;
+  /** May be async: a returned promise is awaited before the next record. */
+  map(record: string, emit: Emit<string, V>, ctx: JobContext): MaybePromise;
 }
 
 /**
@@ -140,7 +164,8 @@ export interface LineBytes {
  */
 export interface BytesJob<V = any, R = any> extends JobBase<V, R> {
   input: 'bytes';
-  map(record: LineBytes, emit: Emit<string, V>, ctx: JobContext): void;
+  /** May be async: a returned promise is awaited before the next record (the record stays valid until then). */
+  map(record: LineBytes, emit: Emit<string, V>, ctx: JobContext): MaybePromise;
 }
 
 export type JobDefinition<V = any, R = any> = LinesJob<V, R> | BytesJob<V, R>;
@@ -149,6 +174,21 @@ export function defineJob<V = any, R = any>(job: BytesJob<V, R>): BytesJob<V, R>
 export function defineJob<V = any, R = any>(job: LinesJob<V, R>): LinesJob<V, R>;
 export function defineJob(job: JobDefinition): JobDefinition {
   return job;
+}
+
+/** Job functions that must return their result synchronously, and why. */
+const SYNC_ONLY = ['combine', 'partition', 'params', 'gather', 'maxBadFraction', 'columns'] as const;
+const SYNC_ONLY_WHY: Record<(typeof SYNC_ONLY)[number], string> = {
+  combine: 'it returns the combined value to emit and the spills, which cannot wait',
+  partition: 'it returns the part of each emitted key inside emit',
+  params: 'it checks the params at submit and returns them',
+  gather: 'it is read at submit',
+  maxBadFraction: 'it is read at submit',
+  columns: 'it is read at submit',
+};
+
+function isAsyncFunction(f: unknown): boolean {
+  return typeof f === 'function' && (f.constructor.name === 'AsyncFunction' || f.constructor.name === 'AsyncGeneratorFunction');
 }
 
 /** Why a value is not a job definition, or undefined when it is one. */
@@ -161,6 +201,10 @@ export function jobShapeProblem(value: unknown): string | undefined {
   if (typeof j.reduce !== 'function') return `job '${j.name}' has no reduce function`;
   for (const f of ['combine', 'partition', 'params', 'mapSetup', 'mapCleanup', 'reduceCleanup', 'gather', 'maxBadFraction', 'columns'] as const) {
     if (j[f] !== undefined && typeof j[f] !== 'function') return `job '${j.name}': ${f} is not a function`;
+  }
+  // these run where nothing can wait for a promise (inside emit, a spill, the submit's checks)
+  for (const f of SYNC_ONLY) {
+    if (isAsyncFunction(j[f])) return `job '${j.name}': ${f} must not be async (${SYNC_ONLY_WHY[f]})`;
   }
   if (j.sample !== undefined) {
     const s = j.sample as Partial<JobSample> | null;

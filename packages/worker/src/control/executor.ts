@@ -5,6 +5,7 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { abortUpload, bsPath, MrError, partName, parseS3, readObject, requireLocalPath, s3Join, toMrError, uploadPending, waitDrain, type BlockStoreClient, type Logger, type PendingUpload, type wire } from '@mr/shared';
 import type { AttemptPool } from '../exec/pool.js';
 import { firstLineOf, MAX_FIRST_LINE_BYTES } from '../task/lines.js';
+import { AWAITED, AWAITING_SLOT } from '../task/context.js';
 import { OutputTail } from '../exec/output.js';
 import type { Common as CommonInput } from '../exec/thread.js';
 import type { ShuffleClients } from '../shuffle/client.js';
@@ -40,7 +41,10 @@ interface Running {
   ctl: AbortController;
   /** Terminates its thread: only when it does not stop by itself within THREAD_STOP_GRACE_MS. */
   threadCtl: AbortController;
-  /** Shared with the attempt's thread: [0] grows with progress (the task timeout), [1] = 1 asks it to stop, [2] = 1 once `gathered` is posted. */
+  /**
+   * Shared with the attempt's thread: [0] grows with progress (the task timeout), [1] = 1 asks it to
+   * stop, [2] = 1 once `gathered` is posted, [AWAITING_SLOT] names the user function it awaits (AWAITED).
+   */
   progress: Int32Array;
   /** A gathering reduce task 0 started before the others were done: where their output goes to its thread. */
   gathered?: MessagePort;
@@ -82,15 +86,16 @@ export class Executor {
     return [...this.running.keys()];
   }
 
-  progress(): { attemptId: string; units: number }[] {
-    return [...this.running].map(([attemptId, r]) => ({ attemptId, units: Atomics.load(r.progress, 0) }));
+  /** Each running attempt's progress counter, and the user function whose promise it awaits ('' for none). */
+  progress(): { attemptId: string; units: number; awaiting: string }[] {
+    return [...this.running].map(([attemptId, r]) => ({ attemptId, units: Atomics.load(r.progress, 0), awaiting: AWAITED[Atomics.load(r.progress, AWAITING_SLOT)] ?? '' }));
   }
 
   start(spec: wire.AttemptSpec): void {
     if (this.running.has(spec.attemptId)) return;
     const ctl = new AbortController();
     const threadCtl = new AbortController();
-    const progress = new Int32Array(new SharedArrayBuffer(12));
+    const progress = new Int32Array(new SharedArrayBuffer(4 * (AWAITING_SLOT + 1)));
     const channel = spec.gatherPending ? new MessageChannel() : undefined;
     // what user code writes, kept by the thread in shared memory: readable however the attempt ends
     const output = OutputTail.create();
@@ -184,6 +189,8 @@ export class Executor {
         ...(firstLine !== undefined ? { firstLine } : {}),
       },
       threadSignal,
+      [],
+      taskMemoryMb(spec),
     );
     const { outputFile, partitionBytes } = out.map!;
     if (signal.aborted) throw new MrError('MR_ERR_ATTEMPT_KILLED', 'attempt killed');
@@ -216,6 +223,7 @@ export class Executor {
       { kind: 'reduce', ...common, partition: spec.partition, segments, outputFile, skipKeys: spec.skipKeys, gathered: spec.gathered, gatherOutput: spec.gatherOutput, ...(gatheredPort ? { gatheredPort } : {}) },
       threadSignal,
       gatheredPort ? [gatheredPort] : [],
+      taskMemoryMb(spec),
     );
     const gathered = out.gathered ? { gathered: out.gathered } : {};
     if (signal.aborted) throw new MrError('MR_ERR_ATTEMPT_KILLED', 'attempt killed');
@@ -326,6 +334,11 @@ export class Executor {
     if (failed) throw failed.reason;
     return segments;
   }
+}
+
+/** The job's --task-memory in MiB, or undefined for the worker's default. */
+function taskMemoryMb(spec: wire.AttemptSpec): number | undefined {
+  return spec.taskMemoryBytes > 0 ? Math.ceil(spec.taskMemoryBytes / (1024 * 1024)) : undefined;
 }
 
 function localRangeReader(path: string): (offset: number, length: number) => AsyncIterable<Buffer> {

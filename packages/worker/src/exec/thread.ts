@@ -35,7 +35,7 @@ export interface Common {
   jobId: string;
   taskId: string;
   attempt: number;
-  /** Shared with the main thread (SharedArrayBuffer): [0] grows as records go by, [1] = 1 asks the attempt to stop. */
+  /** Shared with the main thread (SharedArrayBuffer): [0] grows as records go by, [1] = 1 asks the attempt to stop, [3] the function awaited (context.ts AWAITING_SLOT). */
   progress: Int32Array;
   /** Shared with the main thread: an OutputTail's buffer, the tail of what user code writes. */
   output?: SharedArrayBuffer;
@@ -64,7 +64,7 @@ export default async function runAttempt(input: ThreadInput): Promise<ThreadOutp
       return { ok: true, map, counters: map.counters };
     }
     const { gatheredPort } = input;
-    return { ok: true, ...runReduce({ ...input, job, ...(gatheredPort ? { awaitGathered: () => awaitGathered(gatheredPort, input.progress) } : {}) }) };
+    return { ok: true, ...(await runReduce({ ...input, job, ...(gatheredPort ? { awaitGathered: () => awaitGathered(gatheredPort, input.progress) } : {}) })) };
   } catch (e) {
     const err = toMrError(e, 'MR_ERR_USER_CODE');
     const error = err.toWire();

@@ -1,4 +1,4 @@
-import { MrError, type JobContext } from '@mr/shared/core';
+import { isThenable, MrError, type JobContext } from '@mr/shared/core';
 
 /** User counters a job may define; the first one past the cap fails the attempt (style.md smells). */
 export const MAX_USER_COUNTERS = 100;
@@ -23,14 +23,70 @@ export class Counters {
   }
 }
 
-/** Runs a job's end-of-task hook (mapCleanup, reduceCleanup): what it throws is the job's error. */
-export function runHook(failure: string, hook: () => void): void {
+/** The user functions whose returned promise a task awaits; progress[AWAITING_SLOT] holds the index of the one awaited now (0: none). */
+export const AWAITED = ['', 'map', 'reduce', 'mapSetup', 'mapCleanup', 'reduceCleanup'] as const;
+export type AwaitedFn = Exclude<(typeof AWAITED)[number], ''>;
+/**
+ * The slot of an attempt's shared progress array that names (AWAITED) the user function whose
+ * promise it waits for: the heartbeat carries it, so that a task timeout says which one never settled.
+ */
+export const AWAITING_SLOT = 3;
+
+/** Awaits the promise a user function returned, with the function marked in `progress` meanwhile. */
+export async function awaitUser(promise: PromiseLike<unknown>, fn: AwaitedFn, progress: Int32Array): Promise<void> {
+  // unit tests pass shorter arrays: the mark is for the heartbeat only
+  const marks = progress.length > AWAITING_SLOT;
+  if (marks) Atomics.store(progress, AWAITING_SLOT, AWAITED.indexOf(fn));
   try {
-    hook();
+    await promise;
+  } finally {
+    if (marks) Atomics.store(progress, AWAITING_SLOT, 0);
+  }
+}
+
+/**
+ * When a task's emit may be called: while map, reduce or a hook that emits runs, and until the
+ * promise it returned settles. An emit outside that (from a timer, or a promise the function
+ * neither awaited nor returned) would land in another record's output or after the output was
+ * written, lost: it is not taken, and the attempt fails at its next check. It does not throw at the
+ * emit, which may run where nothing catches it (a timer) and would take the thread down.
+ */
+export class EmitWindow {
+  open = false;
+  late: MrError | undefined = undefined;
+
+  /** `fn`: the function that holds the window, named if an emit comes late. */
+  constructor(public fn: AwaitedFn) {}
+
+  closedEmit(): void {
+    this.late ??= new MrError('MR_ERR_USER_CODE', `emit was called after ${this.fn} had returned or settled: return (or await) the promise of the work that emits`);
+  }
+
+  /** Throws the late emit's error, if one came. */
+  check(): void {
+    if (this.late) throw this.late;
+  }
+}
+
+/**
+ * Runs a job's hook (mapSetup, mapCleanup, reduceCleanup), awaiting the promise it returns: what
+ * it throws or rejects with is the job's error. `window`: the task's emit window, open meanwhile.
+ */
+export async function runHook(failure: string, fn: AwaitedFn, hook: () => unknown, progress: Int32Array, window?: EmitWindow): Promise<void> {
+  if (window) {
+    window.fn = fn;
+    window.open = true;
+  }
+  try {
+    const r = hook();
+    if (isThenable(r)) await awaitUser(r, fn, progress);
   } catch (e) {
     if (MrError.is(e)) throw e;
     throw new MrError('MR_ERR_USER_CODE', `${failure}: ${(e as Error)?.message ?? e}`, { cause: e });
+  } finally {
+    if (window) window.open = false;
   }
+  window?.check();
 }
 
 /** The first record job code marked bad in a map attempt: reported so the master can name it. */

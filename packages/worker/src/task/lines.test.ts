@@ -20,8 +20,9 @@ function file(content: string | Buffer, ext = '.txt'): string {
 async function readBoth(split: SplitRange): Promise<[string, number][]> {
   const text: [string, number][] = [];
   const bytes: [string, number][] = [];
-  const a = await readSplitLines(split, { onLine: (l, off) => text.push([l, off]) });
-  const b = await readSplitLineBytes(split, { onBytes: (buf, s, e, off) => bytes.push([buf.toString('utf8', s, e), off]) });
+  // the targets return undefined: a sync map's reader, which awaits nothing per line
+  const a = await readSplitLines(split, { onLine: (l, off) => void text.push([l, off]) });
+  const b = await readSplitLineBytes(split, { onBytes: (buf, s, e, off) => void bytes.push([buf.toString('utf8', s, e), off]) });
   expect(bytes, 'the bytes reader').toEqual(text);
   expect(b).toEqual(a);
   return text;
@@ -103,6 +104,51 @@ describe('split reader: every line read exactly once, whatever the cut (design.m
     }
   });
 
+  it('a target that returns promises (an async map) gets each line after the last one settled: the same lines and offsets', async () => {
+    // ASCII and UTF-8 pieces, lines across the 1 MiB read chunks (the carried line too), CRLF
+    const lines = Array.from({ length: 40_000 }, (_, i) => `${i} ${i % 7 === 0 ? 'Zürich' : 'x'.repeat(i % 37)} ${'z'.repeat(i % 101)}`);
+    const text = lines.join('\r\n') + '\r\n';
+    const path = file(text);
+    const bytes = Buffer.byteLength(text);
+    const reference: [string, number][] = [];
+    for (let start = 0; start < bytes; start += 777_777) reference.push(...(await readBoth({ path, start, length: Math.min(777_777, bytes - start) })));
+    expect(reference.map(([l]) => l)).toEqual(lines);
+    /** Every `every`th line returns a promise that settles a turn later; a line handed over meanwhile is an error. */
+    const readAsync = async (size: number, every: number, asBytes: boolean) => {
+      const seen: [string, number][] = [];
+      let pending = false;
+      let n = 0;
+      const take = (line: string, off: number): Promise<void> | undefined => {
+        if (pending) throw new Error(`line at ${off} handed over before the last one's promise settled`);
+        seen.push([line, off]);
+        if (++n % every !== 0) return undefined;
+        pending = true;
+        return new Promise((resolve) => setImmediate(() => {
+          pending = false;
+          resolve();
+        }));
+      };
+      for (let start = 0; start < bytes; start += size) {
+        const split = { path, start, length: Math.min(size, bytes - start) };
+        // the bytes are read after the wait: they stay valid until the promise settles
+        if (asBytes) await readSplitLineBytes(split, { onBytes: (buf, s, e, off) => take(buf.toString('utf8', s, e), off) });
+        else await readSplitLines(split, { onLine: take });
+      }
+      return seen;
+    };
+    try {
+      for (const piece of [undefined, 64]) {
+        setPieceForTests(piece);
+        for (const [size, every] of [[bytes, 1], [777_777, 3], [bytes, 1000]] as const) {
+          expect(await readAsync(size, every, false), `lines, piece ${piece}, split ${size}, every ${every}`).toEqual(reference);
+          expect(await readAsync(size, every, true), `bytes, piece ${piece}, split ${size}, every ${every}`).toEqual(reference);
+        }
+      }
+    } finally {
+      setPieceForTests(undefined);
+    }
+  });
+
   it('reports the byte offset where each line starts', async () => {
     const path = file('ab\ncd\nef\n');
     expect(await readBoth({ path, start: 2, length: 5 })).toEqual([['cd', 3], ['ef', 6]]);
@@ -113,7 +159,7 @@ describe('split reader: every line read exactly once, whatever the cut (design.m
     const text = 'first\nsecond\nthird';
     const path = file(gzipSync(text), '.gz');
     const lines: string[] = [];
-    const stats = await readSplitLines({ path, start: 0, length: 1 }, { onLine: (l) => lines.push(l) });
+    const stats = await readSplitLines({ path, start: 0, length: 1 }, { onLine: (l) => void lines.push(l) });
     expect(lines).toEqual(['first', 'second', 'third']);
     expect(stats.lines).toBe(3);
     expect((await readBoth({ path, start: 0, length: 1 })).map(([l]) => l)).toEqual(lines);

@@ -43,13 +43,16 @@ export function setPieceForTests(bytes: number | undefined): void {
  * attempt, and one optimized loop with the call inlined serves every attempt of a thread.
  */
 export interface LineTarget {
-  /** A decoded line (readSplitLines). */
-  onLine(line: string, offset: number): void;
+  /**
+   * A decoded line (readSplitLines). A returned promise (an async map's) is awaited before the
+   * next line; undefined goes straight on, with nothing awaited per line.
+   */
+  onLine(line: string, offset: number): Promise<void> | undefined;
 }
 
 export interface BytesTarget {
-  /** A line's bytes buf[start, end) (readSplitLineBytes). */
-  onBytes(buf: Buffer, start: number, end: number, offset: number): void;
+  /** A line's bytes buf[start, end) (readSplitLineBytes); valid until a returned promise settles. */
+  onBytes(buf: Buffer, start: number, end: number, offset: number): Promise<void> | undefined;
 }
 
 /** Hands a reader's lines on: decoded (readSplitLines) or as bytes (readSplitLineBytes). */
@@ -59,8 +62,14 @@ interface LineSink {
    * to one that starts at `end` or past it; returns how many it read, ~n when it stopped at `end`.
    */
   piece(chunk: Buffer, i: number, to: number, pos: number, end: number): number;
-  /** One line: buf[s, e) without its '\n' (a trailing CR still there), at `offset`. */
-  line(buf: Buffer, s: number, e: number, offset: number): void;
+  /** One line: buf[s, e) without its '\n' (a trailing CR still there), at `offset`; the target's promise, if any. */
+  line(buf: Buffer, s: number, e: number, offset: number): Promise<void> | undefined;
+  /**
+   * Set by `piece` when the target returned a promise for a line: `piece` stopped after that line
+   * (counted in what it returned), and the reader awaits this, then goes on at chunk index `resumeAt`.
+   */
+  wait: Promise<void> | undefined;
+  resumeAt: number;
 }
 
 /** e, or e - 1 when the line buf[s, e) ends with a CR (CRLF files). */
@@ -70,34 +79,46 @@ function withoutCr(buf: Buffer, s: number, e: number): number {
 
 /** ASCII pieces decoded a piece at a time and cut into lines as a string; other pieces line by line. */
 class TextSink implements LineSink {
+  wait: Promise<void> | undefined = undefined;
+  resumeAt = 0;
+
   constructor(private readonly target: LineTarget, private readonly shift: number) {}
 
   piece(chunk: Buffer, i: number, to: number, pos: number, end: number): number {
-    if (isAscii(chunk.subarray(i, to))) return this.ascii(chunk.toString('latin1', i, to + 1), pos + i, end);
+    if (isAscii(chunk.subarray(i, to))) return this.ascii(chunk.toString('latin1', i, to + 1), i, pos + i, end);
     let n = 0;
     for (let j = i; j <= to; n++) {
       if (pos + j >= end) return ~n;
       const nl = chunk.indexOf(NL, j);
-      this.target.onLine(chunk.toString('utf8', j, withoutCr(chunk, j, nl)), this.shift + pos + j);
+      const wait = this.target.onLine(chunk.toString('utf8', j, withoutCr(chunk, j, nl)), this.shift + pos + j);
       j = nl + 1;
+      if (wait !== undefined) return this.suspend(wait, j, n);
     }
     return n;
   }
 
-  /** The lines of a decoded ASCII piece starting at byte `base` of the stream. */
-  private ascii(text: string, base: number, end: number): number {
+  /** The lines of a decoded ASCII piece, chunk[i..] at byte `base` of the stream (a char a byte). */
+  private ascii(text: string, i: number, base: number, end: number): number {
     let n = 0;
     for (let j = 0; j < text.length; n++) {
       if (base + j >= end) return ~n;
       const nl = text.indexOf('\n', j);
-      this.target.onLine(text.slice(j, nl > j && text.charCodeAt(nl - 1) === CR ? nl - 1 : nl), this.shift + base + j);
+      const wait = this.target.onLine(text.slice(j, nl > j && text.charCodeAt(nl - 1) === CR ? nl - 1 : nl), this.shift + base + j);
       j = nl + 1;
+      if (wait !== undefined) return this.suspend(wait, i + j, n);
     }
     return n;
   }
 
-  line(buf: Buffer, s: number, e: number, offset: number): void {
-    this.target.onLine(buf.toString('utf8', s, withoutCr(buf, s, e)), this.shift + offset);
+  /** Stops the piece after line n, whose call returned `wait`; the reader resumes at chunk index `at`. */
+  private suspend(wait: Promise<void>, at: number, n: number): number {
+    this.wait = wait;
+    this.resumeAt = at;
+    return n + 1;
+  }
+
+  line(buf: Buffer, s: number, e: number, offset: number): Promise<void> | undefined {
+    return this.target.onLine(buf.toString('utf8', s, withoutCr(buf, s, e)), this.shift + offset);
   }
 }
 
@@ -107,6 +128,9 @@ class TextSink implements LineSink {
  * a string is garbage.
  */
 class BytesSink implements LineSink {
+  wait: Promise<void> | undefined = undefined;
+  resumeAt = 0;
+
   constructor(private readonly target: BytesTarget, private readonly shift: number) {}
 
   piece(chunk: Buffer, i: number, to: number, pos: number, end: number): number {
@@ -114,14 +138,19 @@ class BytesSink implements LineSink {
     for (let j = i; j <= to; n++) {
       if (pos + j >= end) return ~n;
       const nl = chunk.indexOf(NL, j); // `to` at the latest
-      this.target.onBytes(chunk, j, withoutCr(chunk, j, nl), this.shift + pos + j);
+      const wait = this.target.onBytes(chunk, j, withoutCr(chunk, j, nl), this.shift + pos + j);
       j = nl + 1;
+      if (wait !== undefined) {
+        this.wait = wait;
+        this.resumeAt = j;
+        return n + 1;
+      }
     }
     return n;
   }
 
-  line(buf: Buffer, s: number, e: number, offset: number): void {
-    this.target.onBytes(buf, s, withoutCr(buf, s, e), this.shift + offset);
+  line(buf: Buffer, s: number, e: number, offset: number): Promise<void> | undefined {
+    return this.target.onBytes(buf, s, withoutCr(buf, s, e), this.shift + offset);
   }
 }
 
@@ -133,7 +162,9 @@ class BytesSink implements LineSink {
  * (CRLF files). `.gz` files are one split, decompressed as they stream. Reads in large chunks:
  * one await per chunk, none per line; ASCII text (most logs) is decoded a piece (PIECE) at a time
  * and cut into lines as a string, other pieces line by line. Only a line that crosses two chunks
- * is copied.
+ * is copied. When the target returns a promise for a line (an async map), the reader awaits it
+ * before the next line, and from then on decodes a line at a time (a piece would be decoded again
+ * after every wait).
  */
 export function readSplitLines(split: SplitRange, target: LineTarget): Promise<LineStats> {
   return readSplit(split, new TextSink(target, split.offsetBase ?? 0));
@@ -199,9 +230,11 @@ async function readSplit(split: SplitRange, sink: LineSink): Promise<LineStats> 
   let carry: Buffer | undefined; // the start of a line that began in an earlier chunk...
   let carryAt = 0; // ...at this offset
   let done = false;
+  // set once the target has returned a promise: pieces of one line from then on
+  let awaiting = false;
   const emit = (data: Buffer, s: number, e: number, offset: number) => {
     lines++;
-    sink.line(data, s, e, offset);
+    return sink.line(data, s, e, offset);
   };
   try {
     for await (const chunk of source as AsyncIterable<Buffer>) {
@@ -227,18 +260,29 @@ async function readSplit(split: SplitRange, sink: LineSink): Promise<LineStats> 
         }
         const line = Buffer.concat([carry, chunk.subarray(0, nl)]);
         carry = undefined;
-        emit(line, 0, line.length, carryAt);
+        const wait = emit(line, 0, line.length, carryAt);
+        if (wait !== undefined) {
+          awaiting = true;
+          await wait;
+        }
         i = nl + 1;
       }
       const last = chunk.lastIndexOf(NL);
       // whole lines in [i, last], a piece of at most about PIECE bytes at a time (see PIECE)
       while (i <= last && !done) {
-        let to = i + piece >= last ? last : chunk.lastIndexOf(NL, i + piece);
+        let to = awaiting ? chunk.indexOf(NL, i) : i + piece >= last ? last : chunk.lastIndexOf(NL, i + piece);
         if (to < i) to = chunk.indexOf(NL, i + piece); // a line longer than a piece
         const n = sink.piece(chunk, i, to, pos, end);
         if (n < 0) done = true;
         lines += n < 0 ? ~n : n;
         i = to + 1;
+        const wait = sink.wait;
+        if (wait !== undefined) {
+          sink.wait = undefined;
+          awaiting = true;
+          await wait;
+          i = sink.resumeAt;
+        }
       }
       if (done) break;
       if (i < chunk.length) {
@@ -257,7 +301,7 @@ async function readSplit(split: SplitRange, sink: LineSink): Promise<LineStats> 
       throw new MrError('MR_ERR_INPUT_CHANGED', `input ${split.uri ?? split.path} changed while the job ran: it ends at byte ${pos}, before the planned split end ${end} (${split.start}+${split.length})`);
     }
     // the last line of a file without a final newline
-    if (!done && carry && carry.length > 0 && carryAt < end) emit(carry, 0, carry.length, carryAt);
+    if (!done && carry && carry.length > 0 && carryAt < end) await emit(carry, 0, carry.length, carryAt);
   } catch (e) {
     // zlib's and fs's own words name no file: a truncated .gz says only 'unexpected end of file'
     const err = e as NodeJS.ErrnoException;

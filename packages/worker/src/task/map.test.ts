@@ -2,11 +2,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import wordcount from '../../../jobs/src/wordcount.js';
 import { defineJob, RecordWriter } from '@mr/shared/core';
 import { PROGRESS_EVERY, runMap } from './map.js';
 import { runReduce } from './reduce.js';
+import { AWAITED } from './context.js';
 
 describe('map attempt', () => {
   const dir = mkdtempSync(join(tmpdir(), 'map-'));
@@ -113,6 +114,125 @@ describe('map attempt', () => {
     expect(views.size).toBe(1); // no object per line
     expect(r.counters).toMatchObject({ inputRecords: 5, skippedRecords: 1, mapOutputRecords: 4 });
   });
+
+  /** Words emitted one by one, and a cleanup record; its twin awaits a turn of the event loop before each step. */
+  const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+  const words = defineJob<number, number>({
+    name: 'words',
+    map(line, emit) {
+      for (const w of line.split(' ')) emit(w, 1);
+    },
+    mapCleanup: (emit) => emit('~cleanup', 1),
+    combine: (_k, values) => values.reduce((a, b) => a + b, 0),
+    reduce() {},
+  });
+  const asyncWords = defineJob<number, number>({
+    ...words,
+    name: 'async-words',
+    async mapSetup(ctx) {
+      await tick();
+      ctx.counter('setups');
+    },
+    async map(line, emit, ctx) {
+      await tick();
+      await words.map(line, emit, ctx);
+    },
+    async mapCleanup(emit) {
+      await tick();
+      emit('~cleanup', 1);
+    },
+  });
+
+  it('an async map (and mapSetup, mapCleanup) is awaited record by record: the same output as the sync job, its emits all kept', async () => {
+    const progress = new Int32Array(new SharedArrayBuffer(16));
+    const sync = await runMap({ ...task(new Int32Array(new SharedArrayBuffer(16))), job: words });
+    const r = await runMap({ ...task(progress), job: asyncWords });
+    expect(r.counters).toMatchObject({ inputRecords: 2000, setups: 1 });
+    expect(r.partitionBytes).toEqual(sync.partitionBytes);
+    expect(readFileSync(r.outputFile)).toEqual(readFileSync(sync.outputFile));
+    expect(readFileSync(r.outputFile).includes('~cleanup')).toBe(true);
+    expect(progress[0]).toBe(2000);
+    expect(progress[3]).toBe(0); // awaiting nothing once done
+  });
+
+  it("input 'bytes', async: a record's bytes stay valid until its promise settles", async () => {
+    const file = join(dir, 'bytes-async.txt');
+    writeFileSync(file, Array.from({ length: 500 }, (_, i) => `line ${i}`).join('\n') + '\n');
+    const seen: string[] = [];
+    const job = defineJob({
+      name: 'bytes-async', input: 'bytes',
+      async map(line, emit) {
+        await tick();
+        const text = line.bytes.toString('utf8', line.start, line.end);
+        seen.push(text);
+        emit(text, 1);
+      },
+      reduce() {},
+    });
+    const r = await runMap({ job, params: {}, jobId: 'j', taskId: 'm-00004', attempt: 0, numReducers: 1, sortBufferBytes: 1 << 20, split: { uri: file, path: file, start: 0, length: 100_000 }, workDir: mkdtempSync(join(dir, 'w-')) });
+    expect(seen).toEqual(Array.from({ length: 500 }, (_, i) => `line ${i}`));
+    expect(r.counters.mapOutputRecords).toBe(500);
+  });
+
+  it('marks the function it awaits in the shared progress (the heartbeat names it when a task timeout ends the wait)', async () => {
+    const progress = new Int32Array(new SharedArrayBuffer(16));
+    let release!: () => void;
+    const job = defineJob({
+      name: 'waits', map: () => new Promise<void>((resolve) => (release = resolve)), reduce() {},
+    });
+    const file = join(dir, 'one-line.txt');
+    writeFileSync(file, 'x\n');
+    const run = runMap({ job, params: {}, jobId: 'j', taskId: 'm-00005', attempt: 0, numReducers: 1, sortBufferBytes: 1 << 20, split: { uri: file, path: file, start: 0, length: 2 }, workDir: mkdtempSync(join(dir, 'w-')), progress });
+    await vi.waitFor(() => expect(progress[3]).toBe(AWAITED.indexOf('map')));
+    expect(progress[0]).toBe(1); // the record counts as progress when the wait starts
+    release();
+    await run;
+    expect(progress[3]).toBe(0);
+  });
+
+  it('a rejected promise fails the attempt like a throw: the user error as cause, the record named', async () => {
+    const file = join(dir, 'reject.txt');
+    writeFileSync(file, 'ok\nbad\n');
+    const job = defineJob({
+      name: 'rejects',
+      async map(line) {
+        await tick();
+        if (line === 'bad') throw new Error('rejected here');
+      },
+      reduce() {},
+    });
+    const err = await runMap({ job, params: {}, jobId: 'j', taskId: 'm-00006', attempt: 0, numReducers: 1, sortBufferBytes: 1 << 20, split: { uri: file, path: file, start: 0, length: 7 }, workDir: mkdtempSync(join(dir, 'w-')) }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'MR_ERR_USER_CODE', message: `map threw on ${file} at byte 3: rejected here`, record: 'offset:3' });
+    expect(((err as Error).cause as Error).stack).toMatch(/map\.test\.ts/);
+  });
+
+  it('an emit after map returned (a timer, a promise it did not return) fails the attempt instead of landing elsewhere', async () => {
+    const file = join(dir, 'late.txt');
+    writeFileSync(file, 'a\nb\n'.repeat(200));
+    const job = defineJob({
+      name: 'late',
+      map(line, emit) {
+        void tick().then(() => emit(line, 1));
+      },
+      reduce() {},
+    });
+    await expect(runMap({ job, params: {}, jobId: 'j', taskId: 'm-00007', attempt: 0, numReducers: 1, sortBufferBytes: 1 << 20, split: { uri: file, path: file, start: 0, length: 800 }, workDir: mkdtempSync(join(dir, 'w-')) }))
+      .rejects.toMatchObject({ code: 'MR_ERR_USER_CODE', message: expect.stringMatching(/^emit was called after map had returned or settled/) });
+  });
+
+  it('combine and partition must answer synchronously: a promise fails the attempt with one line naming them', async () => {
+    const file = join(dir, 'combine.txt');
+    writeFileSync(file, 'a a\n');
+    const base = { params: {}, jobId: 'j', taskId: 'm-00008', attempt: 0, numReducers: 2, sortBufferBytes: 1 << 20, split: { uri: file, path: file, start: 0, length: 4 } };
+    // a map that emits every word on its own, so that 'a' has two values to combine
+    const words = defineJob<number, number>({ ...wordcount, map: (line, emit) => line.split(' ').forEach((w) => emit(w, 1)) });
+    const promised = { ...words, combine: (_k: string, values: number[]) => Promise.resolve(values.length) as unknown as number };
+    await expect(runMap({ ...base, job: promised, workDir: mkdtempSync(join(dir, 'w-')) }))
+      .rejects.toMatchObject({ code: 'MR_ERR_USER_CODE', message: "combine returned a promise for key 'a': combine must return the combined value (it cannot be async)" });
+    const partitioned = { ...words, partition: () => Promise.resolve(0) as unknown as number };
+    await expect(runMap({ ...base, job: partitioned, workDir: mkdtempSync(join(dir, 'w-')) }))
+      .rejects.toMatchObject({ code: 'MR_ERR_USER_CODE', message: expect.stringContaining("partition('a', 2) returned a promise; it must return the part number") });
+  });
 });
 
 describe('reduce attempt', () => {
@@ -150,21 +270,21 @@ describe('reduce attempt', () => {
     writeFileSync(file, 'x\n');
     await expect(runMap({ job: broken, params: {}, jobId: 'j', taskId: 'm-00000', attempt: 0, numReducers: 1, sortBufferBytes: 1 << 20, split: { uri: file, path: file, start: 0, length: 2 }, workDir: mkdtempSync(join(dir, 'w-')) }))
       .rejects.toMatchObject({ code: 'MR_ERR_USER_CODE', message: `mapCleanup threw on ${file}: no flush` });
-    expect(() => runReduce({ job: broken, params: {}, jobId: 'j', taskId: 'r-00000', attempt: 0, segments: [], outputFile: join(dir, 'broken-part') }))
-      .toThrow(expect.objectContaining({ code: 'MR_ERR_USER_CODE', message: 'reduceCleanup threw: no top' }));
+    await expect(runReduce({ job: broken, params: {}, jobId: 'j', taskId: 'r-00000', attempt: 0, segments: [], outputFile: join(dir, 'broken-part') }))
+      .rejects.toMatchObject({ code: 'MR_ERR_USER_CODE', message: 'reduceCleanup threw: no top' });
   });
 
-  it('a gathering task 1..R-1 hands back what it emits and writes an empty part; task 0 sees it in ctx.gathered', () => {
+  it('a gathering task 1..R-1 hands back what it emits and writes an empty part; task 0 sees it in ctx.gathered', async () => {
     const out1 = join(dir, 'part-1');
-    const r1 = runReduce({ job: top1, params: {}, jobId: 'j', taskId: 'r-00001', attempt: 0, segments: [segment([['a', 5], ['b', 9]])], outputFile: out1, gatherOutput: true });
+    const r1 = await runReduce({ job: top1, params: {}, jobId: 'j', taskId: 'r-00001', attempt: 0, segments: [segment([['a', 5], ['b', 9]])], outputFile: out1, gatherOutput: true });
     expect(r1.gathered).toEqual(['["b",9]']);
     expect(readFileSync(out1, 'utf8')).toBe('');
     const out0 = join(dir, 'part-0');
-    runReduce({ job: top1, params: {}, jobId: 'j', taskId: 'r-00000', attempt: 0, segments: [segment([['c', 7]])], outputFile: out0, gathered: r1.gathered! });
+    await runReduce({ job: top1, params: {}, jobId: 'j', taskId: 'r-00000', attempt: 0, segments: [segment([['c', 7]])], outputFile: out0, gathered: r1.gathered! });
     expect(readFileSync(out0, 'utf8')).toBe('b\t9\n');
   });
 
-  it('task 0 started before the others are done reduces its own keys first and waits for their output where ctx.gathered is read', () => {
+  it('task 0 started before the others are done reduces its own keys first and waits for their output where ctx.gathered is read', async () => {
     const calls: string[] = [];
     const tracing = defineJob<number, number>({
       ...top1,
@@ -180,12 +300,12 @@ describe('reduce attempt', () => {
     });
     const out0 = join(dir, 'part-0-pending');
     const awaitGathered = () => (calls.push('wait'), ['["b",9]']);
-    runReduce({ job: tracing, params: {}, jobId: 'j', taskId: 'r-00000', attempt: 0, segments: [segment([['c', 7], ['d', 1]])], outputFile: out0, awaitGathered });
+    await runReduce({ job: tracing, params: {}, jobId: 'j', taskId: 'r-00000', attempt: 0, segments: [segment([['c', 7], ['d', 1]])], outputFile: out0, awaitGathered });
     expect(calls).toEqual(['reduce c', 'reduce d', 'cleanup', 'wait']);
     expect(readFileSync(out0, 'utf8')).toBe('b\t9\n');
   });
 
-  it('writes `key<TAB>value` lines of any size and text (values formatted as contract.md says)', () => {
+  it('writes `key<TAB>value` lines of any size and text (values formatted as contract.md says)', async () => {
     const echo = defineJob<unknown, unknown>({
       name: 'echo',
       map() {},
@@ -200,7 +320,42 @@ describe('reduce attempt', () => {
     for (const [k, v] of records) w.write(k, v);
     writeFileSync(file, w.toBuffer());
     const out = join(dir, 'part-lines');
-    runReduce({ job: echo, params: {}, jobId: 'j', taskId: 'r-00000', attempt: 0, segments: [{ file, start: 0, length: w.bytes }], outputFile: out });
+    await runReduce({ job: echo, params: {}, jobId: 'j', taskId: 'r-00000', attempt: 0, segments: [{ file, start: 0, length: w.bytes }], outputFile: out });
     expect(readFileSync(out, 'utf8')).toBe(`a\t1.5\nb\t${big}\nc\t{"x":[1]}\nd\t😀 ü\ne\u4e2d\tend\n`);
+  });
+
+  it('an async reduce and reduceCleanup are awaited key by key: values readable after an await, every emit kept', async () => {
+    const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+    const job = defineJob<number, number>({
+      name: 'async-sum',
+      map() {},
+      async reduce(key, values, emit) {
+        await tick();
+        let n = 0;
+        for (const v of values) n += v;
+        await tick();
+        emit(key, n);
+      },
+      async reduceCleanup(emit) {
+        await tick();
+        emit('~end', 0);
+      },
+    });
+    const out = join(dir, 'part-async');
+    const r = await runReduce({ job, params: {}, jobId: 'j', taskId: 'r-00000', attempt: 0, segments: [segment([['a', 1], ['a', 2], ['b', 5]]), segment([['a', 4], ['c', 1]])], outputFile: out });
+    expect(readFileSync(out, 'utf8')).toBe('a\t7\nb\t5\nc\t1\n~end\t0\n');
+    expect(r.counters).toMatchObject({ reduceInputGroups: 3, outputRecords: 4 });
+  });
+
+  it('a rejected reduce fails the attempt naming the key', async () => {
+    const job = defineJob<number, number>({
+      name: 'async-throws', map() {},
+      async reduce(key) {
+        await Promise.resolve();
+        if (key === 'b') throw new Error('no b');
+      },
+    });
+    await expect(runReduce({ job, params: {}, jobId: 'j', taskId: 'r-00000', attempt: 0, segments: [segment([['a', 1], ['b', 2]])], outputFile: join(dir, 'part-rej') }))
+      .rejects.toMatchObject({ code: 'MR_ERR_USER_CODE', message: "reduce threw on key 'b': no b", record: 'key:b' });
   });
 });

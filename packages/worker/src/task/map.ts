@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { defaultPartition, MrError, type Emit, type JobDefinition, type LineBytes } from '@mr/shared/core';
-import { Counters, runHook, TaskContext, type BadRecordRef } from './context.js';
+import { defaultPartition, isThenable, MrError, type Emit, type JobDefinition, type LineBytes } from '@mr/shared/core';
+import { AWAITING_SLOT, awaitUser, Counters, EmitWindow, runHook, TaskContext, type BadRecordRef } from './context.js';
 import { readFirstLine, readSplitLineBytes, readSplitLines, type BytesTarget, type LineTarget, type SplitRange } from './lines.js';
 import { SortBuffer } from './sort-buffer.js';
 
@@ -50,22 +50,26 @@ export async function runMap(t: MapTask): Promise<MapResult> {
   ctx.firstLine = t.firstLine;
   const R = t.numReducers;
   const combine = t.job.combine;
-  const buffer = new SortBuffer(R, combine ? (key, values) => combine.call(t.job, key, values, ctx) : undefined, t.sortBufferBytes, t.workDir, t.jobId !== jobWithoutRepeats);
+  const buffer = new SortBuffer(R, combine ? checkedCombiner(t.job, combine, ctx) : undefined, t.sortBufferBytes, t.workDir, t.jobId !== jobWithoutRepeats);
   const partition = t.job.partition ? checkedPartitioner(t.job, R, ctx.params) : defaultPartition;
+  const window = new EmitWindow('map');
   const emit = (key: string, value: unknown) => {
+    if (!window.open) return window.closedEmit();
     if (typeof key !== 'string') throw new MrError('MR_ERR_USER_CODE', `emit: key must be a string, got ${typeof key}`);
     buffer.add(partition(key, R), key, value);
   };
+  const progress = t.progress ?? new Int32Array(AWAITING_SLOT + 1);
   // the file's first line before the first record (ctx.firstLine, for mapSetup); a split further
   // in gets it from the executor
   if (ctx.firstLine === undefined && t.split.start === 0 && (t.split.offsetBase ?? 0) === 0) ctx.firstLine = await readFirstLine(t.split.path);
-  const records = new MapRecords(t, ctx, emit);
+  const records = new MapRecords(t, ctx, emit, window, progress);
   const { mapSetup } = t.job;
-  if (mapSetup) runHook(`mapSetup threw on ${t.split.uri}`, () => mapSetup.call(t.job, ctx));
+  if (mapSetup) await runHook(`mapSetup threw on ${t.split.uri}`, 'mapSetup', () => mapSetup.call(t.job, ctx), progress);
   const stats = t.job.input === 'bytes' ? await readSplitLineBytes(t.split, records) : await readSplitLines(t.split, records);
   records.reportProgress();
+  window.check();
   const { mapCleanup } = t.job;
-  if (mapCleanup) runHook(`mapCleanup threw on ${t.split.uri}`, () => mapCleanup.call(t.job, emit, ctx));
+  if (mapCleanup) await runHook(`mapCleanup threw on ${t.split.uri}`, 'mapCleanup', () => mapCleanup.call(t.job, emit, ctx), progress, window);
   const outputFile = join(t.workDir, 'map.out');
   const partitionBytes = buffer.finish(outputFile);
   if (buffer.stoppedHolding) jobWithoutRepeats = t.jobId;
@@ -101,25 +105,27 @@ class MapRecords implements LineTarget, BytesTarget {
     private readonly t: MapTask,
     private readonly ctx: TaskContext,
     private readonly emit: (key: string, value: unknown) => void,
+    private readonly window: EmitWindow,
+    progress: Int32Array,
   ) {
     this.job = t.job;
     this.skip = new Set(t.skipOffsets ?? []);
-    this.progress = t.progress ?? new Int32Array(2);
+    this.progress = progress;
     this.firstLinePending = ctx.firstLine === undefined;
   }
 
-  onLine(line: string, offset: number): void {
+  onLine(line: string, offset: number): Promise<void> | undefined {
     if (this.firstLinePending && offset === 0) this.ctx.firstLine = line;
-    this.record(line, offset);
+    return this.record(line, offset);
   }
 
-  onBytes(buf: Buffer, start: number, end: number, offset: number): void {
+  onBytes(buf: Buffer, start: number, end: number, offset: number): Promise<void> | undefined {
     if (this.firstLinePending && offset === 0) this.ctx.firstLine = buf.toString('utf8', start, end);
     const v = this.view;
     v.bytes = buf;
     v.start = start;
     v.end = end;
-    this.record(v, offset);
+    return this.record(v, offset);
   }
 
   /** Adds the records not yet counted to the shared progress counter. */
@@ -128,32 +134,78 @@ class MapRecords implements LineTarget, BytesTarget {
     this.unreported = 0;
   }
 
-  private record(record: string | LineBytes, offset: number): void {
-    // progress and the kill flag live in shared memory: touched once per PROGRESS_EVERY records
+  /**
+   * Hands one record to map. A sync map (undefined, or any value but a thenable) costs no promise;
+   * one that returns a thenable gets it back as the reader's wait (see settle).
+   */
+  private record(record: string | LineBytes, offset: number): Promise<void> | undefined {
+    // progress, the kill flag and late emits: checked once per PROGRESS_EVERY records
     if (++this.unreported === PROGRESS_EVERY) {
       this.reportProgress();
       if (this.progress[1] === 1) throw new MrError('MR_ERR_ATTEMPT_KILLED', 'attempt killed');
+      this.window.check();
     }
     const { ctx } = this;
     ctx.line++;
     ctx.offset = offset;
     if (this.skip.size > 0 && this.skip.has(offset)) {
       this.skipped++;
-      return;
+      return undefined;
     }
+    this.window.open = true;
+    let r: unknown;
     try {
       // the record's type is the job's input: the reader runMap chose gives only that kind
-      (this.job.map as (record: string | LineBytes, emit: Emit, ctx: TaskContext) => void).call(this.job, record, this.emit, ctx);
+      r = (this.job.map as (record: string | LineBytes, emit: Emit, ctx: TaskContext) => unknown).call(this.job, record, this.emit, ctx);
     } catch (e) {
-      throw new MrError('MR_ERR_USER_CODE', `map threw on ${this.t.split.uri} at byte ${offset}: ${(e as Error)?.message ?? e}`, { cause: e, record: `offset:${offset}` });
+      throw this.threw(e, offset);
     }
+    if (isThenable(r)) return this.settle(r, offset);
+    this.window.open = false;
+    return undefined;
   }
+
+  /**
+   * An async map's record: awaited before the next one (the reader waits), its emits taken until
+   * it settles. Progress is reported at once, so that the task timeout counts from the start of
+   * the wait and a promise that never settles fails the attempt naming map.
+   */
+  private async settle(promise: PromiseLike<unknown>, offset: number): Promise<void> {
+    this.reportProgress();
+    try {
+      await awaitUser(promise, 'map', this.progress);
+    } catch (e) {
+      throw this.threw(e, offset);
+    } finally {
+      this.window.open = false;
+    }
+    if (this.progress[1] === 1) throw new MrError('MR_ERR_ATTEMPT_KILLED', 'attempt killed');
+    this.window.check();
+  }
+
+  private threw(e: unknown, offset: number): MrError {
+    return new MrError('MR_ERR_USER_CODE', `map threw on ${this.t.split.uri} at byte ${offset}: ${(e as Error)?.message ?? e}`, { cause: e, record: `offset:${offset}` });
+  }
+}
+
+/**
+ * The job's combiner as the sort buffer calls it. It runs inside emit and the spills, which do
+ * not wait: a promise (a combine that is async in all but name) is refused, where the buffer
+ * would otherwise store the promise as the combined value.
+ */
+function checkedCombiner(job: JobDefinition, combine: NonNullable<JobDefinition['combine']>, ctx: TaskContext): (key: string, values: unknown[]) => unknown {
+  return (key, values) => {
+    const combined = combine.call(job, key, values, ctx);
+    if (isThenable(combined)) throw new MrError('MR_ERR_USER_CODE', `combine returned a promise for key '${key.slice(0, 100)}': combine must return the combined value (it cannot be async)`);
+    return combined;
+  };
 }
 
 function checkedPartitioner(job: JobDefinition, R: number, params: Readonly<Record<string, string>>): (key: string, R: number) => number {
   return (key) => {
     const p = job.partition!(key, R, params);
     if (!Number.isInteger(p) || p < 0 || p >= R) {
+      if (isThenable(p)) throw new MrError('MR_ERR_USER_CODE', `partition('${key}', ${R}) returned a promise; it must return the part number (it cannot be async)`);
       throw new MrError('MR_ERR_USER_CODE', `partition('${key}', ${R}) returned ${p}; it must be an integer in [0, ${R})`);
     }
     return p;

@@ -1,7 +1,7 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { formatValue, MAX_GATHERED_BYTES, MrError, RecordReader, type JobDefinition } from '@mr/shared/core';
-import { Counters, runHook, TaskContext } from './context.js';
+import { formatValue, isThenable, MAX_GATHERED_BYTES, MrError, RecordReader, type JobDefinition } from '@mr/shared/core';
+import { AWAITING_SLOT, awaitUser, Counters, EmitWindow, runHook, TaskContext } from './context.js';
 import { GroupedMerge } from './merge.js';
 
 export interface ReduceTask {
@@ -33,8 +33,11 @@ export interface ReduceTask {
 
 const FLUSH_BYTES = 1 << 20;
 
-/** merge sorted segments -> reduce per key -> `key<TAB>value` lines (or, gathering, JSON pairs for task 0). */
-export function runReduce(t: ReduceTask): { counters: Record<string, number>; gathered?: string[] } {
+/**
+ * merge sorted segments -> reduce per key -> `key<TAB>value` lines (or, gathering, JSON pairs for
+ * task 0). An async reduce (or reduceCleanup) is awaited before the next key; a sync one costs no promise.
+ */
+export async function runReduce(t: ReduceTask): Promise<{ counters: Record<string, number>; gathered?: string[] }> {
   const counters = new Counters();
   const { awaitGathered } = t;
   const gatheredPairs = awaitGathered ? () => awaitGathered().map(parsePair) : (t.gathered ?? []).map(parsePair);
@@ -47,7 +50,9 @@ export function runReduce(t: ReduceTask): { counters: Record<string, number>; ga
   const out = new PartWriter(fd);
   let records = 0;
   let groups = 0;
+  const window = new EmitWindow('reduce');
   const emit = (key: string, value: unknown) => {
+    if (!window.open) return window.closedEmit();
     if (typeof key !== 'string') throw new MrError('MR_ERR_USER_CODE', `emit: key must be a string, got ${typeof key}`);
     if (gathered) {
       const pair = JSON.stringify([key, value]);
@@ -60,26 +65,32 @@ export function runReduce(t: ReduceTask): { counters: Record<string, number>; ga
     out.line(key, formatValue(value));
   };
   const skip = new Set(t.skipKeys ?? []);
-  const progress = t.progress ?? new Int32Array(2);
+  const progress = t.progress ?? new Int32Array(AWAITING_SLOT + 1);
   let skipped = 0;
   try {
     while (merge.nextKey()) {
       groups++;
       progress[0] = (progress[0]! + 1) | 0;
       if (progress[1] === 1) throw new MrError('MR_ERR_ATTEMPT_KILLED', 'attempt killed');
+      window.check();
       const key = merge.key;
       if (skip.size > 0 && skip.has(key)) {
         skipped++;
         continue;
       }
+      window.open = true;
       try {
-        t.job.reduce(key, merge.values(), emit, ctx);
+        const r = t.job.reduce(key, merge.values(), emit, ctx);
+        // the merge stays on this key (its values readable) until the promise settles
+        if (isThenable(r)) await awaitUser(r, 'reduce', progress);
       } catch (e) {
         throw new MrError('MR_ERR_USER_CODE', `reduce threw on key '${key.slice(0, 100)}': ${(e as Error)?.message ?? e}`, { cause: e, record: `key:${key}` });
       }
+      window.open = false;
     }
+    window.check();
     const { reduceCleanup } = t.job;
-    if (reduceCleanup) runHook('reduceCleanup threw', () => reduceCleanup.call(t.job, emit, ctx));
+    if (reduceCleanup) await runHook('reduceCleanup threw', 'reduceCleanup', () => reduceCleanup.call(t.job, emit, ctx), progress, window);
     out.flush();
   } finally {
     closeSync(fd);

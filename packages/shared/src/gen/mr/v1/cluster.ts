@@ -220,6 +220,8 @@ export interface AttemptSpec {
    * later, in a Gathered message (task 0 reduces its own keys meanwhile)
    */
   gatherPending: boolean;
+  /** --task-memory: the heap limit of the thread that runs the attempt; 0 = the worker's default */
+  taskMemoryBytes: number;
 }
 
 export interface Register {
@@ -246,6 +248,11 @@ export interface BlockReport {
 export interface AttemptProgress {
   attemptId: string;
   units: number;
+  /**
+   * the user function (map, reduce, mapSetup, mapCleanup, reduceCleanup) whose returned promise the
+   * attempt is waiting for; empty when it waits for none (a task timeout then says which never settled)
+   */
+  awaiting: string;
 }
 
 export interface Heartbeat {
@@ -411,7 +418,11 @@ export interface SubmitRequest {
   maxKilledAttempts: number;
   /** from the job definition and params (decided where the job module is loaded) */
   gather: boolean;
-  maxBadFraction?: number | undefined;
+  maxBadFraction?:
+    | number
+    | undefined;
+  /** --task-memory: each attempt's heap limit; 0 = the worker's default */
+  taskMemoryBytes: number;
 }
 
 export interface JobQuery {
@@ -1047,6 +1058,7 @@ function createBaseAttemptSpec(): AttemptSpec {
     gathered: [],
     gatherOutput: false,
     gatherPending: false,
+    taskMemoryBytes: 0,
   };
 }
 
@@ -1118,6 +1130,9 @@ export const AttemptSpec: MessageFns<AttemptSpec> = {
     }
     if (message.gatherPending !== false) {
       writer.uint32(168).bool(message.gatherPending);
+    }
+    if (message.taskMemoryBytes !== 0) {
+      writer.uint32(176).int64(message.taskMemoryBytes);
     }
     return writer;
   },
@@ -1313,6 +1328,14 @@ export const AttemptSpec: MessageFns<AttemptSpec> = {
             message.gatherPending = reader.bool();
             continue;
           }
+          case 22: {
+            if (tag !== 176) {
+              break;
+            }
+
+            message.taskMemoryBytes = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1410,6 +1433,11 @@ export const AttemptSpec: MessageFns<AttemptSpec> = {
         : isSet(object.gather_pending)
         ? globalThis.Boolean(object.gather_pending)
         : false,
+      taskMemoryBytes: isSet(object.taskMemoryBytes)
+        ? globalThis.Number(object.taskMemoryBytes)
+        : isSet(object.task_memory_bytes)
+        ? globalThis.Number(object.task_memory_bytes)
+        : 0,
     };
   },
 
@@ -1478,6 +1506,9 @@ export const AttemptSpec: MessageFns<AttemptSpec> = {
     if (message.gatherPending !== false) {
       obj.gatherPending = message.gatherPending;
     }
+    if (message.taskMemoryBytes !== 0) {
+      obj.taskMemoryBytes = Math.round(message.taskMemoryBytes);
+    }
     return obj;
   },
 
@@ -1507,6 +1538,7 @@ export const AttemptSpec: MessageFns<AttemptSpec> = {
     message.gathered = object.gathered?.map((e) => e) || [];
     message.gatherOutput = object.gatherOutput ?? false;
     message.gatherPending = object.gatherPending ?? false;
+    message.taskMemoryBytes = object.taskMemoryBytes ?? 0;
     return message;
   },
 };
@@ -1774,7 +1806,7 @@ export const BlockReport: MessageFns<BlockReport> = {
 };
 
 function createBaseAttemptProgress(): AttemptProgress {
-  return { attemptId: "", units: 0 };
+  return { attemptId: "", units: 0, awaiting: "" };
 }
 
 export const AttemptProgress: MessageFns<AttemptProgress> = {
@@ -1784,6 +1816,9 @@ export const AttemptProgress: MessageFns<AttemptProgress> = {
     }
     if (message.units !== 0) {
       writer.uint32(16).int64(message.units);
+    }
+    if (message.awaiting !== "") {
+      writer.uint32(26).string(message.awaiting);
     }
     return writer;
   },
@@ -1817,6 +1852,14 @@ export const AttemptProgress: MessageFns<AttemptProgress> = {
             message.units = longToNumber(reader.int64());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.awaiting = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1837,6 +1880,7 @@ export const AttemptProgress: MessageFns<AttemptProgress> = {
         ? globalThis.String(object.attempt_id)
         : "",
       units: isSet(object.units) ? globalThis.Number(object.units) : 0,
+      awaiting: isSet(object.awaiting) ? globalThis.String(object.awaiting) : "",
     };
   },
 
@@ -1848,6 +1892,9 @@ export const AttemptProgress: MessageFns<AttemptProgress> = {
     if (message.units !== 0) {
       obj.units = Math.round(message.units);
     }
+    if (message.awaiting !== "") {
+      obj.awaiting = message.awaiting;
+    }
     return obj;
   },
 
@@ -1858,6 +1905,7 @@ export const AttemptProgress: MessageFns<AttemptProgress> = {
     const message = createBaseAttemptProgress();
     message.attemptId = object.attemptId ?? "";
     message.units = object.units ?? 0;
+    message.awaiting = object.awaiting ?? "";
     return message;
   },
 };
@@ -4120,6 +4168,7 @@ function createBaseSubmitRequest(): SubmitRequest {
     maxKilledAttempts: 0,
     gather: false,
     maxBadFraction: undefined,
+    taskMemoryBytes: 0,
   };
 }
 
@@ -4175,6 +4224,9 @@ export const SubmitRequest: MessageFns<SubmitRequest> = {
     }
     if (message.maxBadFraction !== undefined) {
       writer.uint32(137).double(message.maxBadFraction);
+    }
+    if (message.taskMemoryBytes !== 0) {
+      writer.uint32(144).int64(message.taskMemoryBytes);
     }
     return writer;
   },
@@ -4328,6 +4380,14 @@ export const SubmitRequest: MessageFns<SubmitRequest> = {
             message.maxBadFraction = reader.double();
             continue;
           }
+          case 18: {
+            if (tag !== 144) {
+              break;
+            }
+
+            message.taskMemoryBytes = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4403,6 +4463,11 @@ export const SubmitRequest: MessageFns<SubmitRequest> = {
         : isSet(object.max_bad_fraction)
         ? globalThis.Number(object.max_bad_fraction)
         : undefined,
+      taskMemoryBytes: isSet(object.taskMemoryBytes)
+        ? globalThis.Number(object.taskMemoryBytes)
+        : isSet(object.task_memory_bytes)
+        ? globalThis.Number(object.task_memory_bytes)
+        : 0,
     };
   },
 
@@ -4459,6 +4524,9 @@ export const SubmitRequest: MessageFns<SubmitRequest> = {
     if (message.maxBadFraction !== undefined) {
       obj.maxBadFraction = floatToJson(message.maxBadFraction);
     }
+    if (message.taskMemoryBytes !== 0) {
+      obj.taskMemoryBytes = Math.round(message.taskMemoryBytes);
+    }
     return obj;
   },
 
@@ -4484,6 +4552,7 @@ export const SubmitRequest: MessageFns<SubmitRequest> = {
     message.maxKilledAttempts = object.maxKilledAttempts ?? 0;
     message.gather = object.gather ?? false;
     message.maxBadFraction = object.maxBadFraction ?? undefined;
+    message.taskMemoryBytes = object.taskMemoryBytes ?? 0;
     return message;
   },
 };

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,13 +49,13 @@ describe('map attempt', () => {
       reduce() {},
     });
     const base = { job, params: {}, jobId: 'j', taskId: 'm-00001', attempt: 0, numReducers: 1, sortBufferBytes: 1 << 20 };
-    const whole = await runMap({ ...base, split: { uri: file, path: file, start: 0, length: 19 }, workDir: mkdtempSync(join(dir, 'w-')) });
+    const whole = await runMap({ ...base, split: { uri: file, path: file, start: 0, length: statSync(file).size }, workDir: mkdtempSync(join(dir, 'w-')) });
     expect(seen).toEqual(['0:h1 h2:h1 h2', '6:x:h1 h2', '8:bad:h1 h2', '12:y:h1 h2', '14:bad:h1 h2']);
     expect(whole.counters).toMatchObject({ inputRecords: 5, headerRecords: 1, badRecords: 2, mapOutputRecords: 1 });
     expect(whole.firstBad).toEqual({ offset: 8, line: 3, reason: "'bad' is bad" });
     seen.length = 0;
     // the second half: the executor passes the file's first line in
-    const tail = await runMap({ ...base, split: { uri: file, path: file, start: 10, length: 9 }, firstLine: 'h1 h2', workDir: mkdtempSync(join(dir, 'w-')) });
+    const tail = await runMap({ ...base, split: { uri: file, path: file, start: 10, length: statSync(file).size - 10 }, firstLine: 'h1 h2', workDir: mkdtempSync(join(dir, 'w-')) });
     expect(seen).toEqual(['12:y:h1 h2', '14:bad:h1 h2']);
     expect(tail.firstBad).toEqual({ offset: 14, line: 2, reason: "'bad' is bad" });
   });
@@ -169,7 +169,7 @@ describe('map attempt', () => {
       },
       reduce() {},
     });
-    const r = await runMap({ job, params: {}, jobId: 'j', taskId: 'm-00004', attempt: 0, numReducers: 1, sortBufferBytes: 1 << 20, split: { uri: file, path: file, start: 0, length: 100_000 }, workDir: mkdtempSync(join(dir, 'w-')) });
+    const r = await runMap({ job, params: {}, jobId: 'j', taskId: 'm-00004', attempt: 0, numReducers: 1, sortBufferBytes: 1 << 20, split: { uri: file, path: file, start: 0, length: statSync(file).size }, workDir: mkdtempSync(join(dir, 'w-')) });
     expect(seen).toEqual(Array.from({ length: 500 }, (_, i) => `line ${i}`));
     expect(r.counters.mapOutputRecords).toBe(500);
   });

@@ -159,7 +159,8 @@ describe('flowlogs (issue 6): the job equals an independent reference', () => {
     expect(bad.status.state).toBe('FAILED');
     // lines 2, 4, ... are spoiled; the first bad one is line 2 of b.log, whichever split found it
     expect(bad.status.error).toMatch(new RegExp(`^2500 of 5000 records are bad \\(50\\.0%, more than maxBadFraction 0\\.1\\); the first is ${many.replace(/[.]/g, '\\.')} line 2: `));
-    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    // submit --wait names its job on stderr at once, then the one error line
+    expect(bad.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^job \S+ submitted; waiting for it to end/), expect.stringMatching(/^mr: job \S+ FAILED: 2500 of 5000/)]);
   }, 60_000);
 
   it('the documented AWS lines: NODATA and SKIPDATA are counted, not aggregated', async () => {

@@ -45,6 +45,9 @@ export const ERROR_CODES = {
   MR_ERR_FS_BLOCK_LOST: { exit: 1, retryable: true, doc: 'Every replica of a block is unreachable or corrupt.' },
   MR_ERR_VALIDATION: { exit: 1, retryable: false, doc: '`mr validate` found the output wrong: out of order, malformed, or not holding its input\'s records.' },
   MR_ERR_OUTPUT_FORBIDDEN: { exit: 1, retryable: false, doc: "A local output leads (through any symlinks) into the master's --data dir, where its journal, token and job modules live." },
+  MR_ERR_DATA_IN_USE: { exit: 1, retryable: false, doc: "A --data dir is locked by another running master or worker (its in_use.lock names which)." },
+  MR_ERR_NO_SPACE: { exit: 1, retryable: true, doc: 'A core worker\'s disk is full, or below its --reserved-space: it takes no new blocks or map outputs until it has room.' },
+  MR_ERR_RESOURCE: { exit: 1, retryable: true, doc: 'A process ran out of an operating-system resource other than disk space (file descriptors: EMFILE, ENFILE).' },
   MR_ERR_INTERNAL: { exit: 1, retryable: false, doc: 'A bug: an invariant did not hold.' },
 } as const satisfies Record<string, ErrorSpec>;
 

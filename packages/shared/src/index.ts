@@ -17,3 +17,4 @@ export * from './bs/client.js';
 export * from './s3/s3.js';
 export * from './rpc/streams.js';
 export * from './output.js';
+export * from './data-lock.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import {
-  advertisedHost, BlockStoreClient, checkChunk, createServer, fromServiceError, listen, masterClient, MrError, requireToken, toMrError, wire, type Logger,
+  advertisedHost, BlockStoreClient, checkChunk, createServer, fromServiceError, listen, lockDataDir, masterClient, MrError, requireToken, toMrError, wire, type Logger,
   type TlsConfig,
 } from '@mr/shared';
 import { Executor } from './control/executor.js';
@@ -65,8 +65,16 @@ function nodeIdFor(cfg: WorkerConfig, dataDir: string, persistent: boolean): str
 export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
   const persistent = cfg.dataDir !== undefined;
   const dataDir = cfg.dataDir ?? (await mkdtemp(join(tmpdir(), `mr-${cfg.role}-`)));
-  mkdirSync(dataDir, { recursive: true });
-  const id = nodeIdFor(cfg, dataDir, persistent);
+  // before anything under it is read or written: a second process on this dir is refused here
+  const lock = lockDataDir(dataDir, `worker ${cfg.id ?? `(${cfg.role})`}`);
+  let id: string;
+  try {
+    id = nodeIdFor(cfg, dataDir, persistent);
+    lock.describe(`worker ${id}`);
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
   const log = cfg.log.child({ nodeId: id, role: cfg.role });
   const store = cfg.role === 'core' ? new ShuffleStore(join(dataDir, 'shuffle')) : undefined;
   const blocks = cfg.role === 'core' ? new BlockStore(join(dataDir, 'blocks')) : undefined;
@@ -119,6 +127,7 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
       server.forceShutdown();
       if (!persistent) await rm(dataDir, { recursive: true, force: true });
       else await rm(scratchDir, { recursive: true, force: true });
+      lock.release();
     })());
   // Drain: take no new attempts, finish the running ones, (core) hand map outputs over; leave
   // when the master releases this worker and nothing runs, or when the drain timeout ends.

@@ -120,3 +120,24 @@ export function toMrError(e: unknown, fallback: ErrorCode = 'MR_ERR_INTERNAL'): 
   if (e instanceof Error) return new MrError(fallback, e.message, { cause: e });
   return new MrError(fallback, String(e));
 }
+
+/**
+ * What the operating system says when a process runs out of something that is no fault of the
+ * data or the job: file descriptors (EMFILE, ENFILE) or disk space (ENOSPC, EDQUOT). Such an error
+ * must be named as what it is, not read as "missing" (a failed open looks like one) or as a bug in
+ * user code. `what` says what was being done; undefined for any other error.
+ */
+export function systemResourceError(e: unknown, what: string): MrError | undefined {
+  const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
+  switch (code) {
+    case 'EMFILE':
+      return new MrError('MR_ERR_RESOURCE', `${what}: out of file descriptors (EMFILE: this process has too many open files; its limit is ulimit -n)`, { cause: e });
+    case 'ENFILE':
+      return new MrError('MR_ERR_RESOURCE', `${what}: out of file descriptors (ENFILE: the system's open file table is full)`, { cause: e });
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return new MrError('MR_ERR_NO_SPACE', `${what}: no space left on device (${code})`, { cause: e });
+    default:
+      return undefined;
+  }
+}

@@ -2,7 +2,7 @@ import { createReadStream, createWriteStream, mkdirSync, type WriteStream } from
 import { open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32c } from '@node-rs/crc32';
-import { CHUNK_BYTES, MrError } from '@mr/shared';
+import { CHUNK_BYTES, MrError, systemResourceError } from '@mr/shared';
 
 /** Every stored block is checked in pieces of this size (HDFS's bytes-per-checksum, larger). */
 export const CHECKSUM_CHUNK = 512 * 1024;
@@ -86,12 +86,14 @@ export class BlockStore {
     try {
       size = (await stat(path)).size;
       table = await readFile(`${path}.crc`);
-    } catch {
-      throw new MrError('MR_ERR_FS_NOT_FOUND', `block ${id} is not stored here`);
+    } catch (e) {
+      throw systemResourceError(e, `block ${id}`) ?? new MrError('MR_ERR_FS_NOT_FOUND', `block ${id} is not stored here`);
     }
     const end = Math.min(size, offset + length);
     if (offset >= end) return;
-    const fh = await open(path, 'r');
+    const fh = await open(path, 'r').catch((e: unknown) => {
+      throw systemResourceError(e, `block ${id}`) ?? e;
+    });
     try {
       const perRead = Math.max(1, Math.floor(CHUNK_BYTES / CHECKSUM_CHUNK));
       let piece = Math.floor(offset / CHECKSUM_CHUNK);

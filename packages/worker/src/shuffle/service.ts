@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import { checkChunk, makeChunk, MrError, toServiceError, waitDrain, wire, type Logger } from '@mr/shared';
+import { checkChunk, makeChunk, MrError, systemResourceError, toServiceError, waitDrain, wire, type Logger } from '@mr/shared';
 import type { ShuffleStore } from './store.js';
 
 /** gRPC Shuffle service over a core worker's ShuffleStore. */
@@ -49,15 +49,18 @@ export function shuffleService(store: ShuffleStore | undefined, log: Logger): wi
         const range = await store.segment(jobId, attemptId, partition);
         if (range.length === 0) return call.end();
         const src = store.read(range);
+        // the descriptor goes with the call, however it ends (a reducer killed mid-fetch cancels)
         call.on('cancelled', () => src.destroy());
+        if (call.cancelled) src.destroy();
         // the store reads in CHUNK_BYTES pieces: each becomes one checksummed message
         for await (const piece of src as AsyncIterable<Buffer>) {
           if (!call.write(makeChunk(piece))) await waitDrain(call);
         }
         call.end();
       })().catch((e: unknown) => {
-        log.warn({ jobId, attemptId, partition, err: (e as Error).message }, 'shuffle fetch failed');
-        call.emit('error', toServiceError(e));
+        const err = systemResourceError(e, `map output ${attemptId} of ${jobId}`) ?? e;
+        log.warn({ jobId, attemptId, partition, err: (err as Error).message }, 'shuffle fetch failed');
+        call.emit('error', toServiceError(err));
       });
     },
 

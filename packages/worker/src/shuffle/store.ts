@@ -1,13 +1,25 @@
 import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
 import { copyFile, link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CHUNK_BYTES, MrError } from '@mr/shared';
+import { CHUNK_BYTES, MrError, systemResourceError } from '@mr/shared';
 
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 function safeId(id: string, what: string): string {
   if (!SAFE_ID.test(id) || id.includes('..')) throw new MrError('MR_ERR_SHUFFLE', `bad ${what} '${id}'`);
   return id;
+}
+
+/**
+ * Why a stored map output could not be looked up: only a missing file means it is not here (the
+ * reducer then tries another copy, or the master re-runs the map); running out of descriptors is a
+ * resource error, and anything else says what it was.
+ */
+function lookupError(e: unknown, jobId: string, attemptId: string): MrError {
+  const resource = systemResourceError(e, `map output ${attemptId} of ${jobId}`);
+  if (resource) return resource;
+  if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new MrError('MR_ERR_SHUFFLE', `map output ${attemptId} of ${jobId} is not stored here`);
+  return new MrError('MR_ERR_SHUFFLE', `map output ${attemptId} of ${jobId}: ${(e as Error).message}`, { cause: e });
 }
 
 export interface SegmentRange {
@@ -92,8 +104,8 @@ export class ShuffleStore {
     try {
       sizes = JSON.parse(await readFile(p.index, 'utf8')) as number[];
       await stat(p.data);
-    } catch {
-      throw new MrError('MR_ERR_SHUFFLE', `map output ${attemptId} of ${jobId} is not stored here`);
+    } catch (e) {
+      throw lookupError(e, jobId, attemptId);
     }
     if (!Number.isInteger(partition) || partition < 0 || partition >= sizes.length) {
       throw new MrError('MR_ERR_SHUFFLE', `map output ${attemptId} has no partition ${partition}`);
@@ -112,8 +124,8 @@ export class ShuffleStore {
     const p = this.paths(jobId, attemptId);
     try {
       return { file: p.data, partitionBytes: JSON.parse(await readFile(p.index, 'utf8')) as number[] };
-    } catch {
-      throw new MrError('MR_ERR_SHUFFLE', `map output ${attemptId} of ${jobId} is not stored here`);
+    } catch (e) {
+      throw lookupError(e, jobId, attemptId);
     }
   }
 

@@ -17,7 +17,7 @@ export function nodesCommand(io: Io): Command {
         const now = Date.now();
         io.out(table(
           ['ID', 'ROLE', 'ADDRESS', 'STATE', 'RUNNING/SLOTS', 'LAST HEARTBEAT'],
-          list.map((n) => [n.id, n.role, n.address, n.state, `${n.runningTasks}/${n.slots}`, `${((now - n.lastHeartbeatMs) / 1000).toFixed(1)}s ago`]),
+          list.map((n) => [n.id, n.role, n.address, n.disk?.full ? `${n.state} (disk full)` : n.state, `${n.runningTasks}/${n.slots}`, `${((now - n.lastHeartbeatMs) / 1000).toFixed(1)}s ago`]),
         ));
       } finally {
         api.close();

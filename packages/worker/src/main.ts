@@ -68,6 +68,7 @@ function nodeIdFor(cfg: WorkerConfig, dataDir: string, persistent: boolean): str
 export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
   const persistent = cfg.dataDir !== undefined;
   const dataDir = cfg.dataDir ?? (await mkdtemp(join(tmpdir(), `mr-${cfg.role}-`)));
+  mkdirSync(dataDir, { recursive: true });
   // before anything under it is read or written: a second process on this dir is refused here
   const lock = lockDataDir(dataDir, `worker ${cfg.id ?? `(${cfg.role})`}`);
   let id: string;

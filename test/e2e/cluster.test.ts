@@ -38,9 +38,12 @@ describe('a cluster of separate processes: mr master, mr worker --role core|task
     const nodes = JSON.parse(r.stdout) as NodeJson[];
     expect(nodes.map((n) => [n.id, n.role, n.state, n.slots])).toEqual([['core-1', 'core', 'ALIVE', 2], ['task-1', 'task', 'ALIVE', 2]]);
     for (const n of nodes) {
-      expect(Object.keys(n).sort()).toEqual(['address', 'id', 'lastHeartbeatMs', 'role', 'runningTasks', 'slots', 'state']);
+      // core workers add their disk (issue 15): free bytes, the --reserved-space floor, full or not
+      const disk = n.role === 'core' ? ['disk'] : [];
+      expect(Object.keys(n).sort()).toEqual(['address', ...disk, 'id', 'lastHeartbeatMs', 'role', 'runningTasks', 'slots', 'state']);
       expect(n.address).toMatch(/^127\.0\.0\.1:\d+$/);
     }
+    expect((nodes[0] as NodeJson & { disk: object }).disk).toEqual({ freeBytes: expect.any(Number), reservedBytes: expect.any(Number), full: false });
   });
 
   it('/metrics is Prometheus text (parsed by a parser library) and its counters move as a job runs', async () => {

@@ -2,7 +2,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { join } from 'node:path';
 import {
-  advertisedHost, createServer, listen, listenError, loadOrCreateMasterToken, requireToken, shuffleClient, systemClock, unary, wire, type Clock, type Logger,
+  advertisedHost, createServer, listen, listenError, loadOrCreateMasterToken, lockDataDir, requireToken, shuffleClient, systemClock, unary, wire, type Clock, type DataDirLock, type Logger,
   type TlsConfig,
 } from '@mr/shared';
 import { Driver } from './driver/loop.js';
@@ -52,6 +52,17 @@ export async function startMaster(cfg: MasterConfig): Promise<RunningMaster> {
   const log = cfg.log;
   const clock = cfg.clock ?? systemClock;
   mkdirSync(cfg.dataDir, { recursive: true });
+  // two masters on one --data would interleave their journals
+  const lock = lockDataDir(cfg.dataDir, 'master');
+  try {
+    return await serve(cfg, log, clock, lock);
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+}
+
+async function serve(cfg: MasterConfig, log: Logger, clock: Clock, lock: DataDirLock): Promise<RunningMaster> {
   const token = cfg.token ?? loadOrCreateMasterToken(cfg.dataDir);
   const sessions = new Sessions();
   const shuffleAddress = (nodeId: string) => driver.state.nodes.get(nodeId)?.address;
@@ -175,6 +186,7 @@ export async function startMaster(cfg: MasterConfig): Promise<RunningMaster> {
       server.forceShutdown();
       await new Promise<void>((r) => http.close(() => r()));
       http.closeAllConnections();
+      lock.release();
     },
   };
 }

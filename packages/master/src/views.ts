@@ -39,10 +39,15 @@ export interface NodeView {
   slots: number;
   runningTasks: number;
   lastHeartbeatMs: number;
+  /** Core workers: their disk as last reported (full: below --reserved-space, takes no new blocks or map outputs). */
+  disk?: { freeBytes: number; reservedBytes: number; full: boolean };
 }
 
 export function nodeView(n: NodeInfo): NodeView {
-  return { id: n.id, role: n.role, address: n.address, state: n.state, slots: n.slots, runningTasks: n.running.length, lastHeartbeatMs: n.lastHeartbeatMs };
+  return {
+    id: n.id, role: n.role, address: n.address, state: n.state, slots: n.slots, runningTasks: n.running.length, lastHeartbeatMs: n.lastHeartbeatMs,
+    ...(n.disk ? { disk: { ...n.disk } } : {}),
+  };
 }
 
 /** The block store at a glance (status page, /api/blockstore). */

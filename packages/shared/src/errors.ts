@@ -51,6 +51,9 @@ export const ERROR_CODES = {
   MR_ERR_INPUT_CHANGED: { exit: 1, retryable: false, doc: 'An input file is shorter than when the job was planned (truncated or replaced while the job ran): the job fails rather than count less.' },
   MR_ERR_INPUT_UNREADABLE: { exit: 1, retryable: false, doc: 'An input file could not be read or decompressed (a truncated or non-gzip .gz file); the message names the file.' },
   MR_ERR_TASK_MEMORY: { exit: 1, retryable: false, doc: "An attempt's JavaScript heap outgrew `--task-memory` (default: a quarter of the worker machine's memory over its slots); its thread was replaced." },
+  MR_ERR_DATA_IN_USE: { exit: 1, retryable: false, doc: "A --data dir is locked by another running master or worker (its in_use.lock names which)." },
+  MR_ERR_NO_SPACE: { exit: 1, retryable: true, doc: 'A core worker\'s disk is full, or below its --reserved-space: it takes no new blocks or map outputs until it has room.' },
+  MR_ERR_RESOURCE: { exit: 1, retryable: true, doc: 'A process ran out of an operating-system resource other than disk space (file descriptors: EMFILE, ENFILE).' },
   MR_ERR_INTERNAL: { exit: 1, retryable: false, doc: 'A bug: an invariant did not hold.' },
 } as const satisfies Record<string, ErrorSpec>;
 
@@ -122,4 +125,25 @@ export function toMrError(e: unknown, fallback: ErrorCode = 'MR_ERR_INTERNAL'): 
   if (MrError.is(e)) return e;
   if (e instanceof Error) return new MrError(fallback, e.message, { cause: e });
   return new MrError(fallback, String(e));
+}
+
+/**
+ * What the operating system says when a process runs out of something that is no fault of the
+ * data or the job: file descriptors (EMFILE, ENFILE) or disk space (ENOSPC, EDQUOT). Such an error
+ * must be named as what it is, not read as "missing" (a failed open looks like one) or as a bug in
+ * user code. `what` says what was being done; undefined for any other error.
+ */
+export function systemResourceError(e: unknown, what: string): MrError | undefined {
+  const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
+  switch (code) {
+    case 'EMFILE':
+      return new MrError('MR_ERR_RESOURCE', `${what}: out of file descriptors (EMFILE: this process has too many open files; its limit is ulimit -n)`, { cause: e });
+    case 'ENFILE':
+      return new MrError('MR_ERR_RESOURCE', `${what}: out of file descriptors (ENFILE: the system's open file table is full)`, { cause: e });
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return new MrError('MR_ERR_NO_SPACE', `${what}: no space left on device (${code})`, { cause: e });
+    default:
+      return undefined;
+  }
 }

@@ -18,3 +18,4 @@ export * from './s3/s3.js';
 export * from './rpc/streams.js';
 export * from './output.js';
 export * from './text.js';
+export * from './data-lock.js';

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import {
-  advertisedHost, BlockStoreClient, checkChunk, createServer, fromServiceError, listen, masterClient, MrError, requireToken, toMrError, wire, type Logger,
-  type TlsConfig,
+  advertisedHost, BlockStoreClient, checkChunk, createServer, fromServiceError, listen, lockDataDir, masterClient, MrError, requireToken, toMrError, wire, type Logger,
+  type SpaceFloor, type TlsConfig,
 } from '@mr/shared';
 import { Executor } from './control/executor.js';
 import { MasterSession } from './control/session.js';
@@ -17,6 +17,7 @@ import { copyBlock } from './blockstore/copy.js';
 import { shareInProcess, ShuffleClients } from './shuffle/client.js';
 import { shuffleService } from './shuffle/service.js';
 import { ShuffleStore } from './shuffle/store.js';
+import { DiskSpace } from './disk.js';
 
 export interface WorkerConfig {
   master: string;
@@ -33,6 +34,8 @@ export interface WorkerConfig {
   tls?: TlsConfig | undefined;
   /** After SIGTERM or a drain order: how long running attempts get before the worker exits anyway. */
   drainTimeoutMs: number;
+  /** Core workers: free space kept on --data (--reserved-space); below it the worker reports itself full. Default DEFAULT_SPACE_FLOOR. */
+  reservedSpace?: SpaceFloor;
   log: Logger;
   /**
    * What user code writes (console.*, process.stdout/stderr) goes to this process's stderr, besides
@@ -71,10 +74,20 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
   const persistent = cfg.dataDir !== undefined;
   const dataDir = cfg.dataDir ?? (await mkdtemp(join(tmpdir(), `mr-${cfg.role}-`)));
   mkdirSync(dataDir, { recursive: true });
-  const id = nodeIdFor(cfg, dataDir, persistent);
+  // before anything under it is read or written: a second process on this dir is refused here
+  const lock = lockDataDir(dataDir, `worker ${cfg.id ?? `(${cfg.role})`}`);
+  let id: string;
+  try {
+    id = nodeIdFor(cfg, dataDir, persistent);
+    lock.describe(`worker ${id}`);
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
   const log = cfg.log.child({ nodeId: id, role: cfg.role });
-  const store = cfg.role === 'core' ? new ShuffleStore(join(dataDir, 'shuffle')) : undefined;
-  const blocks = cfg.role === 'core' ? new BlockStore(join(dataDir, 'blocks')) : undefined;
+  const disk = cfg.role === 'core' ? new DiskSpace(dataDir, id, cfg.reservedSpace) : undefined;
+  const store = cfg.role === 'core' ? new ShuffleStore(join(dataDir, 'shuffle'), disk) : undefined;
+  const blocks = cfg.role === 'core' ? new BlockStore(join(dataDir, 'blocks'), disk) : undefined;
   const scratchDir = join(dataDir, 'scratch');
   await rm(scratchDir, { recursive: true, force: true }); // leftovers of a previous process
 
@@ -127,6 +140,7 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
       server.forceShutdown();
       if (!persistent) await rm(dataDir, { recursive: true, force: true });
       else await rm(scratchDir, { recursive: true, force: true });
+      lock.release();
     })());
   // Drain: take no new attempts, finish the running ones, (core) hand map outputs over; leave
   // when the master releases this worker and nothing runs, or when the drain timeout ends.
@@ -161,7 +175,9 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
       runningAttempts: [...executor.runningIds(), ...session.unreportedAttempts()],
       mapOutputs: store ? await store.list() : [],
       blocks: blocks ? await blocks.report() : [],
+      disk: disk?.refresh(),
     }),
+    ...(disk ? { disk: () => disk.refresh() } : {}),
     onFatal: (e) => void close().then(() => rejectDone(e), rejectDone),
     onDrain: drain,
     onRelease: () => {
@@ -202,7 +218,7 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
     },
   });
   session.start();
-  log.info({ address, master: cfg.master, slots: cfg.slots, dataDir, tls: cfg.tls !== undefined }, 'worker started');
+  log.info({ address, master: cfg.master, slots: cfg.slots, dataDir, tls: cfg.tls !== undefined, ...(disk ? { disk: disk.report() } : {}) }, 'worker started');
   return { id, address, done, drain, close: () => close().then(resolveDone) };
 }
 

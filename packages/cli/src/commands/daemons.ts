@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import type { UiAuth } from '@mr/master';
-import { createLogger, defaultMasterDataDir, MrError, requireClusterToken, type Logger } from '@mr/shared';
+import { createLogger, defaultMasterDataDir, MrError, parseSpaceFloor, requireClusterToken, type Logger, type SpaceFloor } from '@mr/shared';
 import { checkLifelineDir, watchLifeline } from '../cluster/lifeline.js';
 import { addTlsOptions, durationFlag, intFlag, sizeFlag, tlsConfigFrom, type TlsFlags } from '../options.js';
 
@@ -71,10 +71,11 @@ export function workerCommand(): Command {
     .option('--bind <HOST>', 'address to listen on', '127.0.0.1')
     .option('--advertise <HOST>', 'address to tell others (default: the bind host, or the hostname when bound to 0.0.0.0)')
     .addOption(new Option('--drain-timeout <DURATION>', 'on SIGTERM or drain: time to finish running attempts before leaving').argParser(durationFlag('--drain-timeout')).default(110_000, '110s'))
+    .addOption(new Option('--reserved-space <SIZE|N%>', 'core workers: free space to keep on --data; below it the worker reports itself full and gets no new blocks or map outputs (default: 5% of the disk, at most 1g; 0 = none)').argParser((v: string) => parseSpaceFloor(v, '--reserved-space')))
     .option('--verbose', 'debug logs')
     // mr run --isolate's own: its workers die with it (cluster/lifeline.ts)
     .addOption(new Option('--lifeline <RUN_DIR>', 'stop when stdin (a pipe from mr run) closes, and remove RUN_DIR').hideHelp())
-    .action(async (o: { master: string; role: 'core' | 'task'; slots: number; data?: string; id?: string; port: number; bind: string; advertise?: string; drainTimeout: number; verbose?: boolean; lifeline?: string } & TlsFlags) => {
+    .action(async (o: { master: string; role: 'core' | 'task'; slots: number; data?: string; id?: string; port: number; bind: string; advertise?: string; drainTimeout: number; reservedSpace?: SpaceFloor; verbose?: boolean; lifeline?: string } & TlsFlags) => {
       if (o.id !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(o.id)) {
         throw new MrError('MR_ERR_USAGE', `--id '${o.id}': use letters, digits, '.', '_' and '-'`);
       }
@@ -85,7 +86,7 @@ export function workerCommand(): Command {
       const w = await startWorker({
         master: o.master, role: o.role, slots: o.slots, ...(o.data ? { dataDir: o.data } : {}), ...(o.id ? { id: o.id } : {}),
         bind: o.bind, ...(o.advertise ? { advertise: o.advertise } : {}), port: o.port, token: requireClusterToken(),
-        drainTimeoutMs: o.drainTimeout, tls, log,
+        drainTimeoutMs: o.drainTimeout, tls, log, ...(o.reservedSpace ? { reservedSpace: o.reservedSpace } : {}),
       });
       if (o.lifeline !== undefined) watchLifeline(o.lifeline, w.close, log);
       await untilSignal(w.close, log, w.done, w.drain);

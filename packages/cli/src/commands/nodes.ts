@@ -22,7 +22,7 @@ export function nodesCommand(io: Io): Command {
         const now = Date.now();
         io.out(table(
           ['ID', 'ROLE', 'ADDRESS', 'STATE', 'RUNNING/SLOTS', 'LAST HEARTBEAT'],
-          list.map((n) => [n.id, n.role, n.address, n.state, `${n.runningTasks}/${n.slots}`, heartbeatAge(now, n.lastHeartbeatMs)]),
+          list.map((n) => [n.id, n.role, n.address, n.disk?.full ? `${n.state} (disk full)` : n.state, `${n.runningTasks}/${n.slots}`, heartbeatAge(now, n.lastHeartbeatMs)]),
         ));
       } finally {
         api.close();

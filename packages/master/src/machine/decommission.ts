@@ -1,5 +1,5 @@
 import { holdsNeededBlocks, replicateBlocks } from './fs.js';
-import { assert, getJob, hasLeft, taskOf } from './state.js';
+import { assert, getJob, hasLeft, isFull, taskOf } from './state.js';
 import type { Action, MasterEvent, MasterState, NodeInfo } from './types.js';
 
 type Ev<K extends MasterEvent['kind']> = Extract<MasterEvent, { kind: K }>;
@@ -38,7 +38,7 @@ function decommission(s: MasterState, node: NodeInfo, nowMs: number, actions: Ac
  * elsewhere, else copy it to a live core worker (round-robin).
  */
 export function planHandOffs(s: MasterState, node: NodeInfo, actions: Action[]): void {
-  const targets = [...s.nodes.values()].filter((n) => n.role === 'core' && n.state === 'ALIVE' && n.id !== node.id);
+  const targets = [...s.nodes.values()].filter((n) => n.role === 'core' && n.state === 'ALIVE' && n.id !== node.id && !isFull(n));
   for (const jobId of s.jobOrder) {
     const job = getJob(s, jobId);
     if (job.state !== 'RUNNING') continue;

@@ -55,6 +55,30 @@ describe('block store namespace (pure, issue 4)', () => {
     expect(err(fs(cluster(0), { op: 'create', path: '/g', blockSize: 10, replication: 1, overwrite: false }))).toBe('MR_ERR_FS_NO_DATANODES');
   });
 
+  it('full core workers (below --reserved-space, from their heartbeat) get no new block; a failed block is replaced elsewhere (issue 15)', () => {
+    const s = cluster(3);
+    const disk = (nodeId: string, full: boolean) => step(s, { kind: 'Heartbeat', nodeId, running: [], progress: [], disk: { freeBytes: full ? 1 : 1 << 30, reservedBytes: 1 << 20, full }, nowMs: 1 });
+    disk('core-1', true);
+    ok(fs(s, { op: 'create', path: '/f', blockSize: 10, replication: 3, overwrite: false }));
+    // the writer's own node is full: it is skipped, and replication is capped by the cores with room
+    const b = ok(fs(s, { op: 'addBlock', path: '/f', clientNode: 'core-1' })) as { id: string; targets: { nodeId: string }[] };
+    expect(b.targets.map((t) => t.nodeId).sort()).toEqual(['core-2', 'core-3']);
+    // its write failed on core-2: the block is replaced, in place, by one that avoids core-2
+    const again = ok(fs(s, { op: 'addBlock', path: '/f', exclude: ['core-2'], replaces: b.id })) as { id: string; offset: number; targets: { nodeId: string }[] };
+    expect(again.targets.map((t) => t.nodeId)).toEqual(['core-3']);
+    expect(again.offset).toBe(0);
+    expect((s.fs.entries.get('/f') as { blocks: string[] }).blocks).toEqual([again.id]);
+    expect(s.fs.blocks.has(b.id)).toBe(false);
+    // nowhere left: the excluded one failed it, the others are full
+    disk('core-3', true);
+    expect(err(fs(s, { op: 'addBlock', path: '/f', exclude: ['core-2'], replaces: again.id }))).toBe('MR_ERR_NO_SPACE');
+    expect((s.fs.entries.get('/f') as { blocks: string[] }).blocks).toEqual([again.id]); // a refused request changes nothing
+    expect(fs(s, { op: 'addBlock', path: '/f', exclude: ['core-2'] }).reply).toMatchObject({ message: expect.stringMatching(/^no core worker has room for a new block: core-1 \(0\.0 MiB free, --reserved-space 1\.0 MiB\), core-3/) });
+    // room again (its next heartbeat): it takes blocks again
+    disk('core-1', false);
+    expect((ok(fs(s, { op: 'addBlock', path: '/f', exclude: ['core-2'], replaces: again.id })) as { targets: { nodeId: string }[] }).targets.map((t) => t.nodeId)).toEqual(['core-1']);
+  });
+
   it('rename moves a directory and its files atomically; delete needs -r for a non-empty directory', () => {
     const s = cluster(3);
     const ids = write(s, '/d/x/f', 2);

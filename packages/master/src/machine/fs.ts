@@ -1,4 +1,4 @@
-import { hasLeft } from './state.js';
+import { describeFull, hasLeft, isFull } from './state.js';
 import type { Action, FsDir, FsFile, FsOp, FsState, MasterEvent, MasterState, NodeInfo } from './types.js';
 
 type Ev<K extends MasterEvent['kind']> = Extract<MasterEvent, { kind: K }>;
@@ -81,7 +81,7 @@ function apply(s: MasterState, op: FsOp, nowMs: number, actions: Action[]): unkn
     case 'create':
       return create(s, fsPath(op.path), op, nowMs, actions);
     case 'addBlock':
-      return addBlock(s, fsPath(op.path), op.clientNode);
+      return addBlock(s, fsPath(op.path), op);
     case 'blockDone':
       return blockDone(s, fsPath(op.path), op.blockId, op.size, op.replicas);
     case 'close': {
@@ -135,11 +135,30 @@ function openFile(fs: FsState, path: string): FsFile {
   return f;
 }
 
-/** A new block and its pipeline: the writer's own node first when it is a core worker, then round-robin. */
-function addBlock(s: MasterState, path: string, clientNode: string | undefined) {
+/**
+ * A new block and its pipeline: the writer's own node first when it is a core worker, then
+ * round-robin, over live core workers with room (full ones, below --reserved-space, get no new
+ * block). A writer whose block failed (a disk that filled up, a node gone) asks again with the
+ * nodes that failed it excluded and the failed block replaced: the new one takes its offset.
+ */
+function addBlock(s: MasterState, path: string, op: Extract<FsOp, { op: 'addBlock' }>) {
+  const clientNode = op.clientNode;
   const f = openFile(s.fs, path);
-  const cores = liveCores(s);
-  if (cores.length === 0) throw new FsFail('MR_ERR_FS_NO_DATANODES', 'no live core worker to store blocks');
+  if (op.replaces !== undefined) checkUnfinishedLast(s, f, op.replaces);
+  const live = liveCores(s);
+  if (live.length === 0) throw new FsFail('MR_ERR_FS_NO_DATANODES', 'no live core worker to store blocks');
+  const excluded = new Set(op.exclude ?? []);
+  const cores = live.filter((c) => !excluded.has(c.id) && !isFull(c));
+  if (cores.length === 0) {
+    const full = live.filter((c) => !excluded.has(c.id) && isFull(c));
+    if (full.length > 0) throw new FsFail('MR_ERR_NO_SPACE', `no core worker has room for a new block: ${describeFull(full)}`);
+    throw new FsFail('MR_ERR_FS_NO_DATANODES', `no other live core worker to write the block to (${[...excluded].join(', ')} failed it)`);
+  }
+  // (only now, when the request cannot fail any more: a refused one changes nothing)
+  if (op.replaces !== undefined) {
+    f.blocks.pop();
+    s.fs.blocks.delete(op.replaces);
+  }
   const n = Math.min(f.replication, cores.length);
   const id = `blk-${++s.fs.nextBlock}`;
   const start = s.fs.nextBlock % cores.length;
@@ -149,6 +168,14 @@ function addBlock(s: MasterState, path: string, clientNode: string | undefined) 
   s.fs.blocks.set(id, { id, path, offset: f.size, size: 0, replicas: [], copying: [] });
   f.blocks.push(id);
   return { id, offset: f.size, targets: targets.map((t) => ({ nodeId: t.id, address: t.address })) };
+}
+
+/** A block a writer replaces must be one that was never completed (its write failed), and the file's last. */
+function checkUnfinishedLast(s: MasterState, f: FsFile, blockId: string): void {
+  const b = s.fs.blocks.get(blockId);
+  if (f.blocks[f.blocks.length - 1] !== blockId || !b || b.replicas.length > 0) {
+    throw new FsFail('MR_ERR_FS_NOT_FOUND', `block ${blockId} is not an unfinished last block of bs://${f.path.slice(1)}`);
+  }
 }
 
 function blockDone(s: MasterState, path: string, blockId: string, size: number, replicas: string[]): string {
@@ -307,7 +334,7 @@ export function replicateBlocks(s: MasterState, nowMs: number, actions: Action[]
     const seq = Number(b.id.slice(4)) || 0;
     for (let i = 0; i < cores.length && need > 0; i++) {
       const dest = cores[(seq + i) % cores.length]!;
-      if (b.replicas.includes(dest.id) || b.copying.some((c) => c.target === dest.id)) continue;
+      if (isFull(dest) || b.replicas.includes(dest.id) || b.copying.some((c) => c.target === dest.id)) continue;
       const source = sources[(seq + i) % sources.length]!;
       actions.push({ kind: 'ReplicateBlock', nodeId: source, blockId: b.id, target: { nodeId: dest.id, address: dest.address } });
       b.copying.push({ target: dest.id, sinceMs: nowMs });

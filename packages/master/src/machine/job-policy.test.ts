@@ -190,3 +190,24 @@ describe('counters of a map that runs again', () => {
     expect(job.counters).toMatchObject({ inputRecords: 7, completedMapsReexecuted: 1 });
   });
 });
+
+describe('core workers whose disks are full (issue 15)', () => {
+  it('a map waits for a core worker with room; when every one stays full past the grace period, the job fails saying so', () => {
+    const s = cluster();
+    const heartbeat = (full: boolean, nowMs: number) =>
+      step(s, { kind: 'Heartbeat', nodeId: 'core-1', running: [], progress: [], disk: { freeBytes: full ? 0 : 1 << 30, reservedBytes: 1 << 20, full }, nowMs });
+    heartbeat(true, 1);
+    const sub = step(s, { kind: 'JobSubmitted', jobId: 'j', spec: spec(), splits: [{ uri: '/in', start: 0, length: 1 }], nowMs: 2 });
+    expect(started(sub.actions)).toEqual([]); // no map output could be stored: the map waits
+    // room again within the grace period: the map starts, with core-1 as its shuffle target
+    const [map] = started(heartbeat(false, 10_000).actions);
+    expect(map?.shuffleTargets).toEqual([{ nodeId: 'core-1', address: 'a:1' }]);
+    step(s, { kind: 'AttemptFailed', attemptId: map!.attemptId, error: 'no space left on core-1 (/d): 0 B free', nowMs: 10_002 });
+    // full again, for good: the retry waits, then the job fails naming the full core worker
+    for (let t = 11_000; t <= 45_000; t += 1_000) {
+      expect(started([...heartbeat(true, t).actions, ...step(s, { kind: 'Tick', nowMs: t }).actions])).toEqual([]);
+    }
+    expect(s.jobs.get('j')!.state).toBe('FAILED');
+    expect(s.jobs.get('j')!.error).toMatch(/^every core worker has been full for 3\d s, so map outputs have nowhere to go: core-1 \(0\.0 MiB free, --reserved-space 1\.0 MiB\)$/);
+  });
+});

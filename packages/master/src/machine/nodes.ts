@@ -1,7 +1,7 @@
 import { attemptOutputDir, bsOutputPath, failJob, killAttempt, onAttemptFailed, onMapOutputLost, sendGathered } from './attempts.js';
 import { schedule } from './schedule.js';
 import { fsNodeLost, replicateBlocks } from './fs.js';
-import { assert, awaitsGathered, getJob, hasLeft, isGatherTask0, shuffleCores, taskOf } from './state.js';
+import { aliveCores, assert, awaitsGathered, describeFull, getJob, hasLeft, isFull, isGatherTask0, phaseDone, shuffleCores, taskOf } from './state.js';
 import type { Action, MasterEvent, MasterState, NodeInfo } from './types.js';
 
 type Ev<K extends MasterEvent['kind']> = Extract<MasterEvent, { kind: K }>;
@@ -29,6 +29,7 @@ export function onNodeRegistered(s: MasterState, e: Ev<'NodeRegistered'>): Actio
     s.nodes.set(e.nodeId, { id: e.nodeId, role: e.role, address: e.address, slots: e.slots, state: 'ALIVE', lastHeartbeatMs: e.nowMs, running: [] });
   }
   const node = s.nodes.get(e.nodeId)!;
+  if (e.disk) node.disk = { ...e.disk };
   // attempts the worker runs that the master does not count there: stop them
   for (const id of e.running) {
     if (!node.running.includes(id)) actions.push({ kind: 'KillAttempt', nodeId: node.id, attemptId: id, reason: 'not running on this node' });
@@ -50,6 +51,7 @@ export function onHeartbeat(s: MasterState, e: Ev<'Heartbeat'>): Action[] {
   // must register again (with its block report and what it still holds), not slip back in on a heartbeat
   if (hasLeft(node)) return [{ kind: 'CloseSession', nodeId: node.id, reason: `declared ${node.state === 'DEAD' ? 'dead' : 'decommissioned'}: register again` }];
   node.lastHeartbeatMs = e.nowMs;
+  if (e.disk) node.disk = { ...e.disk };
   const actions: Action[] = [];
   for (const p of e.progress) {
     const a = s.attempts.get(p.attemptId);
@@ -111,8 +113,26 @@ export function onTick(s: MasterState, nowMs: number): Action[] {
   return actions;
 }
 
-/** Running jobs need a core worker for their shuffle data: they wait for one, within a bound. */
+/**
+ * Running jobs need a core worker for their shuffle data: they wait for one, within a bound. Core
+ * workers that are all full (below --reserved-space) take no map output: jobs still mapping wait
+ * for room within the same bound, then fail saying so (a job already reducing needs no new room).
+ */
 function checkCoreWorkers(s: MasterState, nowMs: number, actions: Action[]): void {
+  const cores = aliveCores(s);
+  if (cores.length > 0 && cores.every(isFull)) {
+    s.allCoresFullSinceMs ??= nowMs;
+    if (nowMs - s.allCoresFullSinceMs > s.config.noCoreGraceMs) {
+      for (const jobId of s.jobOrder) {
+        const job = getJob(s, jobId);
+        if (job.state === 'RUNNING' && !phaseDone(job, 'map')) {
+          failJob(s, job, `every core worker has been full for ${Math.round((nowMs - s.allCoresFullSinceMs) / 1000)} s, so map outputs have nowhere to go: ${describeFull(cores)}`, nowMs, actions);
+        }
+      }
+    }
+  } else {
+    s.allCoresFullSinceMs = undefined;
+  }
   if (shuffleCores(s).length > 0) {
     s.noCoreSinceMs = undefined;
     return;

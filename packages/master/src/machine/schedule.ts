@@ -1,5 +1,5 @@
 import { attemptOutputDir, killAttempt } from './attempts.js';
-import { addCounter, assert, awaitsGathered, freeSlots, gatherHeldBack, gatheredRows, hasLeft, isGatherTask0, pendingTasks, phaseDone, phaseProgress, setTaskState, shuffleCores } from './state.js';
+import { addCounter, assert, awaitsGathered, freeSlots, gatherHeldBack, gatheredRows, hasLeft, isFull, isGatherTask0, pendingTasks, phaseDone, phaseProgress, setTaskState, shuffleCores } from './state.js';
 import type { Action, Attempt, AttemptSpec, Job, MapOutputLocation, MasterState, NodeInfo, Task } from './types.js';
 
 /** Speculation: a backup starts when an attempt runs this many times the phase's median... */
@@ -146,9 +146,12 @@ function pickNode(free: NodeInfo[], task: Task, exclude?: Set<string>): NodeInfo
 /** Map outputs are kept twice when there are two core workers or more (issue 4). */
 export const SHUFFLE_REPLICATION = 2;
 
-/** Round-robin over live core workers, so map outputs spread evenly; consecutive ones hold the copies. */
+/**
+ * Round-robin over live core workers with room, so map outputs spread evenly; consecutive ones hold
+ * the copies. Full ones (below --reserved-space) get none: when all are full the map waits.
+ */
 function pickShuffleTargets(s: MasterState): NodeInfo[] {
-  const cores = shuffleCores(s);
+  const cores = shuffleCores(s).filter((n) => !isFull(n));
   if (cores.length === 0) return [];
   const first = s.shuffleCursor++ % cores.length;
   return Array.from({ length: Math.min(SHUFFLE_REPLICATION, cores.length) }, (_, i) => cores[(first + i) % cores.length]!);

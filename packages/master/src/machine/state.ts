@@ -64,6 +64,17 @@ export function shuffleCores(s: MasterState): NodeInfo[] {
   return alive.length > 0 ? alive : [...s.nodes.values()].filter((n) => n.role === 'core' && n.state === 'DECOMMISSIONING' && !n.released);
 }
 
+/** A core worker below its --reserved-space (as its last heartbeat said) takes no new blocks or map outputs. */
+export function isFull(n: NodeInfo): boolean {
+  return n.disk?.full === true;
+}
+
+/** `core-1 (1.2 MiB free, --reserved-space 1.6 MiB)`, for messages about full core workers. */
+export function describeFull(nodes: NodeInfo[]): string {
+  const mib = (n: number) => `${(n / (1024 * 1024)).toFixed(1)} MiB`;
+  return nodes.map((n) => `${n.id} (${mib(n.disk?.freeBytes ?? 0)} free, --reserved-space ${mib(n.disk?.reservedBytes ?? 0)})`).join(', ');
+}
+
 /** Detaches a finished or lost attempt from its node's running list. */
 export function releaseSlot(s: MasterState, a: Attempt): void {
   const node = s.nodes.get(a.nodeId);

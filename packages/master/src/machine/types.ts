@@ -77,6 +77,14 @@ export interface NodeInfo {
    * session to send them on). Its own field: lastHeartbeatMs stays the last one really received.
    */
   graceUntilMs?: number;
+  /** Core workers: their disk as last reported (full = below --reserved-space: no new blocks or map outputs). */
+  disk?: DiskSpace;
+}
+
+export interface DiskSpace {
+  freeBytes: number;
+  reservedBytes: number;
+  full: boolean;
 }
 
 export interface Task {
@@ -192,6 +200,8 @@ export interface MasterState {
   shuffleCursor: number;
   /** Since when no core worker has been alive (undefined while one is). */
   noCoreSinceMs?: number;
+  /** Since when every live core worker has been full (undefined while one has room). */
+  allCoresFullSinceMs?: number;
   /** The block store's namespace (bs://). */
   fs: FsState;
 }
@@ -234,8 +244,8 @@ export interface FsState {
 
 export type MasterEvent =
   /** `running` and `mapOutputs` say what survived on a worker whose session was lost. */
-  | { kind: 'NodeRegistered'; nodeId: string; role: Role; address: string; slots: number; running: string[]; mapOutputs: string[]; nowMs: number }
-  | { kind: 'Heartbeat'; nodeId: string; running: string[]; progress: { attemptId: string; units: number; awaiting?: string }[]; nowMs: number }
+  | { kind: 'NodeRegistered'; nodeId: string; role: Role; address: string; slots: number; running: string[]; mapOutputs: string[]; disk?: DiskSpace; nowMs: number }
+  | { kind: 'Heartbeat'; nodeId: string; running: string[]; progress: { attemptId: string; units: number; awaiting?: string }[]; disk?: DiskSpace; nowMs: number }
   /** The worker is leaving (SIGTERM) or was told to (DrainRequested). */
   | { kind: 'NodeDraining'; nodeId: string; nowMs: number }
   | { kind: 'DrainRequested'; nodeId: string; nowMs: number }
@@ -270,7 +280,8 @@ export type MasterEvent =
 export type FsOp =
   | { op: 'mkdir'; path: string }
   | { op: 'create'; path: string; blockSize: number; replication: number; overwrite: boolean }
-  | { op: 'addBlock'; path: string; clientNode?: string }
+  /** `exclude`, `replaces`: a block write that failed on those nodes is tried again elsewhere, in its place. */
+  | { op: 'addBlock'; path: string; clientNode?: string; exclude?: string[]; replaces?: string }
   | { op: 'blockDone'; path: string; blockId: string; size: number; replicas: string[] }
   | { op: 'close'; path: string }
   | { op: 'abandon'; path: string }

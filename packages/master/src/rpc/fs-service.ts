@@ -52,7 +52,10 @@ export function fsService(driver: Driver): FsHandlers {
     fsMkdir: unary((r: wire.FsPath) => entry({ op: 'mkdir', path: r.path })),
     fsCreate: unary((r: wire.FsCreateRequest) => entry({ op: 'create', path: r.path, blockSize: r.blockSize, replication: r.replication, overwrite: r.overwrite })),
     fsAddBlock: unary(async (r: wire.FsAddBlockRequest) => {
-      const b = await driver.request<{ id: string; offset: number; targets: wire.NodeAddress[] }>({ op: 'addBlock', path: r.path, ...(r.clientNode ? { clientNode: r.clientNode } : {}) });
+      const b = await driver.request<{ id: string; offset: number; targets: wire.NodeAddress[] }>({
+        op: 'addBlock', path: r.path, ...(r.clientNode ? { clientNode: r.clientNode } : {}),
+        ...(r.excludeNodes.length > 0 ? { exclude: r.excludeNodes } : {}), ...(r.replacesBlock ? { replaces: r.replacesBlock } : {}),
+      });
       return { id: b.id, offset: b.offset, size: 0, replicas: b.targets };
     }),
     fsBlockDone: unary(async (r: wire.FsBlockWritten) => {

@@ -60,6 +60,11 @@ function attemptEvent(s: wire.AttemptStatus, nowMs: number): MasterEvent | undef
   };
 }
 
+/** A core worker's disk report as an event field (task workers send none). */
+function diskOf(disk: wire.DiskSpace | undefined): { disk?: { freeBytes: number; reservedBytes: number; full: boolean } } {
+  return disk ? { disk: { freeBytes: disk.freeBytes, reservedBytes: disk.reservedBytes, full: disk.full } } : {};
+}
+
 export function masterService(d: MasterServiceDeps): wire.MasterServer {
   const now = () => d.driver.clock.nowMs();
   const specOf = (jobId: string) => d.driver.state.jobs.get(jobId)?.spec;
@@ -85,7 +90,7 @@ export function masterService(d: MasterServiceDeps): wire.MasterServer {
           d.sessions.set(nodeId, call);
           call.write({ msg: { $case: 'registered', value: { nodeId, heartbeatIntervalMs: d.heartbeatIntervalMs } } });
           d.log.info({ nodeId, role, address: r.address, slots: r.slots }, 'worker registered');
-          void d.driver.dispatch({ kind: 'NodeRegistered', nodeId, role, address: r.address, slots: r.slots, running: r.runningAttempts, mapOutputs: r.mapOutputs, nowMs: now() });
+          void d.driver.dispatch({ kind: 'NodeRegistered', nodeId, role, address: r.address, slots: r.slots, running: r.runningAttempts, mapOutputs: r.mapOutputs, ...diskOf(r.disk), nowMs: now() });
           if (role === 'core') void d.driver.dispatch({ kind: 'BlockReport', nodeId, blocks: r.blocks.map((b) => ({ id: b.id, size: b.size })), nowMs: now() });
           return;
         }
@@ -93,7 +98,7 @@ export function masterService(d: MasterServiceDeps): wire.MasterServer {
         switch (msg.$case) {
           case 'heartbeat': {
             const progress = msg.value.progress.map((p) => ({ attemptId: p.attemptId, units: p.units, ...(p.awaiting ? { awaiting: p.awaiting } : {}) }));
-            void d.driver.dispatch({ kind: 'Heartbeat', nodeId, running: msg.value.runningAttempts, progress, nowMs: now() });
+            void d.driver.dispatch({ kind: 'Heartbeat', nodeId, running: msg.value.runningAttempts, progress, ...diskOf(msg.value.disk), nowMs: now() });
             return;
           }
           case 'attemptStatus': {
@@ -166,7 +171,7 @@ export function masterService(d: MasterServiceDeps): wire.MasterServer {
       };
     }),
 
-    listNodes: unary(() => ({ nodes: listNodes(d.driver.state) })),
+    listNodes: unary(() => ({ nodes: listNodes(d.driver.state).map((n) => ({ ...n, disk: n.disk })) })),
 
     killJob: unary(async (req: wire.JobQuery) => {
       const view = await killJob(d.driver, req.jobId, now());
@@ -174,7 +179,10 @@ export function masterService(d: MasterServiceDeps): wire.MasterServer {
       return toWireJob(view, specOf(view.id));
     }),
 
-    drainNode: unary((req: wire.NodeQuery) => drainNode(d.driver, req.nodeId, now())),
+    drainNode: unary(async (req: wire.NodeQuery) => {
+      const n = await drainNode(d.driver, req.nodeId, now());
+      return { ...n, disk: n.disk };
+    }),
 
     getModule(call: grpc.ServerWritableStream<wire.ModuleRequest, wire.Chunk>) {
       const hash = call.request.hash;

@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import { MrError } from '../errors.js';
@@ -80,31 +81,19 @@ export class BlockStoreClient {
     return this.call('fsDelete', { path, recursive });
   }
 
-  /** Writes a file from a local path or a stream; it becomes visible only when complete. */
+  /**
+   * Writes a file from a local path or a stream; it becomes visible only when complete. From a
+   * local path, a block whose pipeline fails (its first core worker's disk filled up, or it went
+   * away) is written again on other core workers, the file read again for it, until none is left;
+   * then the first failure is the error. A stream cannot be read twice: its failure ends the put.
+   */
   async put(source: string | Readable, path: string, o: PutOptions = {}): Promise<FsEntry> {
     // 0 = the master's defaults (--block-size, --replication on the master)
     const created = await this.call<unknown, FsEntry>('fsCreate', { path, blockSize: o.blockSize ?? 0, replication: o.replication ?? 0, clientNode: this.localNode ?? '', overwrite: o.overwrite === true });
-    const blockSize = created.blockSize;
-    let written = 0;
+    const progress = (n: number) => o.onProgress?.(n);
     try {
-      const input = typeof source === 'string' ? createReadStream(source, { highWaterMark: CHUNK_BYTES }) : source;
-      let block: BlockWriter | undefined;
-      for await (const raw of input as AsyncIterable<Buffer>) {
-        let data = raw;
-        while (data.length > 0) {
-          block ??= await this.openBlock(path);
-          const n = Math.min(data.length, blockSize - block.size);
-          await block.write(data.subarray(0, n));
-          data = data.subarray(n);
-          written += n;
-          o.onProgress?.(written);
-          if (block.size === blockSize) {
-            await block.finish();
-            block = undefined;
-          }
-        }
-      }
-      if (block) await block.finish();
+      if (typeof source === 'string') await this.putFile(source, path, created.blockSize, progress);
+      else await this.putStream(source, path, created.blockSize, progress);
       return await this.call('fsClose', { path, recursive: false });
     } catch (e) {
       await this.call('fsAbandon', { path, recursive: false }).catch(() => undefined);
@@ -112,20 +101,109 @@ export class BlockStoreClient {
     }
   }
 
-  private async openBlock(path: string): Promise<BlockWriter> {
-    const loc = await this.call<unknown, BlockLocation>('fsAddBlock', { path, clientNode: this.localNode ?? '' });
+  private async putStream(input: Readable, path: string, blockSize: number, progress: (bytes: number) => void): Promise<void> {
+    let written = 0;
+    let block: BlockWriter | undefined;
+    try {
+      for await (const raw of input as AsyncIterable<Buffer>) {
+        let data = raw;
+        while (data.length > 0) {
+          block ??= this.openBlock(await this.addBlock(path, [], undefined));
+          const n = Math.min(data.length, blockSize - block.size);
+          await block.write(data.subarray(0, n));
+          data = data.subarray(n);
+          written += n;
+          progress(written);
+          if (block.size === blockSize) {
+            await this.finishBlock(path, block);
+            block = undefined;
+          }
+        }
+      }
+      if (block) await this.finishBlock(path, block);
+    } catch (e) {
+      block?.cancel();
+      throw e;
+    }
+  }
+
+  private async putFile(file: string, path: string, blockSize: number, progress: (bytes: number) => void): Promise<void> {
+    const size = (await stat(file).catch((e: unknown) => {
+      throw new MrError('MR_ERR_INPUT_NOT_FOUND', `${file}: ${(e as Error).message}`);
+    })).size;
+    for (let start = 0; start < size; start += blockSize) {
+      const end = Math.min(size, start + blockSize);
+      await this.putFileBlock(path, () => createReadStream(file, { start, end: end - 1, highWaterMark: CHUNK_BYTES }), (n) => progress(start + n));
+    }
+  }
+
+  /** One block of a local file, failing over to other core workers while the master has some. */
+  private async putFileBlock(path: string, read: () => Readable, progress: (bytes: number) => void): Promise<void> {
+    const exclude: string[] = [];
+    let replaces: string | undefined;
+    let firstFailure: MrError | undefined;
+    for (;;) {
+      let loc: BlockLocation;
+      try {
+        loc = await this.addBlock(path, exclude, replaces);
+      } catch (e) {
+        // no core worker left to try: what the first one said is why (`no space left on core-1 ...`)
+        throw firstFailure ?? e;
+      }
+      const block = this.openBlock(loc);
+      try {
+        for await (const data of read() as AsyncIterable<Buffer>) {
+          await block.write(data);
+          progress(block.size);
+        }
+        await this.finishBlock(path, block);
+        return;
+      } catch (e) {
+        block.cancel();
+        const failure = block.failure();
+        if (!failure) throw e; // the local read or the master failed, not the pipeline
+        firstFailure ??= failure;
+        exclude.push(block.node);
+        replaces = loc.id;
+      }
+    }
+  }
+
+  private addBlock(path: string, exclude: string[], replaces: string | undefined): Promise<BlockLocation> {
+    return this.call<unknown, BlockLocation>('fsAddBlock', { path, clientNode: this.localNode ?? '', excludeNodes: exclude, replacesBlock: replaces ?? '' });
+  }
+
+  private async finishBlock(path: string, block: BlockWriter): Promise<void> {
+    const r = await block.finish();
+    await this.call('fsBlockDone', { path, blockId: block.id, size: r.size, replicas: r.storedOn });
+  }
+
+  /**
+   * Streams one block to the first core worker of its pipeline. Once that node has failed the
+   * block (its answer can come at any moment: a full disk refuses at once), writes throw its error.
+   */
+  private openBlock(loc: BlockLocation): BlockWriter {
     const [first, ...rest] = loc.replicas;
     if (!first) throw new MrError('MR_ERR_FS_NO_DATANODES', 'the master gave no core worker for a new block');
+    let failure: MrError | undefined;
     let stream!: grpc.ClientWritableStream<BlockWrite>;
     const result = new Promise<{ size: number; storedOn: string[] }>((res, rej) => {
-      stream = this.peer(first.address).write((e, r) => (e ? rej(fromServiceError(e, `the core worker at ${first.address}`, this.tls !== undefined)) : res(r)));
+      stream = this.peer(first.address).write((e, r) => {
+        if (!e) return res(r);
+        failure = fromServiceError(e, `the core worker at ${first.address}`, this.tls !== undefined);
+        rej(failure);
+      });
     });
     result.catch(() => undefined); // observed by finish() or the drain race
     stream.write({ blockId: loc.id, pipeline: rest, chunk: undefined });
     const w: BlockWriter = {
+      id: loc.id,
+      node: first.nodeId,
       size: 0,
+      failure: () => failure,
       write: async (data: Buffer) => {
         for (let off = 0; off < data.length; off += CHUNK_BYTES) {
+          if (failure) throw failure;
           const piece = data.subarray(off, off + CHUNK_BYTES);
           w.size += piece.length;
           if (!stream.write({ blockId: '', pipeline: [], chunk: makeChunk(piece) })) {
@@ -133,11 +211,12 @@ export class BlockStoreClient {
           }
         }
       },
-      finish: async () => {
+      finish: () => {
+        if (failure) return Promise.reject(failure);
         stream.end();
-        const r = await result;
-        await this.call('fsBlockDone', { path, blockId: loc.id, size: r.size, replicas: r.storedOn });
+        return result;
       },
+      cancel: () => stream.cancel(),
     };
     return w;
   }
@@ -184,7 +263,13 @@ export class BlockStoreClient {
 }
 
 interface BlockWriter {
+  id: string;
+  /** The pipeline's first core worker: the one whose failure fails the block. */
+  node: string;
   size: number;
+  /** What the pipeline failed with, once it has. */
+  failure(): MrError | undefined;
   write(data: Buffer): Promise<void>;
-  finish(): Promise<void>;
+  finish(): Promise<{ size: number; storedOn: string[] }>;
+  cancel(): void;
 }

@@ -29,3 +29,31 @@ export function parseIntFlag(text: string, flag: string, min: number, max = Numb
   if (n < min || n > max) throw new MrError('MR_ERR_USAGE', `${flag}: ${n} is out of range (${min}..${max})`);
   return n;
 }
+
+/** `0 B`, `512 B`, `1.5 KiB`, `12.0 MiB`, `3.2 GiB`: a byte count for messages. */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${Math.max(0, Math.round(n))} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(1)} ${units[i]}`;
+}
+
+/** A free-space floor: a size, or a share of the disk (`--reserved-space`). */
+export type SpaceFloor = { bytes: number } | { percent: number };
+
+/** `1g` -> { bytes }, `5%` -> { percent }, `0` -> no floor. */
+export function parseSpaceFloor(text: string, flag = 'size'): SpaceFloor {
+  const pct = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(text);
+  if (pct) {
+    const percent = Number(pct[1]);
+    if (percent >= 100) throw new MrError('MR_ERR_USAGE', `${flag}: '${text}' must be less than 100%`);
+    return { percent };
+  }
+  if (/^\s*0+\s*$/.test(text)) return { bytes: 0 };
+  return { bytes: parseSize(text, flag) };
+}

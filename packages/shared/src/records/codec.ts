@@ -267,6 +267,8 @@ export class RecordReader {
 
   /** Reads `length` bytes of records from `start` (default: the whole file). */
   static fromFile(path: string, start = 0, length = Infinity): RecordReader {
+    // an empty range (most of a many-reducer job's segments) holds no descriptor at all
+    if (length === 0) return new RecordReader(undefined, Buffer.alloc(0), path);
     const r = new RecordReader(openSync(path, 'r'), Buffer.allocUnsafe(Math.min(FLUSH_BYTES, Math.max(64, length))), path);
     r.end = 0;
     r.filePos = start;
@@ -389,6 +391,11 @@ export class RecordReader {
   private fill(n: number): boolean {
     if (this.end - this.pos >= n) return true;
     if (this.fd === undefined || this.eof) return false;
+    if (this.filePos >= this.fileEnd) {
+      // the range is read: its descriptor goes now, not when (or if) someone calls close()
+      this.close();
+      return false;
+    }
     // a corrupt length asks for more than is left: a short input, not an allocation that fails
     if (n - (this.end - this.pos) > this.fileEnd - this.filePos || n > MAX_LENGTH) return false;
     const have = this.end - this.pos;

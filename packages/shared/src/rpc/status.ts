@@ -28,6 +28,8 @@ const GRPC_STATUS: Partial<Record<ErrorCode, grpc.status>> = {
   MR_ERR_FS_NOT_EMPTY: grpc.status.FAILED_PRECONDITION,
   MR_ERR_FS_NO_DATANODES: grpc.status.UNAVAILABLE,
   MR_ERR_FS_BLOCK_LOST: grpc.status.DATA_LOSS,
+  MR_ERR_NO_SPACE: grpc.status.RESOURCE_EXHAUSTED,
+  MR_ERR_RESOURCE: grpc.status.RESOURCE_EXHAUSTED,
 };
 
 /** A coded error as a gRPC error: status code, message, and the MR code in trailing metadata. */

@@ -6,10 +6,17 @@ export async function copyBlock(store: BlockStore, blockId: string, targetAddres
   const client = blocksClient(targetAddress, token, tls);
   try {
     await new Promise<void>((resolve, reject) => {
-      const call = client.write((e) => (e ? reject(fromServiceError(e, `core worker ${targetAddress}`, tls !== undefined)) : resolve()));
+      // once the target has answered (a full disk refuses at once), the rest is not sent
+      let answered = false;
+      const call = client.write((e) => {
+        answered = true;
+        if (e) reject(fromServiceError(e, `core worker ${targetAddress}`, tls !== undefined));
+        else resolve();
+      });
       call.write({ blockId, pipeline: [], chunk: undefined });
       void (async () => {
         for await (const piece of store.read(blockId)) {
+          if (answered) return;
           if (!call.write({ blockId: '', pipeline: [], chunk: makeChunk(piece) })) await waitDrain(call);
         }
         call.end();

@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import { blocksClient, checkChunk, fromServiceError, makeChunk, MrError, toServiceError, waitDrain, wire, type Logger, type TlsConfig } from '@mr/shared';
+import { blocksClient, checkChunk, fromServiceError, makeChunk, MrError, toMrError, toServiceError, waitDrain, wire, type Logger, type TlsConfig } from '@mr/shared';
 import type { BlockStore } from './store.js';
 
 export interface BlocksServiceDeps {
@@ -25,23 +25,29 @@ export function blocksService(d: BlocksServiceDeps): wire.BlocksServer {
       const store = d.store;
       let w: ReturnType<BlockStore['writer']> | undefined;
       let next: grpc.ClientWritableStream<wire.BlockWrite> | undefined;
+      /** The next node failed: the pipeline goes on without it (one replica fewer), not into a dead call. */
+      let nextFailed = false;
       let downstream: Promise<string[]> = Promise.resolve([]);
       let failed = false;
       let blockId = '';
+      // a local failure (a full disk) ends the call at once, whatever the client is sending: the
+      // writer learns it now and can try other core workers, rather than waiting on a stalled stream
       const fail = (e: unknown) => {
         if (failed) return;
         failed = true;
+        const err = toMrError(e);
+        if (err.code === 'MR_ERR_NO_SPACE' || err.code === 'MR_ERR_RESOURCE') d.log.warn({ blockId, code: err.code, err: err.message }, 'block write failed');
         void w?.abort();
         next?.cancel();
         call.destroy();
-        cb(toServiceError(e), null);
+        cb(toServiceError(err), null);
       };
       call.on('data', (m: wire.BlockWrite) => {
         if (failed) return;
         try {
           if (!w) {
             blockId = m.blockId;
-            w = store.writer(m.blockId);
+            w = store.writer(m.blockId, fail);
             const [first, ...rest] = m.pipeline;
             if (first) {
               // forward down the pipeline; a failure there only shortens the replica list
@@ -49,7 +55,10 @@ export function blocksService(d: BlocksServiceDeps): wire.BlocksServer {
                 const c = blocksClient(first.address, d.token, d.tls);
                 next = c.write((e, r) => {
                   c.close();
-                  if (e) d.log.warn({ blockId, next: first.nodeId, err: fromServiceError(e, first.address, d.tls !== undefined).message }, 'pipeline: downstream write failed');
+                  if (e) {
+                    nextFailed = true;
+                    if (!failed) d.log.warn({ blockId, next: first.nodeId, err: fromServiceError(e, first.address, d.tls !== undefined).message }, 'pipeline: downstream write failed');
+                  }
                   resolve(e ? [] : r.storedOn);
                 });
                 next.write({ blockId: m.blockId, pipeline: rest, chunk: undefined });
@@ -59,14 +68,15 @@ export function blocksService(d: BlocksServiceDeps): wire.BlocksServer {
           if (m.chunk && m.chunk.data.length > 0) {
             const data = checkChunk(m.chunk, `block ${blockId}`);
             // backpressure from both the local disk and the next node in the pipeline
-            const nextOk = next ? next.write({ blockId: '', pipeline: [], chunk: m.chunk }) : true;
+            const forward = next && !nextFailed ? next : undefined;
+            const nextOk = forward ? forward.write({ blockId: '', pipeline: [], chunk: m.chunk }) : true;
             const localOk = w.write(data);
             if (!localOk || !nextOk) {
               call.pause();
               let waits = (localOk ? 0 : 1) + (nextOk ? 0 : 1);
-              const drained = () => --waits === 0 && call.resume();
+              const drained = () => --waits === 0 && !failed && call.resume();
               if (!localOk) void waitDrain(w.stream).then(drained);
-              if (!nextOk) void waitDrain(next!).then(drained);
+              if (!nextOk) void waitDrain(forward!).then(drained);
             }
           }
         } catch (e) {
@@ -77,9 +87,12 @@ export function blocksService(d: BlocksServiceDeps): wire.BlocksServer {
       call.on('end', () => {
         if (failed) return;
         if (!w) return fail(new MrError('MR_ERR_SHUFFLE', 'empty block stream'));
-        next?.end();
+        // this replica first: the next node completes its own only when this one stands
         w.commit().then(
-          async (size) => cb(null, { size, storedOn: [d.nodeId, ...(await downstream)] }),
+          async (size) => {
+            next?.end();
+            cb(null, { size, storedOn: [d.nodeId, ...(await downstream)] });
+          },
           fail,
         );
       });

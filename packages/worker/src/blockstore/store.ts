@@ -1,12 +1,16 @@
-import { createReadStream, createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync, type WriteStream } from 'node:fs';
 import { open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
 import { crc32c } from '@node-rs/crc32';
-import { CHUNK_BYTES, MrError } from '@mr/shared';
+import { CHUNK_BYTES, MrError, systemResourceError } from '@mr/shared';
+import { closed, writeErrorOf, type DiskSpace } from '../disk.js';
 
 /** Every stored block is checked in pieces of this size (HDFS's bytes-per-checksum, larger). */
 export const CHECKSUM_CHUNK = 512 * 1024;
 const SAFE_ID = /^blk-\d+$/;
+/** A block being written: `blk-N.tmp-PID-RANDOM`, renamed to `blk-N` when complete. */
+const TMP_NAME = /^blk-\d+\.tmp-/;
 
 function safeId(id: string): string {
   if (!SAFE_ID.test(id)) throw new MrError('MR_ERR_FS_BAD_PATH', `bad block id '${id}'`);
@@ -19,22 +23,42 @@ function safeId(id: string): string {
  * visible (renamed into place) only when complete.
  */
 export class BlockStore {
-  constructor(private readonly root: string) {
+  /** `disk`: the --data disk, whose floor (--reserved-space) refuses new blocks and whose errors say how full it is. */
+  constructor(
+    private readonly root: string,
+    private readonly disk?: DiskSpace,
+  ) {
     mkdirSync(root, { recursive: true });
+    // half-written blocks of a process that died (the data dir is locked: none is being written now)
+    for (const name of readdirSync(root)) if (TMP_NAME.test(name)) rmSync(join(root, name), { force: true });
   }
 
   private file(id: string): string {
     return join(this.root, safeId(id));
   }
 
-  /** A writer that checksums as it goes; `commit` makes the block visible, `abort` drops it. */
-  writer(id: string) {
+  /**
+   * A writer that checksums as it goes; `commit` makes the block visible, `abort` drops it. A disk
+   * error fails the block at once (`onError`, and the next `write` throws), never the process:
+   * the partial file is removed, and a full disk is named as such (MR_ERR_NO_SPACE).
+   */
+  writer(id: string, onError?: (e: MrError) => void) {
     const final = this.file(id);
+    this.disk?.checkRoom(`block ${id}`);
     const tmp = `${final}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
     const out: WriteStream = createWriteStream(tmp);
-    // a disk error fails this block (seen at commit), never the whole process
-    let failure: Error | undefined;
-    out.on('error', (e) => (failure ??= e));
+    let failure: MrError | undefined;
+    out.on('error', (e) => {
+      if (failure) return;
+      failure = writeErrorOf(this.disk, e, `block ${id}`);
+      onError?.(failure);
+    });
+    let dropped: Promise<void> | undefined;
+    const abort = () =>
+      (dropped ??= (async () => {
+        await closed(out);
+        await rm(tmp, { force: true });
+      })());
     const crcs: number[] = [];
     let crc = 0;
     let inPiece = 0;
@@ -43,6 +67,7 @@ export class BlockStore {
       stream: out,
       /** Folds `data` into the per-piece checksums; returns whether the stream wants more now. */
       write(data: Buffer): boolean {
+        if (failure) throw failure;
         let off = 0;
         while (off < data.length) {
           const n = Math.min(CHECKSUM_CHUNK - inPiece, data.length - off);
@@ -60,18 +85,24 @@ export class BlockStore {
       },
       commit: async (): Promise<number> => {
         if (inPiece > 0) crcs.push(crc);
-        await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
-        if (failure) throw new MrError('MR_ERR_SHUFFLE', `block ${id}: ${failure.message}`);
-        const table = Buffer.alloc(crcs.length * 4);
-        crcs.forEach((c, i) => table.writeUInt32LE(c, i * 4));
-        await writeFile(`${final}.crc`, table);
-        await rename(tmp, final);
+        if (!failure) {
+          out.end();
+          await finished(out).catch(() => undefined); // an error is in `failure`
+        }
+        try {
+          if (failure) throw failure;
+          const table = Buffer.alloc(crcs.length * 4);
+          crcs.forEach((c, i) => table.writeUInt32LE(c, i * 4));
+          await writeFile(`${final}.crc`, table);
+          await rename(tmp, final);
+        } catch (e) {
+          await abort();
+          await rm(`${final}.crc`, { force: true });
+          throw writeErrorOf(this.disk, e, `block ${id}`);
+        }
         return size;
       },
-      abort: async () => {
-        out.destroy();
-        await rm(tmp, { force: true });
-      },
+      abort,
     };
   }
 
@@ -86,12 +117,14 @@ export class BlockStore {
     try {
       size = (await stat(path)).size;
       table = await readFile(`${path}.crc`);
-    } catch {
-      throw new MrError('MR_ERR_FS_NOT_FOUND', `block ${id} is not stored here`);
+    } catch (e) {
+      throw systemResourceError(e, `block ${id}`) ?? new MrError('MR_ERR_FS_NOT_FOUND', `block ${id} is not stored here`);
     }
     const end = Math.min(size, offset + length);
     if (offset >= end) return;
-    const fh = await open(path, 'r');
+    const fh = await open(path, 'r').catch((e: unknown) => {
+      throw systemResourceError(e, `block ${id}`) ?? e;
+    });
     try {
       const perRead = Math.max(1, Math.floor(CHUNK_BYTES / CHECKSUM_CHUNK));
       let piece = Math.floor(offset / CHECKSUM_CHUNK);

@@ -18,6 +18,8 @@ export interface SessionOptions {
   onHandOff(h: wire.HandOff): void;
   onReplicateBlock(r: wire.ReplicateBlock): void;
   onDeleteBlocks(d: wire.DeleteBlocks): void;
+  /** Core workers: their disk, read again for every heartbeat (full = below --reserved-space). */
+  disk?(): wire.DiskSpace;
 }
 
 const BACKOFF_MIN_MS = 100;
@@ -191,7 +193,7 @@ export class MasterSession {
   }
 
   private sendHeartbeat(): void {
-    this.call?.write({ msg: { $case: 'heartbeat', value: { runningAttempts: this.o.executor.runningIds(), progress: this.o.executor.progress() } } });
+    this.call?.write({ msg: { $case: 'heartbeat', value: { runningAttempts: this.o.executor.runningIds(), progress: this.o.executor.progress(), disk: this.o.disk?.() } } });
   }
 
   private onLost(call: grpc.ClientDuplexStream<wire.WorkerMessage, wire.MasterMessage>, e: grpc.ServiceError | undefined): void {

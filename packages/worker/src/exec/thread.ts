@@ -4,7 +4,7 @@
  * `{ code, message }` and the executor rebuilds the MrError (style.md: errors across threads).
  */
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { MrError, toMrError, type WireError } from '@mr/shared/core';
+import { MrError, systemResourceError, toMrError, type WireError } from '@mr/shared/core';
 import { loadJob } from '../task/load-job.js';
 import { runMap, type MapResult } from '../task/map.js';
 import { runReduce } from '../task/reduce.js';
@@ -66,7 +66,8 @@ export default async function runAttempt(input: ThreadInput): Promise<ThreadOutp
     const { gatheredPort } = input;
     return { ok: true, ...(await runReduce({ ...input, job, ...(gatheredPort ? { awaitGathered: () => awaitGathered(gatheredPort, input.progress) } : {}) })) };
   } catch (e) {
-    const err = toMrError(e, 'MR_ERR_USER_CODE');
+    // the engine's own file I/O running out of descriptors or disk is not the user's code failing
+    const err = systemResourceError(e, `${input.kind} ${input.taskId}`) ?? toMrError(e, 'MR_ERR_USER_CODE');
     const error = err.toWire();
     // the user's frames of what their code threw (`mr logs`): the line that threw
     const stack = err.code === 'MR_ERR_USER_CODE' ? userStack(e) : undefined;

@@ -48,12 +48,19 @@ export class ShuffleClients {
       return local.adopt(header.jobId, header.attemptId, file, header.partitionBytes, 'copy');
     }
     return new Promise((resolve, reject) => {
-      const call = this.get(address).put((err) => (err ? reject(fromServiceError(err, `core worker ${address}`, this.tls !== undefined)) : resolve()));
+      // once the core worker has answered (a full disk refuses at once), the rest is not sent
+      let answered = false;
+      const call = this.get(address).put((err) => {
+        answered = true;
+        if (err) reject(fromServiceError(err, `core worker ${address}`, this.tls !== undefined));
+        else resolve();
+      });
       const abort = () => call.cancel();
       signal.addEventListener('abort', abort, { once: true });
       void (async () => {
         call.write({ ...header, chunk: undefined });
         for await (const piece of createReadStream(file, { highWaterMark: CHUNK_BYTES }) as AsyncIterable<Buffer>) {
+          if (answered) return;
           if (!call.write({ jobId: '', mapIndex: 0, attemptId: '', partitionBytes: [], chunk: makeChunk(piece) })) await waitDrain(call);
         }
         call.end();

@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import { checkChunk, makeChunk, MrError, toServiceError, waitDrain, wire, type Logger } from '@mr/shared';
+import { checkChunk, makeChunk, MrError, systemResourceError, toMrError, toServiceError, waitDrain, wire, type Logger } from '@mr/shared';
 import type { ShuffleStore } from './store.js';
 
 /** gRPC Shuffle service over a core worker's ShuffleStore. */
@@ -9,25 +9,32 @@ export function shuffleService(store: ShuffleStore | undefined, log: Logger): wi
     put(call: grpc.ServerReadableStream<wire.ShufflePut, wire.ShufflePutResult>, cb: grpc.sendUnaryData<wire.ShufflePutResult>) {
       if (!store) return cb(toServiceError(noStore()), null);
       let out: ReturnType<ShuffleStore['create']> | undefined;
+      let attemptId = '';
       let written = 0;
       let failed = false;
+      // a local failure (a full disk) ends the call at once: the map learns it now, not at its task timeout
       const fail = (e: unknown) => {
         if (failed) return;
         failed = true;
+        const err = toMrError(e);
+        if (err.code === 'MR_ERR_NO_SPACE' || err.code === 'MR_ERR_RESOURCE') log.warn({ attemptId, code: err.code, err: err.message }, 'map output not stored');
         void out?.abort();
         call.destroy();
-        cb(toServiceError(e), null);
+        cb(toServiceError(err), null);
       };
       call.on('data', (m: wire.ShufflePut) => {
         if (failed) return;
         try {
-          out ??= store.create(m.jobId, m.attemptId, m.partitionBytes);
+          if (!out) {
+            attemptId = m.attemptId;
+            out = store.create(m.jobId, m.attemptId, m.partitionBytes, fail);
+          }
           if (m.chunk && m.chunk.data.length > 0) {
             const data = checkChunk(m.chunk, `map output ${m.attemptId}`);
             written += data.length;
-            if (!out.stream.write(data)) {
+            if (!out.write(data)) {
               call.pause();
-              out.stream.once('drain', () => call.resume());
+              void waitDrain(out.stream).then(() => !failed && call.resume());
             }
           }
         } catch (e) {
@@ -49,15 +56,18 @@ export function shuffleService(store: ShuffleStore | undefined, log: Logger): wi
         const range = await store.segment(jobId, attemptId, partition);
         if (range.length === 0) return call.end();
         const src = store.read(range);
+        // the descriptor goes with the call, however it ends (a reducer killed mid-fetch cancels)
         call.on('cancelled', () => src.destroy());
+        if (call.cancelled) src.destroy();
         // the store reads in CHUNK_BYTES pieces: each becomes one checksummed message
         for await (const piece of src as AsyncIterable<Buffer>) {
           if (!call.write(makeChunk(piece))) await waitDrain(call);
         }
         call.end();
       })().catch((e: unknown) => {
-        log.warn({ jobId, attemptId, partition, err: (e as Error).message }, 'shuffle fetch failed');
-        call.emit('error', toServiceError(e));
+        const err = systemResourceError(e, `map output ${attemptId} of ${jobId}`) ?? e;
+        log.warn({ jobId, attemptId, partition, err: (err as Error).message }, 'shuffle fetch failed');
+        call.emit('error', toServiceError(err));
       });
     },
 

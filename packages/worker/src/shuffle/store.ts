@@ -1,13 +1,36 @@
-import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { copyFile, link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CHUNK_BYTES, MrError } from '@mr/shared';
+import { finished } from 'node:stream/promises';
+import { CHUNK_BYTES, MrError, systemResourceError } from '@mr/shared';
+import { closed, writeErrorOf, type DiskSpace } from '../disk.js';
+
+/** A directory's entries, none when it does not exist (yet). */
+function readdirIn(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
 
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 function safeId(id: string, what: string): string {
   if (!SAFE_ID.test(id) || id.includes('..')) throw new MrError('MR_ERR_SHUFFLE', `bad ${what} '${id}'`);
   return id;
+}
+
+/**
+ * Why a stored map output could not be looked up: only a missing file means it is not here (the
+ * reducer then tries another copy, or the master re-runs the map); running out of descriptors is a
+ * resource error, and anything else says what it was.
+ */
+function lookupError(e: unknown, jobId: string, attemptId: string): MrError {
+  const resource = systemResourceError(e, `map output ${attemptId} of ${jobId}`);
+  if (resource) return resource;
+  if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new MrError('MR_ERR_SHUFFLE', `map output ${attemptId} of ${jobId} is not stored here`);
+  return new MrError('MR_ERR_SHUFFLE', `map output ${attemptId} of ${jobId}: ${(e as Error).message}`, { cause: e });
 }
 
 export interface SegmentRange {
@@ -22,7 +45,16 @@ export interface SegmentRange {
  * (renamed into place) only when complete, so a half-received output is never served.
  */
 export class ShuffleStore {
-  constructor(private readonly root: string) {}
+  /** `disk`: the --data disk, whose floor (--reserved-space) refuses new map outputs and whose errors say how full it is. */
+  constructor(
+    private readonly root: string,
+    private readonly disk?: DiskSpace,
+  ) {
+    // half-received outputs of a process that died (the data dir is locked: none is being written now)
+    for (const job of readdirIn(root)) {
+      for (const name of readdirIn(join(root, job))) if (name.includes('.tmp-')) rmSync(join(root, job, name), { force: true });
+    }
+  }
 
   private paths(jobId: string, attemptId: string) {
     const dir = join(this.root, safeId(jobId, 'job id'));
@@ -30,32 +62,53 @@ export class ShuffleStore {
     return { dir, data: `${base}.out`, index: `${base}.idx` };
   }
 
-  /** Opens a new output for writing; `commit` makes it visible, `abort` removes it. */
-  create(jobId: string, attemptId: string, partitionBytes: number[]) {
+  /**
+   * Opens a new output for writing; `commit` makes it visible, `abort` removes it. A disk error
+   * fails it at once (`onError`), never the process; a full disk is named as such.
+   */
+  create(jobId: string, attemptId: string, partitionBytes: number[], onError?: (e: MrError) => void) {
     const p = this.paths(jobId, attemptId);
+    const what = `map output ${attemptId}`;
+    this.disk?.checkRoom(what);
     mkdirSync(p.dir, { recursive: true });
     const tmp = `${p.data}.tmp-${process.pid}-${Date.now()}`;
     const out = createWriteStream(tmp);
-    // a disk error fails this output (the caller sees it at commit), never the whole process
-    let failure: Error | undefined;
-    out.on('error', (e) => (failure ??= e));
+    let failure: MrError | undefined;
+    out.on('error', (e) => {
+      if (failure) return;
+      failure = writeErrorOf(this.disk, e, what);
+      onError?.(failure);
+    });
+    let dropped: Promise<void> | undefined;
+    const abort = () =>
+      (dropped ??= (async () => {
+        await closed(out);
+        await rm(tmp, { force: true });
+      })());
     const expected = partitionBytes.reduce((a, b) => a + b, 0);
     return {
       stream: out,
+      /** Returns whether the stream wants more now; throws once the disk has failed. */
+      write(data: Buffer): boolean {
+        if (failure) throw failure;
+        return out.write(data);
+      },
       commit: async (written: number) => {
-        await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
-        if (failure) throw new MrError('MR_ERR_SHUFFLE', `map output ${attemptId}: ${failure.message}`);
-        if (written !== expected) {
-          await rm(tmp, { force: true });
-          throw new MrError('MR_ERR_SHUFFLE', `map output ${attemptId}: got ${written} bytes, expected ${expected}`);
+        if (!failure) {
+          out.end();
+          await finished(out).catch(() => undefined); // an error is in `failure`
         }
-        await writeFile(p.index, JSON.stringify(partitionBytes));
-        await rename(tmp, p.data);
+        try {
+          if (failure) throw failure;
+          if (written !== expected) throw new MrError('MR_ERR_SHUFFLE', `${what}: got ${written} bytes, expected ${expected}`);
+          await writeFile(p.index, JSON.stringify(partitionBytes));
+          await rename(tmp, p.data);
+        } catch (e) {
+          await abort();
+          throw writeErrorOf(this.disk, e, what);
+        }
       },
-      abort: async () => {
-        out.destroy();
-        await rm(tmp, { force: true });
-      },
+      abort,
     };
   }
 
@@ -71,18 +124,23 @@ export class ShuffleStore {
     const expected = partitionBytes.reduce((a, b) => a + b, 0);
     if (size !== expected) throw new MrError('MR_ERR_SHUFFLE', `map output ${attemptId}: ${size} bytes on disk, expected ${expected}`);
     const tmp = `${p.data}.tmp-${process.pid}-${Date.now()}`;
-    // a copy is a hard link where it can be (the map's file is never written again, and only
-    // unlinked when its attempt ends): a sort map's 64 MB is then not copied at all
-    if (how === 'copy') await link(file, tmp).catch(() => copyFile(file, tmp));
-    else {
-      try {
-        await rename(file, tmp);
-      } catch {
-        await copyFile(file, tmp); // work dir on another file system
+    try {
+      // a copy is a hard link where it can be (the map's file is never written again, and only
+      // unlinked when its attempt ends): a sort map's 64 MB is then not copied at all
+      if (how === 'copy') await link(file, tmp).catch(() => copyFile(file, tmp));
+      else {
+        try {
+          await rename(file, tmp);
+        } catch {
+          await copyFile(file, tmp); // work dir on another file system
+        }
       }
+      await writeFile(p.index, JSON.stringify(partitionBytes));
+      await rename(tmp, p.data);
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw writeErrorOf(this.disk, e, `map output ${attemptId}`);
     }
-    await writeFile(p.index, JSON.stringify(partitionBytes));
-    await rename(tmp, p.data);
   }
 
   /** Where one partition of a stored map output is. */
@@ -92,8 +150,8 @@ export class ShuffleStore {
     try {
       sizes = JSON.parse(await readFile(p.index, 'utf8')) as number[];
       await stat(p.data);
-    } catch {
-      throw new MrError('MR_ERR_SHUFFLE', `map output ${attemptId} of ${jobId} is not stored here`);
+    } catch (e) {
+      throw lookupError(e, jobId, attemptId);
     }
     if (!Number.isInteger(partition) || partition < 0 || partition >= sizes.length) {
       throw new MrError('MR_ERR_SHUFFLE', `map output ${attemptId} has no partition ${partition}`);
@@ -112,8 +170,8 @@ export class ShuffleStore {
     const p = this.paths(jobId, attemptId);
     try {
       return { file: p.data, partitionBytes: JSON.parse(await readFile(p.index, 'utf8')) as number[] };
-    } catch {
-      throw new MrError('MR_ERR_SHUFFLE', `map output ${attemptId} of ${jobId} is not stored here`);
+    } catch (e) {
+      throw lookupError(e, jobId, attemptId);
     }
   }
 

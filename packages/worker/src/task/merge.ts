@@ -10,7 +10,15 @@ export class GroupedMerge {
   private current: string | undefined;
 
   constructor(readers: RecordReader[]) {
-    for (const r of readers) if (r.next()) this.push(r);
+    try {
+      for (const r of readers) {
+        if (r.next()) this.push(r);
+        else r.close(); // empty: nothing will ever close it later
+      }
+    } catch (e) {
+      for (const r of readers) r.close();
+      throw e;
+    }
   }
 
   get key(): string {

@@ -44,9 +44,15 @@ export async function runReduce(t: ReduceTask): Promise<{ counters: Record<strin
   const ctx = new TaskContext(t.params, t.jobId, t.taskId, t.attempt, counters, undefined, gatheredPairs, t.partition);
   const gathered: string[] | undefined = t.gatherOutput ? [] : undefined;
   let gatheredBytes = 0;
-  const merge = new GroupedMerge(t.segments.map((s) => RecordReader.fromFile(s.file, s.start, s.length)));
-  mkdirSync(dirname(t.outputFile), { recursive: true });
-  const fd = openSync(t.outputFile, 'w');
+  const merge = new GroupedMerge(openSegments(t.segments));
+  let fd: number;
+  try {
+    mkdirSync(dirname(t.outputFile), { recursive: true });
+    fd = openSync(t.outputFile, 'w');
+  } catch (e) {
+    merge.close();
+    throw e;
+  }
   const out = new PartWriter(fd);
   let records = 0;
   let groups = 0;
@@ -100,6 +106,18 @@ export async function runReduce(t: ReduceTask): Promise<{ counters: Record<strin
   counters.add('outputRecords', records);
   counters.add('skippedRecords', skipped);
   return { counters: counters.values, ...(gathered ? { gathered } : {}) };
+}
+
+/** One reader (one descriptor, none for an empty segment) per segment; all closed again if one cannot be opened. */
+function openSegments(segments: ReduceTask['segments']): RecordReader[] {
+  const readers: RecordReader[] = [];
+  try {
+    for (const s of segments) readers.push(RecordReader.fromFile(s.file, s.start, s.length));
+  } catch (e) {
+    for (const r of readers) r.close();
+    throw e;
+  }
+  return readers;
 }
 
 /**

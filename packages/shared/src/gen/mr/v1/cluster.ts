@@ -237,6 +237,18 @@ export interface Register {
   mapOutputs: string[];
   /** core workers: the block store's block report */
   blocks: BlockReport[];
+  /** core workers: their disk (see Heartbeat) */
+  disk: DiskSpace | undefined;
+}
+
+/**
+ * A core worker's --data disk: free bytes, the --reserved-space floor, and whether it is below it
+ * (full: the master gives it no new blocks or map outputs).
+ */
+export interface DiskSpace {
+  freeBytes: number;
+  reservedBytes: number;
+  full: boolean;
 }
 
 export interface BlockReport {
@@ -258,6 +270,8 @@ export interface AttemptProgress {
 export interface Heartbeat {
   runningAttempts: string[];
   progress: AttemptProgress[];
+  /** core workers: their disk, as of this heartbeat */
+  disk: DiskSpace | undefined;
 }
 
 /** The worker is leaving (SIGTERM, or told to drain): it takes no new attempts. */
@@ -500,6 +514,8 @@ export interface NodeStatus {
   slots: number;
   runningTasks: number;
   lastHeartbeatMs: number;
+  /** core workers: their disk as last reported */
+  disk: DiskSpace | undefined;
 }
 
 export interface NodeList {
@@ -564,6 +580,10 @@ export interface FsListing {
 export interface FsAddBlockRequest {
   path: string;
   clientNode: string;
+  /** a failed block write: these nodes get no replica of the new block (they failed it)... */
+  excludeNodes: string[];
+  /** ...and this block (the file's last, never completed) is dropped: the new one takes its place */
+  replacesBlock: string;
 }
 
 export interface FsBlockWritten {
@@ -1544,7 +1564,16 @@ export const AttemptSpec: MessageFns<AttemptSpec> = {
 };
 
 function createBaseRegister(): Register {
-  return { nodeId: "", role: 0, address: "", slots: 0, runningAttempts: [], mapOutputs: [], blocks: [] };
+  return {
+    nodeId: "",
+    role: 0,
+    address: "",
+    slots: 0,
+    runningAttempts: [],
+    mapOutputs: [],
+    blocks: [],
+    disk: undefined,
+  };
 }
 
 export const Register: MessageFns<Register> = {
@@ -1569,6 +1598,9 @@ export const Register: MessageFns<Register> = {
     }
     for (const v of message.blocks) {
       BlockReport.encode(v!, writer.uint32(58).fork()).join();
+    }
+    if (message.disk !== undefined) {
+      DiskSpace.encode(message.disk, writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -1642,6 +1674,14 @@ export const Register: MessageFns<Register> = {
             message.blocks.push(BlockReport.decode(reader, reader.uint32()));
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.disk = DiskSpace.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1675,6 +1715,7 @@ export const Register: MessageFns<Register> = {
         ? object.map_outputs.map((e: any) => globalThis.String(e))
         : [],
       blocks: globalThis.Array.isArray(object?.blocks) ? object.blocks.map((e: any) => BlockReport.fromJSON(e)) : [],
+      disk: isSet(object.disk) ? DiskSpace.fromJSON(object.disk) : undefined,
     };
   },
 
@@ -1701,6 +1742,9 @@ export const Register: MessageFns<Register> = {
     if (message.blocks?.length) {
       obj.blocks = message.blocks.map((e) => BlockReport.toJSON(e));
     }
+    if (message.disk !== undefined) {
+      obj.disk = DiskSpace.toJSON(message.disk);
+    }
     return obj;
   },
 
@@ -1716,6 +1760,116 @@ export const Register: MessageFns<Register> = {
     message.runningAttempts = object.runningAttempts?.map((e) => e) || [];
     message.mapOutputs = object.mapOutputs?.map((e) => e) || [];
     message.blocks = object.blocks?.map((e) => BlockReport.fromPartial(e)) || [];
+    message.disk = (object.disk !== undefined && object.disk !== null) ? DiskSpace.fromPartial(object.disk) : undefined;
+    return message;
+  },
+};
+
+function createBaseDiskSpace(): DiskSpace {
+  return { freeBytes: 0, reservedBytes: 0, full: false };
+}
+
+export const DiskSpace: MessageFns<DiskSpace> = {
+  encode(message: DiskSpace, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.freeBytes !== 0) {
+      writer.uint32(8).int64(message.freeBytes);
+    }
+    if (message.reservedBytes !== 0) {
+      writer.uint32(16).int64(message.reservedBytes);
+    }
+    if (message.full !== false) {
+      writer.uint32(24).bool(message.full);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DiskSpace {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDiskSpace();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.freeBytes = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.reservedBytes = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.full = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DiskSpace {
+    return {
+      freeBytes: isSet(object.freeBytes)
+        ? globalThis.Number(object.freeBytes)
+        : isSet(object.free_bytes)
+        ? globalThis.Number(object.free_bytes)
+        : 0,
+      reservedBytes: isSet(object.reservedBytes)
+        ? globalThis.Number(object.reservedBytes)
+        : isSet(object.reserved_bytes)
+        ? globalThis.Number(object.reserved_bytes)
+        : 0,
+      full: isSet(object.full) ? globalThis.Boolean(object.full) : false,
+    };
+  },
+
+  toJSON(message: DiskSpace): unknown {
+    const obj: any = {};
+    if (message.freeBytes !== 0) {
+      obj.freeBytes = Math.round(message.freeBytes);
+    }
+    if (message.reservedBytes !== 0) {
+      obj.reservedBytes = Math.round(message.reservedBytes);
+    }
+    if (message.full !== false) {
+      obj.full = message.full;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DiskSpace>, I>>(base?: I): DiskSpace {
+    return DiskSpace.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DiskSpace>, I>>(object: I): DiskSpace {
+    const message = createBaseDiskSpace();
+    message.freeBytes = object.freeBytes ?? 0;
+    message.reservedBytes = object.reservedBytes ?? 0;
+    message.full = object.full ?? false;
     return message;
   },
 };
@@ -1911,7 +2065,7 @@ export const AttemptProgress: MessageFns<AttemptProgress> = {
 };
 
 function createBaseHeartbeat(): Heartbeat {
-  return { runningAttempts: [], progress: [] };
+  return { runningAttempts: [], progress: [], disk: undefined };
 }
 
 export const Heartbeat: MessageFns<Heartbeat> = {
@@ -1921,6 +2075,9 @@ export const Heartbeat: MessageFns<Heartbeat> = {
     }
     for (const v of message.progress) {
       AttemptProgress.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.disk !== undefined) {
+      DiskSpace.encode(message.disk, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -1954,6 +2111,14 @@ export const Heartbeat: MessageFns<Heartbeat> = {
             message.progress.push(AttemptProgress.decode(reader, reader.uint32()));
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.disk = DiskSpace.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1976,6 +2141,7 @@ export const Heartbeat: MessageFns<Heartbeat> = {
       progress: globalThis.Array.isArray(object?.progress)
         ? object.progress.map((e: any) => AttemptProgress.fromJSON(e))
         : [],
+      disk: isSet(object.disk) ? DiskSpace.fromJSON(object.disk) : undefined,
     };
   },
 
@@ -1987,6 +2153,9 @@ export const Heartbeat: MessageFns<Heartbeat> = {
     if (message.progress?.length) {
       obj.progress = message.progress.map((e) => AttemptProgress.toJSON(e));
     }
+    if (message.disk !== undefined) {
+      obj.disk = DiskSpace.toJSON(message.disk);
+    }
     return obj;
   },
 
@@ -1997,6 +2166,7 @@ export const Heartbeat: MessageFns<Heartbeat> = {
     const message = createBaseHeartbeat();
     message.runningAttempts = object.runningAttempts?.map((e) => e) || [];
     message.progress = object.progress?.map((e) => AttemptProgress.fromPartial(e)) || [];
+    message.disk = (object.disk !== undefined && object.disk !== null) ? DiskSpace.fromPartial(object.disk) : undefined;
     return message;
   },
 };
@@ -5633,7 +5803,7 @@ export const JobLogs: MessageFns<JobLogs> = {
 };
 
 function createBaseNodeStatus(): NodeStatus {
-  return { id: "", role: "", address: "", state: "", slots: 0, runningTasks: 0, lastHeartbeatMs: 0 };
+  return { id: "", role: "", address: "", state: "", slots: 0, runningTasks: 0, lastHeartbeatMs: 0, disk: undefined };
 }
 
 export const NodeStatus: MessageFns<NodeStatus> = {
@@ -5658,6 +5828,9 @@ export const NodeStatus: MessageFns<NodeStatus> = {
     }
     if (message.lastHeartbeatMs !== 0) {
       writer.uint32(56).int64(message.lastHeartbeatMs);
+    }
+    if (message.disk !== undefined) {
+      DiskSpace.encode(message.disk, writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -5731,6 +5904,14 @@ export const NodeStatus: MessageFns<NodeStatus> = {
             message.lastHeartbeatMs = longToNumber(reader.int64());
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.disk = DiskSpace.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5760,6 +5941,7 @@ export const NodeStatus: MessageFns<NodeStatus> = {
         : isSet(object.last_heartbeat_ms)
         ? globalThis.Number(object.last_heartbeat_ms)
         : 0,
+      disk: isSet(object.disk) ? DiskSpace.fromJSON(object.disk) : undefined,
     };
   },
 
@@ -5786,6 +5968,9 @@ export const NodeStatus: MessageFns<NodeStatus> = {
     if (message.lastHeartbeatMs !== 0) {
       obj.lastHeartbeatMs = Math.round(message.lastHeartbeatMs);
     }
+    if (message.disk !== undefined) {
+      obj.disk = DiskSpace.toJSON(message.disk);
+    }
     return obj;
   },
 
@@ -5801,6 +5986,7 @@ export const NodeStatus: MessageFns<NodeStatus> = {
     message.slots = object.slots ?? 0;
     message.runningTasks = object.runningTasks ?? 0;
     message.lastHeartbeatMs = object.lastHeartbeatMs ?? 0;
+    message.disk = (object.disk !== undefined && object.disk !== null) ? DiskSpace.fromPartial(object.disk) : undefined;
     return message;
   },
 };
@@ -6791,7 +6977,7 @@ export const FsListing: MessageFns<FsListing> = {
 };
 
 function createBaseFsAddBlockRequest(): FsAddBlockRequest {
-  return { path: "", clientNode: "" };
+  return { path: "", clientNode: "", excludeNodes: [], replacesBlock: "" };
 }
 
 export const FsAddBlockRequest: MessageFns<FsAddBlockRequest> = {
@@ -6801,6 +6987,12 @@ export const FsAddBlockRequest: MessageFns<FsAddBlockRequest> = {
     }
     if (message.clientNode !== "") {
       writer.uint32(18).string(message.clientNode);
+    }
+    for (const v of message.excludeNodes) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.replacesBlock !== "") {
+      writer.uint32(34).string(message.replacesBlock);
     }
     return writer;
   },
@@ -6834,6 +7026,22 @@ export const FsAddBlockRequest: MessageFns<FsAddBlockRequest> = {
             message.clientNode = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.excludeNodes.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.replacesBlock = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6854,6 +7062,16 @@ export const FsAddBlockRequest: MessageFns<FsAddBlockRequest> = {
         : isSet(object.client_node)
         ? globalThis.String(object.client_node)
         : "",
+      excludeNodes: globalThis.Array.isArray(object?.excludeNodes)
+        ? object.excludeNodes.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.exclude_nodes)
+        ? object.exclude_nodes.map((e: any) => globalThis.String(e))
+        : [],
+      replacesBlock: isSet(object.replacesBlock)
+        ? globalThis.String(object.replacesBlock)
+        : isSet(object.replaces_block)
+        ? globalThis.String(object.replaces_block)
+        : "",
     };
   },
 
@@ -6865,6 +7083,12 @@ export const FsAddBlockRequest: MessageFns<FsAddBlockRequest> = {
     if (message.clientNode !== "") {
       obj.clientNode = message.clientNode;
     }
+    if (message.excludeNodes?.length) {
+      obj.excludeNodes = message.excludeNodes;
+    }
+    if (message.replacesBlock !== "") {
+      obj.replacesBlock = message.replacesBlock;
+    }
     return obj;
   },
 
@@ -6875,6 +7099,8 @@ export const FsAddBlockRequest: MessageFns<FsAddBlockRequest> = {
     const message = createBaseFsAddBlockRequest();
     message.path = object.path ?? "";
     message.clientNode = object.clientNode ?? "";
+    message.excludeNodes = object.excludeNodes?.map((e) => e) || [];
+    message.replacesBlock = object.replacesBlock ?? "";
     return message;
   },
 };

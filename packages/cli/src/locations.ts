@@ -139,6 +139,31 @@ export async function writeLocation(uri: string, source: Readable, o: WriteOptio
   }
 }
 
+/**
+ * Writes a local file to any location. To bs:// the block-store client is given the file itself,
+ * not a stream of it: a block whose core worker fails (its disk filled up) is then read again and
+ * written elsewhere, which a stream cannot be. `onProgress` gets the bytes written so far.
+ */
+export async function writeLocationFromFile(uri: string, file: string, o: WriteOptions & { onProgress?(bytes: number): void }): Promise<void> {
+  if (isBs(uri)) {
+    if (!o.bs) throw new MrError('MR_ERR_INTERNAL', `no block-store session to write ${uri}`);
+    await o.bs.client().put(file, bsPath(uri), {
+      overwrite: o.overwrite, ...(o.blockSize ? { blockSize: o.blockSize } : {}), ...(o.replication ? { replication: o.replication } : {}),
+      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+    });
+    return;
+  }
+  let bytes = 0;
+  const counted = Readable.from((async function* () {
+    for await (const b of createReadStream(file) as AsyncIterable<Buffer>) {
+      bytes += b.length;
+      o.onProgress?.(bytes);
+      yield b;
+    }
+  })());
+  await writeLocation(uri, counted, o);
+}
+
 /** `rel` (a relative `a/b/c` path) under a directory or prefix location. */
 export function childLocation(base: string, rel: string): string {
   if (isBs(base)) return bsUri(`${bsPath(base).replace(/\/+$/, '')}/${rel}`);

@@ -6,7 +6,7 @@
 import { Readable } from 'node:stream';
 import { MrError } from '@mr/shared';
 import type { Io } from '../../io.js';
-import { childLocation, listTree, mkdirLocation, readLocation, statLocation, writeLocation, type BlockStoreSession, type Entry } from '../../locations.js';
+import { childLocation, isBs, isS3, listTree, localPath, mkdirLocation, readLocation, statLocation, writeLocation, writeLocationFromFile, type BlockStoreSession, type Entry } from '../../locations.js';
 import { copyProgress } from '../../render/progress.js';
 import { copyReport } from '../../render/sizes.js';
 
@@ -67,14 +67,21 @@ export async function runCopy(ctx: BlockStoreSession, io: Io, label: string, pla
   let files = 0;
   try {
     for (const f of plan.files) {
-      const counted = Readable.from((async function* () {
-        for await (const b of readLocation(ctx, f.src) as AsyncIterable<Buffer>) {
-          bytes += b.length;
-          bar.update(bytes, files);
-          yield b;
-        }
-      })());
-      await writeLocation(f.dst, counted, { overwrite: o.overwrite, bs: ctx, ...(o.blockSize ? { blockSize: o.blockSize } : {}), ...(o.replication ? { replication: o.replication } : {}) });
+      const w = { overwrite: o.overwrite, bs: ctx, ...(o.blockSize ? { blockSize: o.blockSize } : {}), ...(o.replication ? { replication: o.replication } : {}) };
+      if (!isBs(f.src) && !isS3(f.src)) {
+        // a local file goes by name: to bs:// a block that fails is written again elsewhere
+        const before = bytes;
+        await writeLocationFromFile(f.dst, localPath(f.src), { ...w, onProgress: (n) => bar.update((bytes = before + n), files) });
+      } else {
+        const counted = Readable.from((async function* () {
+          for await (const b of readLocation(ctx, f.src) as AsyncIterable<Buffer>) {
+            bytes += b.length;
+            bar.update(bytes, files);
+            yield b;
+          }
+        })());
+        await writeLocation(f.dst, counted, w);
+      }
       files++;
       bar.update(bytes, files);
     }

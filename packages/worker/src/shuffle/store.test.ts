@@ -12,7 +12,7 @@ const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
  * then a stored map output and a stored block are looked up: the answer must say what ran out.
  */
 const PROBE = `
-import { openSync, closeSync, writeFileSync } from 'node:fs';
+import { openSync, closeSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ShuffleStore } from ${JSON.stringify(join(DIST, 'shuffle/store.js'))};
 import { BlockStore } from ${JSON.stringify(join(DIST, 'blockstore/store.js'))};
@@ -44,7 +44,8 @@ const exhausted = {
 };
 for (const fd of held) closeSync(fd);
 const missing = await outcome(() => shuffle.segment('job-1', 'attempt-2', 0));
-console.log(JSON.stringify({ exhausted, missing }));
+// straight to fd 1: runAttempt, run here outside a thread, keeps what goes through process.stdout as user output
+writeSync(1, JSON.stringify({ exhausted, missing }) + '\\n');
 `;
 
 describe('ShuffleStore, BlockStore and a reduce attempt out of descriptors (issue 15, item 7)', () => {

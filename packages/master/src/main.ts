@@ -126,6 +126,8 @@ export async function startMaster(cfg: MasterConfig): Promise<RunningMaster> {
   // load, on the way of every `mr run`; the metrics are read off the state when scraped anyway
   let metrics: Promise<Registry> | undefined;
   const registry = () => (metrics ??= import('./http/metrics.js').then((m) => m.createMetrics(() => driver.state)));
+  // the HTTP server listens only after the journal is replayed and gRPC listens: from then until close, ready
+  let stopping = false;
   const http = createHttpServer(createUiHandler({
     jobs: () => listJobs(driver.state, clock.nowMs()),
     job: (id) => {
@@ -146,6 +148,7 @@ export async function startMaster(cfg: MasterConfig): Promise<RunningMaster> {
       return view;
     },
     drainNode: (id) => drainNode(driver, id, clock.nowMs()),
+    readiness: () => (stopping ? { ready: false, reason: 'stopping' } : { ready: true }),
   }, { token, auth: cfg.uiAuth ?? 'open', loopbackOnly: isLoopback(cfg.bind) }));
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -163,6 +166,7 @@ export async function startMaster(cfg: MasterConfig): Promise<RunningMaster> {
     address,
     httpAddress,
     close: async () => {
+      stopping = true;
       rmSync(infoFile, { force: true });
       await driver.stop();
       journal.close();

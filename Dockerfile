@@ -26,9 +26,10 @@ COPY --from=build /app /app
 # the health check of compose services and Kubernetes exec probes (the image has no curl)
 COPY deploy/healthcheck.mjs /app/deploy/healthcheck.mjs
 # a non-root user owns the data directory (named volumes copy its ownership); numeric, so that
-# Kubernetes' runAsNonRoot can check it
+# Kubernetes' runAsNonRoot can check it. `mr` on the PATH for `docker compose exec`/`kubectl exec`.
 RUN groupadd --system --gid 10001 mr && useradd --system --create-home --uid 10001 --gid 10001 mr \
- && mkdir -p /data && chown mr:mr /data
+ && mkdir -p /data && chown mr:mr /data \
+ && ln -s /app/packages/cli/bin/mr.js /usr/local/bin/mr
 USER 10001:10001
 VOLUME ["/data"]
 EXPOSE 7070 7071 8088

@@ -10,13 +10,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { buildProgram } from '../packages/cli/src/program.js';
 import wordcount from '../packages/jobs/src/wordcount.js';
 import type { JobDefinition } from '../packages/shared/src/index.js';
 import { ComposeProject, prepareDocker, pulledImages, stopDaemon } from './compose-cluster.js';
 import { filesUnder } from './e2e/helpers/output.js';
 import { GUTENBERG, ROOT, waitFor } from './e2e/helpers/procs.js';
 import slowWordcount from './fixtures/slow-wordcount.mjs';
+import { parseMrArgv } from './mr-argv.js';
 import { runOracle } from './oracle.js';
 
 interface Service {
@@ -41,17 +41,8 @@ function durationMs(d: string): number {
   return ms;
 }
 
-/** The CLI's own parser, on a service's command (options only: no action runs). */
-function parseCommand(command: string) {
-  const program = buildProgram({ out: () => {}, err: () => {} });
-  const argv = command.split(/\s+/);
-  const cmd = program.commands.find((c) => c.name() === argv[0]);
-  if (!cmd) throw new Error(`no mr command '${argv[0]}'`);
-  let opts: Record<string, unknown> = {};
-  cmd.action(() => void (opts = cmd.opts()));
-  cmd.parse(argv.slice(1), { from: 'user' });
-  return opts;
-}
+/** A service's command, parsed by the CLI's own parser. */
+const parseCommand = (command: string) => parseMrArgv(command.split(/\s+/));
 
 describe('docker-compose.yml and Dockerfile, as data', () => {
   it('has MinIO with a health check, a one-shot bucket service, a master, two core workers with volumes, task workers without', () => {
@@ -237,7 +228,7 @@ describe.skipIf(docker.unavailable !== undefined && !CI)(`docker compose, run fo
   live('`docker compose stop core-2` mid-job drains it: SUCCEEDED, nothing lost, its blocks re-replicated before it left', async () => {
     const started = Date.now();
     // a block-store file with one replica per block: some blocks only on core-2 (blocks go round-robin)
-    await c.exec('core-1', ['node', '/app/packages/cli/bin/mr.js', 'fs', 'put', '--master', 'master:7070', '--replication', '1', '--block-size', '64k', '--overwrite', '/app/package-lock.json', 'bs://compose-test/lock.json']);
+    await c.exec('core-1', ['mr', 'fs', 'put', '--master', 'master:7070', '--replication', '1', '--block-size', '64k', '--overwrite', '/app/package-lock.json', 'bs://compose-test/lock.json']);
     const sha = (await c.exec('core-1', ['sha256sum', '/app/package-lock.json'])).split(' ')[0];
     expect((await nodes()).find((n) => n.id === 'core-2')?.storedBlocks).toBeGreaterThan(0);
 
@@ -254,7 +245,7 @@ describe.skipIf(docker.unavailable !== undefined && !CI)(`docker compose, run fo
     const store = await c.api<{ blocks: number; underReplicatedBlocks: number; missingBlocks: number }>('/api/blockstore');
     expect(store).toMatchObject({ underReplicatedBlocks: 0, missingBlocks: 0 });
     expect((await nodes()).find((n) => n.id === 'core-1')?.storedBlocks).toBe(store.blocks);
-    const read = await c.exec('core-1', ['sh', '-c', 'node /app/packages/cli/bin/mr.js fs cat --master master:7070 bs://compose-test/lock.json | sha256sum']);
+    const read = await c.exec('core-1', ['sh', '-c', 'mr fs cat --master master:7070 bs://compose-test/lock.json | sha256sum']);
     expect(read.split(' ')[0]).toBe(sha);
 
     await c.composeOk(['start', 'core-2']);
@@ -279,6 +270,7 @@ describe.skipIf(docker.unavailable !== undefined && !CI)(`docker compose, run fo
 
   live('the image runs as a non-root user, every service reports healthy, published ports are bound to 127.0.0.1', async () => {
     for (const service of ['master', 'core-1', 'task']) expect((await c.exec(service, ['id', '-u'])).trim(), service).toBe('10001');
+    expect(await c.exec('master', ['mr', 'nodes', '--master', 'master:7070'])).toMatch(/^core-1 +core +core-1:7071 +ALIVE/m);
     const bytes = Number(await c.inspect('mr:latest', '{{.Size}}'));
     timings.imageMB = Math.round(bytes / 1e6);
     console.log(`image mr:latest: ${timings.imageMB} MB`);

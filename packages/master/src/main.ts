@@ -137,6 +137,8 @@ async function serve(cfg: MasterConfig, log: Logger, clock: Clock, lock: DataDir
   // load, on the way of every `mr run`; the metrics are read off the state when scraped anyway
   let metrics: Promise<Registry> | undefined;
   const registry = () => (metrics ??= import('./http/metrics.js').then((m) => m.createMetrics(() => driver.state)));
+  // the HTTP server listens only after the journal is replayed and gRPC listens: from then until close, ready
+  let stopping = false;
   const http = createHttpServer(createUiHandler({
     jobs: () => listJobs(driver.state, clock.nowMs()),
     job: (id) => {
@@ -157,6 +159,7 @@ async function serve(cfg: MasterConfig, log: Logger, clock: Clock, lock: DataDir
       return view;
     },
     drainNode: (id) => drainNode(driver, id, clock.nowMs()),
+    readiness: () => (stopping ? { ready: false, reason: 'stopping' } : { ready: true }),
   }, { token, auth: cfg.uiAuth ?? 'open', loopbackOnly: isLoopback(cfg.bind) }));
   await new Promise<void>((resolve, reject) => {
     http.once('error', (e) => reject(listenError(e, cfg.bind, cfg.httpPort, '--http-port')));
@@ -179,6 +182,7 @@ async function serve(cfg: MasterConfig, log: Logger, clock: Clock, lock: DataDir
     address,
     httpAddress,
     close: async () => {
+      stopping = true;
       rmSync(infoFile, { force: true });
       await driver.stop();
       journal.close();

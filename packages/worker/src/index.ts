@@ -1,1 +1,1 @@
-export { startWorker, type WorkerConfig, type RunningWorker } from "./main.js";
+export { READINESS_SERVICE, startWorker, type WorkerConfig, type RunningWorker } from "./main.js";

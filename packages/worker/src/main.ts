@@ -8,6 +8,7 @@ import {
   advertisedHost, BlockStoreClient, checkChunk, createServer, fromServiceError, listen, lockDataDir, masterClient, MrError, requireToken, toMrError, wire, type Logger,
   type SpaceFloor, type TlsConfig,
 } from '@mr/shared';
+import { HealthImplementation } from 'grpc-health-check';
 import { Executor } from './control/executor.js';
 import { MasterSession } from './control/session.js';
 import { AttemptPool } from './exec/pool.js';
@@ -53,6 +54,15 @@ export interface RunningWorker {
   /** Graceful leave (SIGTERM, a spot interruption notice): see design.md and contract.md "Attempts". */
   drain(): void;
 }
+
+/**
+ * The standard gRPC health service (grpc.health.v1) on the worker's port, for Kubernetes grpc
+ * probes and `deploy/healthcheck.mjs`. Service '' is SERVING while the process serves (liveness);
+ * READINESS_SERVICE is SERVING only while the worker is registered with the master and not
+ * draining: a worker that cannot reach its master, or is leaving, takes no attempts.
+ * It needs no cluster token: it tells nothing but these two states.
+ */
+export const READINESS_SERVICE = 'readiness';
 
 /** Node id: --id, else stable per --data (kept in DATA/node-id), else random. */
 function nodeIdFor(cfg: WorkerConfig, dataDir: string, persistent: boolean): string {
@@ -105,6 +115,8 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
       (method, peer) => log.warn({ method, peer }, 'rejected call: missing or wrong cluster token'),
     ),
   );
+  const health = new HealthImplementation({ '': 'SERVING', [READINESS_SERVICE]: 'NOT_SERVING' });
+  health.addToServer(server);
   const port = await listen(server, cfg.bind, cfg.port, cfg.tls).catch(async (e: unknown) => {
     if (!persistent) await rm(dataDir, { recursive: true, force: true }); // the temporary dir made above
     throw e;
@@ -130,6 +142,8 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
   const close = () =>
     (closing ??= (async () => {
       clearTimeout(drainTimer);
+      health.setStatus('', 'NOT_SERVING');
+      health.setStatus(READINESS_SERVICE, 'NOT_SERVING');
       unshare?.();
       session.close();
       executor.killAll('worker stopping');
@@ -145,6 +159,8 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
   // Drain: take no new attempts, finish the running ones, (core) hand map outputs over; leave
   // when the master releases this worker and nothing runs, or when the drain timeout ends.
   let draining = false;
+  let connected = false;
+  const updateReadiness = () => health.setStatus(READINESS_SERVICE, connected && !draining ? 'SERVING' : 'NOT_SERVING');
   let released = false;
   let drainTimer: NodeJS.Timeout | undefined;
   const leaveIfDone = () => {
@@ -157,6 +173,7 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
   const drain = () => {
     if (draining) return;
     draining = true;
+    updateReadiness();
     log.info({ running: executor.runningIds().length, timeoutMs: cfg.drainTimeoutMs }, 'draining');
     session.sendDraining();
     drainTimer = setTimeout(() => {
@@ -180,6 +197,10 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
     ...(disk ? { disk: () => disk.refresh() } : {}),
     onFatal: (e) => void close().then(() => rejectDone(e), rejectDone),
     onDrain: drain,
+    onConnected: (c) => {
+      connected = c;
+      updateReadiness();
+    },
     onRelease: () => {
       released = true;
       leaveIfDone();

@@ -178,4 +178,20 @@ describe('web UI handler', () => {
     expect((await fetch(`${base}/api/jobs`, { headers: { authorization: `Basic ${Buffer.from(`any:${TOKEN}`).toString('base64')}` } })).status).toBe(200);
     expect((await fetch(`${base}/ui.css`)).status).toBe(200);
   });
+
+  it('/healthz and /readyz answer probes without the token, even under --ui-auth token; /readyz is 503 while the master stops', async () => {
+    let stopping = false;
+    const base = await serve({ ...source([]), readiness: () => (stopping ? { ready: false, reason: 'stopping' } : { ready: true }) }, 'token');
+    expect((await fetch(`${base}/api/jobs`)).status).toBe(401);
+    const live = await fetch(`${base}/healthz`);
+    expect([live.status, await live.text()]).toEqual([200, 'ok\n']);
+    const ready = await fetch(`${base}/readyz`);
+    expect([ready.status, await ready.text()]).toEqual([200, 'ready\n']);
+    stopping = true;
+    const notReady = await fetch(`${base}/readyz`);
+    expect([notReady.status, await notReady.text()]).toEqual([503, 'not ready: stopping\n']);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect((await fetch(`${base}/healthz`, { method: 'HEAD' })).status).toBe(200);
+    expect((await fetch(`${base}/readyz`, { method: 'POST' })).status).toBe(405);
+  });
 });

@@ -17,6 +17,14 @@ export interface UiSource {
   metrics(): Promise<{ contentType: string; body: string }>;
   killJob(id: string): Promise<JobView>;
   drainNode(id: string): Promise<NodeView>;
+  /** What /readyz answers; absent: always ready (the server listens only once the master is up). */
+  readiness?(): Readiness;
+}
+
+/** Whether the master takes workers and jobs now; `reason` says why not. */
+export interface Readiness {
+  ready: boolean;
+  reason?: string;
 }
 
 /**
@@ -85,6 +93,14 @@ function route(src: UiSource, opts: UiOptions) {
     if (post || (req.method !== 'GET' && req.method !== 'HEAD')) {
       res.setHeader('allow', post ? 'POST' : 'GET, HEAD');
       return send(res, 405, 'text/plain', 'method not allowed\n');
+    }
+    // probes (Kubernetes, docker compose): before the --ui-auth check, a kubelet has no token to
+    // send; they tell nothing but up or not. /healthz: the process answers (liveness); /readyz: it
+    // takes workers and jobs (it replayed its journal and listens on gRPC) and is not stopping.
+    if (path === '/healthz') return send(res, 200, 'text/plain', 'ok\n');
+    if (path === '/readyz') {
+      const r = src.readiness?.() ?? { ready: true };
+      return r.ready ? send(res, 200, 'text/plain', 'ready\n') : send(res, 503, 'text/plain', `not ready: ${r.reason ?? 'unknown'}\n`);
     }
     if (path === '/ui.css') return send(res, 200, 'text/css', UI_CSS);
     if (path === '/ui.js') return send(res, 200, 'text/javascript', UI_JS);

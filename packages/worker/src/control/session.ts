@@ -20,6 +20,8 @@ export interface SessionOptions {
   onDeleteBlocks(d: wire.DeleteBlocks): void;
   /** Core workers: their disk, read again for every heartbeat (full = below --reserved-space). */
   disk?(): wire.DiskSpace;
+  /** Registered with the master (true) or lost it (false): the worker's readiness (health service). */
+  onConnected?(connected: boolean): void;
 }
 
 const BACKOFF_MIN_MS = 100;
@@ -150,6 +152,7 @@ export class MasterSession {
     switch (msg.$case) {
       case 'registered': {
         this.registered = true;
+        this.o.onConnected?.(true);
         this.backoffMs = BACKOFF_MIN_MS;
         this.lastTlsError = undefined;
         this.o.log.info({ master: this.o.masterAddress, nodeId: msg.value.nodeId }, 'registered with master');
@@ -199,6 +202,7 @@ export class MasterSession {
   private onLost(call: grpc.ClientDuplexStream<wire.WorkerMessage, wire.MasterMessage>, e: grpc.ServiceError | undefined): void {
     if (call !== this.call) return;
     this.call = undefined;
+    if (this.registered) this.o.onConnected?.(false);
     this.registered = false;
     clearInterval(this.heartbeat);
     if (this.closed) return;

@@ -29,7 +29,7 @@ const BY_COMMAND: Record<string, Variable[]> = {
   // an embedded cluster makes its own token; its logs go to files at MR_LOG_LEVEL
   run: [...TLS, 'MR_LOG_LEVEL', ...S3],
   master: DAEMON,
-  worker: DAEMON,
+  worker: ['MR_MASTER', ...DAEMON],
   submit: [...CLIENT, ...S3],
   status: CLIENT,
   nodes: CLIENT,

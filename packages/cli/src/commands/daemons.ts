@@ -62,9 +62,9 @@ export function masterCommand(): Command {
 export function workerCommand(): Command {
   return addTlsOptions(new Command('worker'))
     .description('run a worker: core (runs tasks and stores shuffle data) or task (runs tasks only)')
-    .requiredOption('--master <HOST:PORT>', 'the master')
+    .addOption(new Option('--master <HOST:PORT>', 'the master').env('MR_MASTER').makeOptionMandatory())
     .addOption(new Option('--role <ROLE>', 'core or task').choices(['core', 'task']).makeOptionMandatory())
-    .option('--slots <N>', 'attempts run at once (threads)', intFlag('--slots', 1, 256), availableParallelism())
+    .addOption(new Option('--slots <N>', 'attempts run at once (threads)').argParser(intFlag('--slots', 1, 256)).default(availableParallelism(), 'the number of CPUs'))
     .option('--data <DIR>', 'data directory (default: a temporary one, removed on exit)')
     .option('--id <NAME>', 'node id (default: generated, stable per --data)')
     .option('--port <P>', 'port of this worker\'s gRPC server (0 = any free port)', intFlag('--port', 0, 65_535), 0)

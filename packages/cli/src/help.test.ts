@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { main } from './main.js';
+import { workerCommand } from './commands/daemons.js';
 import { buildProgram } from './program.js';
 
 /** Every command and subcommand of the program, with its full name (`mr fs put`). */
@@ -109,8 +110,26 @@ describe('--help of every command (issue 14, item 11)', () => {
       const page = (await run([...name.split(' ').slice(1), '--help'])).out;
       expect(page, name).toContain(help.trimEnd());
       expect(page, name).toContain('\nEnvironment:\n');
-      if (!NO_MASTER.has(name) && !name.startsWith('mr worker')) expect(page, name).toMatch(/\n {2}MR_MASTER +/);
+      if (!NO_MASTER.has(name)) expect(page, name).toMatch(/\n {2}MR_MASTER +/);
       if (/^mr (run|submit|fs|gen|validate|master|worker)\b/.test(name)) expect(page, `${name} reads S3`).toMatch(/\n {2}AWS_ENDPOINT_URL +/);
     }
+  });
+
+  it('mr worker takes its master from MR_MASTER when --master is not given, and still needs one', () => {
+    const parse = (env: string | undefined) => {
+      const before = process.env.MR_MASTER;
+      if (env === undefined) delete process.env.MR_MASTER;
+      else process.env.MR_MASTER = env;
+      try {
+        const worker = workerCommand().exitOverride().configureOutput({ writeErr: () => {} }).action(() => {});
+        worker.parse(['--role', 'task'], { from: 'user' });
+        return (worker.opts() as { master?: string }).master;
+      } finally {
+        if (before === undefined) delete process.env.MR_MASTER;
+        else process.env.MR_MASTER = before;
+      }
+    };
+    expect(parse('10.0.0.5:7070')).toBe('10.0.0.5:7070');
+    expect(() => parse(undefined)).toThrow(/required option '--master <HOST:PORT>' not specified/);
   });
 });

@@ -1,4 +1,6 @@
-import { statfsSync, type WriteStream } from 'node:fs';
+import { createWriteStream, statfsSync, type WriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { finished } from 'node:stream/promises';
 import { resolve } from 'node:path';
 import { formatBytes, MrError, systemResourceError, type SpaceFloor } from '@mr/shared';
 
@@ -92,4 +94,40 @@ export function closed(out: WriteStream): Promise<void> {
     out.once('close', () => resolve());
     out.destroy();
   });
+}
+
+/**
+ * A file the stores write under a temporary name, then rename or drop: a disk error fails it at
+ * once (named by writeErrorOf, `onError` told once), never the process; `finish` ends the stream
+ * and throws what failed; `abort` closes and removes the file, once however often it is called.
+ */
+export function tempFile(tmp: string, disk: DiskSpace | undefined, what: string, onError?: (e: MrError) => void) {
+  const out = createWriteStream(tmp);
+  let failure: MrError | undefined;
+  out.on('error', (e) => {
+    if (failure) return;
+    failure = writeErrorOf(disk, e, what);
+    onError?.(failure);
+  });
+  let dropped: Promise<void> | undefined;
+  return {
+    out,
+    /** Throws once the disk has failed. */
+    check(): void {
+      if (failure) throw failure;
+    },
+    /** Ends the stream and waits for its data to be written; throws what failed. */
+    async finish(): Promise<void> {
+      if (!failure) {
+        out.end();
+        await finished(out).catch(() => undefined); // an error is in `failure`
+      }
+      if (failure) throw failure;
+    },
+    abort: (): Promise<void> =>
+      (dropped ??= (async () => {
+        await closed(out);
+        await rm(tmp, { force: true });
+      })()),
+  };
 }

@@ -1,10 +1,9 @@
-import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync, type WriteStream } from 'node:fs';
+import { createReadStream, mkdirSync, readdirSync, rmSync, type WriteStream } from 'node:fs';
 import { open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { finished } from 'node:stream/promises';
 import { crc32c } from '@node-rs/crc32';
 import { CHUNK_BYTES, MrError, systemResourceError } from '@mr/shared';
-import { closed, writeErrorOf, type DiskSpace } from '../disk.js';
+import { tempFile, writeErrorOf, type DiskSpace } from '../disk.js';
 
 /** Every stored block is checked in pieces of this size (HDFS's bytes-per-checksum, larger). */
 export const CHECKSUM_CHUNK = 512 * 1024;
@@ -46,19 +45,8 @@ export class BlockStore {
     const final = this.file(id);
     this.disk?.checkRoom(`block ${id}`);
     const tmp = `${final}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-    const out: WriteStream = createWriteStream(tmp);
-    let failure: MrError | undefined;
-    out.on('error', (e) => {
-      if (failure) return;
-      failure = writeErrorOf(this.disk, e, `block ${id}`);
-      onError?.(failure);
-    });
-    let dropped: Promise<void> | undefined;
-    const abort = () =>
-      (dropped ??= (async () => {
-        await closed(out);
-        await rm(tmp, { force: true });
-      })());
+    const file = tempFile(tmp, this.disk, `block ${id}`, onError);
+    const out: WriteStream = file.out;
     const crcs: number[] = [];
     let crc = 0;
     let inPiece = 0;
@@ -67,7 +55,7 @@ export class BlockStore {
       stream: out,
       /** Folds `data` into the per-piece checksums; returns whether the stream wants more now. */
       write(data: Buffer): boolean {
-        if (failure) throw failure;
+        file.check();
         let off = 0;
         while (off < data.length) {
           const n = Math.min(CHECKSUM_CHUNK - inPiece, data.length - off);
@@ -85,24 +73,20 @@ export class BlockStore {
       },
       commit: async (): Promise<number> => {
         if (inPiece > 0) crcs.push(crc);
-        if (!failure) {
-          out.end();
-          await finished(out).catch(() => undefined); // an error is in `failure`
-        }
         try {
-          if (failure) throw failure;
+          await file.finish();
           const table = Buffer.alloc(crcs.length * 4);
           crcs.forEach((c, i) => table.writeUInt32LE(c, i * 4));
           await writeFile(`${final}.crc`, table);
           await rename(tmp, final);
         } catch (e) {
-          await abort();
+          await file.abort();
           await rm(`${final}.crc`, { force: true });
           throw writeErrorOf(this.disk, e, `block ${id}`);
         }
         return size;
       },
-      abort,
+      abort: file.abort,
     };
   }
 

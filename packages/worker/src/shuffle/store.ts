@@ -1,9 +1,8 @@
-import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { createReadStream, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { copyFile, link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { finished } from 'node:stream/promises';
 import { CHUNK_BYTES, MrError, systemResourceError } from '@mr/shared';
-import { closed, writeErrorOf, type DiskSpace } from '../disk.js';
+import { tempFile, writeErrorOf, type DiskSpace } from '../disk.js';
 
 /** A directory's entries, none when it does not exist (yet). */
 function readdirIn(dir: string): string[] {
@@ -72,43 +71,27 @@ export class ShuffleStore {
     this.disk?.checkRoom(what);
     mkdirSync(p.dir, { recursive: true });
     const tmp = `${p.data}.tmp-${process.pid}-${Date.now()}`;
-    const out = createWriteStream(tmp);
-    let failure: MrError | undefined;
-    out.on('error', (e) => {
-      if (failure) return;
-      failure = writeErrorOf(this.disk, e, what);
-      onError?.(failure);
-    });
-    let dropped: Promise<void> | undefined;
-    const abort = () =>
-      (dropped ??= (async () => {
-        await closed(out);
-        await rm(tmp, { force: true });
-      })());
+    const file = tempFile(tmp, this.disk, what, onError);
     const expected = partitionBytes.reduce((a, b) => a + b, 0);
     return {
-      stream: out,
+      stream: file.out,
       /** Returns whether the stream wants more now; throws once the disk has failed. */
       write(data: Buffer): boolean {
-        if (failure) throw failure;
-        return out.write(data);
+        file.check();
+        return file.out.write(data);
       },
       commit: async (written: number) => {
-        if (!failure) {
-          out.end();
-          await finished(out).catch(() => undefined); // an error is in `failure`
-        }
         try {
-          if (failure) throw failure;
+          await file.finish();
           if (written !== expected) throw new MrError('MR_ERR_SHUFFLE', `${what}: got ${written} bytes, expected ${expected}`);
           await writeFile(p.index, JSON.stringify(partitionBytes));
           await rename(tmp, p.data);
         } catch (e) {
-          await abort();
+          await file.abort();
           throw writeErrorOf(this.disk, e, what);
         }
       },
-      abort,
+      abort: file.abort,
     };
   }
 

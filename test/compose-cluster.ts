@@ -3,34 +3,10 @@
  * and a compose project of the test's own (its own name, free 127.0.0.1 ports, removed with its
  * volumes at the end), with the host's `mr` CLI pointed at it.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { freePort, mr, ROOT, track, type Result } from './e2e/helpers/procs.js';
-
-/** Runs a command to completion (bounded); never throws on a non-zero exit. */
-export function run(cmd: string, args: string[], o: { env?: NodeJS.ProcessEnv; timeoutMs: number }): Promise<Result> {
-  return new Promise((resolvePromise, reject) => {
-    const proc = track(spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] }));
-    let stdout = '';
-    let stderr = '';
-    proc.stdout!.on('data', (d) => (stdout += d));
-    proc.stderr!.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      proc.kill('SIGKILL');
-      reject(new Error(`${cmd} ${args.join(' ')} did not finish within ${o.timeoutMs} ms\n${stderr.slice(-2000)}`));
-    }, o.timeoutMs);
-    proc.on('error', (e) => {
-      clearTimeout(timer);
-      resolvePromise({ code: 127, stdout, stderr: `${stderr}${e.message}` });
-    });
-    proc.on('exit', (code) => {
-      clearTimeout(timer);
-      resolvePromise({ code, stdout, stderr });
-    });
-  });
-}
+import { freePort, mr, ROOT, run, type Result } from './e2e/helpers/procs.js';
 
 const ok = async (cmd: string, args: string[]) => (await run(cmd, args, { timeoutMs: 30_000 })).code === 0;
 

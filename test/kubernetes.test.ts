@@ -16,7 +16,7 @@ import { Service } from 'kubernetes-models/v1/Service';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { READINESS_SERVICE } from '../packages/worker/src/main.js';
-import { run } from './compose-cluster.js';
+import { run } from './e2e/helpers/procs.js';
 import { ROOT } from './e2e/helpers/procs.js';
 import { parseMrArgv } from './mr-argv.js';
 

@@ -22,29 +22,35 @@ export interface Result {
   stderr: string;
 }
 
-/** Runs `mr ARGS` to completion (bounded); never throws on a non-zero exit. */
-export function mr(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {}): Promise<Result> {
+/**
+ * Runs a command to completion (bounded: SIGKILLed and rejected past `timeoutMs`); never throws on a
+ * non-zero exit. A command that cannot be started (not installed) resolves with code 127.
+ */
+export function run(cmd: string, args: string[], o: { env?: NodeJS.ProcessEnv; timeoutMs: number; cwd?: string; /** the command as errors name it */ label?: string }): Promise<Result> {
   return new Promise((resolvePromise, reject) => {
-    const proc = spawn(process.execPath, [MR_BIN, ...args], {
-      env: { ...process.env, ...opts.env },
-      cwd: opts.cwd ?? ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    started.add(proc);
+    const proc = track(spawn(cmd, args, { cwd: o.cwd ?? ROOT, env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] }));
     let stdout = '';
     let stderr = '';
     proc.stdout!.on('data', (d) => (stdout += d));
     proc.stderr!.on('data', (d) => (stderr += d));
     const timer = setTimeout(() => {
       proc.kill('SIGKILL');
-      reject(new Error(`mr ${args.join(' ')} did not finish within ${opts.timeoutMs ?? 120_000} ms\n${stderr}`));
-    }, opts.timeoutMs ?? 120_000);
+      reject(new Error(`${o.label ?? [cmd, ...args].join(' ')} did not finish within ${o.timeoutMs} ms\n${stderr.slice(-4000)}`));
+    }, o.timeoutMs);
+    proc.on('error', (e) => {
+      clearTimeout(timer);
+      resolvePromise({ code: 127, stdout, stderr: `${stderr}${e.message}` });
+    });
     proc.on('exit', (code) => {
       clearTimeout(timer);
-      started.delete(proc);
       resolvePromise({ code, stdout, stderr });
     });
   });
+}
+
+/** Runs `mr ARGS` to completion (bounded); never throws on a non-zero exit. */
+export function mr(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {}): Promise<Result> {
+  return run(process.execPath, [MR_BIN, ...args], { ...opts, timeoutMs: opts.timeoutMs ?? 120_000, label: `mr ${args.join(' ')}` });
 }
 
 /** Has reapAll kill a process a test spawned itself. */

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { builtinJobs } from '@mr/jobs';
+import { DEFAULT_SPLIT_SIZE } from '@mr/master';
 import { MrError, parseSize, wire } from '@mr/shared';
 import { planFromSample, resolveJob, userOutputToStderr } from '../job-ref.js';
 import { absoluteLocation, listInputs, readInput, readRange, type BlockStoreSession } from '../locations.js';
@@ -27,8 +28,6 @@ export interface JobOptions {
   format: 'summary' | 'table';
 }
 
-/** The master's split size when a submission gives none (master/src/submit.ts DEFAULT_SPLIT_SIZE). */
-const DEFAULT_SPLIT_SIZE = 64 * 1024 * 1024;
 const MIB = 1024 * 1024;
 /** A thread's heap below this cannot even load a job module. */
 const MIN_TASK_MEMORY = 32 * MIB;

@@ -125,13 +125,16 @@ export interface WriteOptions {
   replication?: number;
 }
 
+/** What a bs:// write is told of the options: 0 or none means the master's default. */
+function bsPutOptions(o: WriteOptions) {
+  return { overwrite: o.overwrite, ...(o.blockSize ? { blockSize: o.blockSize } : {}), ...(o.replication ? { replication: o.replication } : {}) };
+}
+
 /** Writes a stream to a file at any location (parents created); it appears only when complete. */
 export async function writeLocation(uri: string, source: Readable, o: WriteOptions): Promise<void> {
   if (isBs(uri)) {
     if (!o.bs) throw new MrError('MR_ERR_INTERNAL', `no block-store session to write ${uri}`);
-    await o.bs.client().put(source, bsPath(uri), {
-      overwrite: o.overwrite, ...(o.blockSize ? { blockSize: o.blockSize } : {}), ...(o.replication ? { replication: o.replication } : {}),
-    });
+    await o.bs.client().put(source, bsPath(uri), bsPutOptions(o));
   } else if (isS3(uri)) {
     await writeS3(source, uri, o.overwrite);
   } else {
@@ -147,10 +150,7 @@ export async function writeLocation(uri: string, source: Readable, o: WriteOptio
 export async function writeLocationFromFile(uri: string, file: string, o: WriteOptions & { onProgress?(bytes: number): void }): Promise<void> {
   if (isBs(uri)) {
     if (!o.bs) throw new MrError('MR_ERR_INTERNAL', `no block-store session to write ${uri}`);
-    await o.bs.client().put(file, bsPath(uri), {
-      overwrite: o.overwrite, ...(o.blockSize ? { blockSize: o.blockSize } : {}), ...(o.replication ? { replication: o.replication } : {}),
-      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
-    });
+    await o.bs.client().put(file, bsPath(uri), { ...bsPutOptions(o), ...(o.onProgress ? { onProgress: o.onProgress } : {}) });
     return;
   }
   let bytes = 0;
